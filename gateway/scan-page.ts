@@ -1,0 +1,156 @@
+import { deriveOverallState, OVERALL_STATE_TEXT } from '../shared/permit-state';
+
+/** The query behind every scan: face information and each licence's live state. */
+export const SCAN_QUERY = /* GraphQL */ `
+  query Scan($code: ID!) {
+    scanPermit(code: $code) {
+      code
+      version
+      status
+      industryNameZh
+      industryNameEn
+      holderName
+      holderCreditCode
+      legalRepresentative
+      businessAddress
+      issuedAt
+      voidedAt
+      voidReason
+      scanUrl
+      items {
+        itemCode
+        itemNameZh
+        itemNameEn
+        departmentCode
+        departmentNameZh
+        departmentNameEn
+        permitted
+        notPermittedReasons
+        remedy { reconsiderationZh courtZh }
+        licence { id licenceNumber status validUntil endedReason }
+      }
+    }
+  }
+`;
+
+export interface ScannedLicence {
+  id: string;
+  licenceNumber: string | null;
+  status: string | null;
+  validUntil: string | null;
+  endedReason: string | null;
+}
+
+export interface ScannedPermit {
+  code: string;
+  version: number;
+  status: string;
+  industryNameZh: string;
+  industryNameEn: string;
+  holderName: string;
+  holderCreditCode: string;
+  legalRepresentative: string | null;
+  businessAddress: string | null;
+  issuedAt: string;
+  voidedAt: string | null;
+  voidReason: string | null;
+  scanUrl: string;
+  items: {
+    itemCode: string;
+    itemNameZh: string;
+    itemNameEn: string;
+    departmentCode: string;
+    departmentNameZh: string;
+    departmentNameEn: string;
+    permitted: boolean;
+    notPermittedReasons: string[] | null;
+    remedy: { reconsiderationZh: string; courtZh: string };
+    licence: ScannedLicence | null;
+  }[];
+}
+
+export function overallStateOf(permit: ScannedPermit) {
+  return deriveOverallState(
+    permit.status,
+    permit.items.map((i) => ({ permitted: i.permitted, hasLicence: i.licence !== null, licenceStatus: i.licence?.status ?? null })),
+  );
+}
+
+const escape = (s: unknown) =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const STATUS_ZH: Record<string, string> = {
+  VALID: '有效',
+  CANCELLED: '已注销',
+  LAPSED: '已失效',
+  WITHDRAWN: '已撤回',
+  ANNULLED: '已撤销',
+  REVOKED: '已吊销',
+};
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)}</title>
+<style>
+body{font-family:system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:0;background:#f4f5f7;color:#1f2328}
+main{max-width:640px;margin:0 auto;padding:16px}
+h1{font-size:1.25rem;margin:.5rem 0}
+.state{padding:12px 16px;border-radius:8px;font-weight:600;margin:12px 0}
+.VALID,.VALID_WITH_NOTED_ITEMS{background:#e6f4ea;color:#137333}.VOID{background:#fce8e6;color:#a50e0e}.PARTLY_UNAVAILABLE{background:#fef7e0;color:#8a5a00}
+dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;background:#fff;padding:12px 16px;border-radius:8px}
+dt{color:#57606a}dd{margin:0}
+.item{background:#fff;border-radius:8px;padding:12px 16px;margin:8px 0}
+.item small{color:#57606a}.en{color:#57606a;font-size:.85em}
+.bad{color:#a50e0e}.warn{color:#8a5a00}.ok{color:#137333}
+</style></head><body><main>${body}</main></body></html>`;
+}
+
+export function renderScanPage(permit: ScannedPermit, unavailableDepartments: string[]): string {
+  const overall = overallStateOf(permit);
+  const text = OVERALL_STATE_TEXT[overall];
+  const items = permit.items
+    .map((item) => {
+      let state: string;
+      if (!item.permitted) state = `<span class="warn">未许可 <span class="en">Not permitted</span></span>`;
+      else if (!item.licence || item.licence.status === null)
+        state = `<span class="warn">暂时无法查询 <span class="en">Department unavailable</span></span>`;
+      else
+        state = `<span class="${item.licence.status === 'VALID' ? 'ok' : 'bad'}">${escape(STATUS_ZH[item.licence.status] ?? item.licence.status)} <span class="en">${escape(item.licence.status)}</span></span>`;
+      return `<div class="item" data-item="${escape(item.itemCode)}">
+  <div><strong>${escape(item.itemNameZh)}</strong> <span class="en">${escape(item.itemNameEn)}</span></div>
+  <div>${state}</div>
+  <small>${escape(item.departmentNameZh)}${item.licence?.licenceNumber ? ` · 证号 ${escape(item.licence.licenceNumber)}` : ''}${item.licence?.validUntil ? ` · 有效期至 ${escape(item.licence.validUntil)}` : ''}</small>
+</div>`;
+    })
+    .join('\n');
+  const unavailable = unavailableDepartments.length
+    ? `<p class="warn">以下部门暂时无法查询 / Unavailable: ${unavailableDepartments.map(escape).join('、')}</p>`
+    : '';
+  return page(
+    `综合许可凭证 ${permit.code}`,
+    `<h1>综合许可凭证 <span class="en">Comprehensive Permit</span></h1>
+<div class="state ${overall}" id="overall-state" data-state="${overall}">${escape(text.zh)} · ${escape(text.en)}</div>
+${permit.voidReason ? `<p class="bad">作废原因 / Void because: ${escape(permit.voidReason)}</p>` : ''}
+${unavailable}
+<dl>
+<dt>凭证编码</dt><dd>${escape(permit.code)}（第 ${permit.version} 版）</dd>
+<dt>行业</dt><dd>${escape(permit.industryNameZh)} <span class="en">${escape(permit.industryNameEn)}</span></dd>
+<dt>名称</dt><dd>${escape(permit.holderName)}</dd>
+<dt>统一社会信用代码</dt><dd>${escape(permit.holderCreditCode)}</dd>
+<dt>法定代表人</dt><dd>${escape(permit.legalRepresentative)}</dd>
+<dt>经营场所</dt><dd>${escape(permit.businessAddress)}</dd>
+<dt>发证日期</dt><dd>${escape(permit.issuedAt.slice(0, 10))}</dd>
+<dt>发证机关</dt><dd>顺义区政务服务局</dd>
+</dl>
+<h2>单项许可 <span class="en">Licences</span></h2>
+${items}`,
+  );
+}
+
+export function renderNotFoundPage(code: string): string {
+  return page(
+    '未找到凭证',
+    `<h1>未找到该综合许可凭证</h1><p>No comprehensive permit has the code <code>${escape(code)}</code>. 请核对二维码是否完整清晰。</p>`,
+  );
+}

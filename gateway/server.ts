@@ -1,0 +1,145 @@
+import '../shared/no-telemetry';
+import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway } from '@apollo/gateway';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { request } from 'undici';
+import { PUBLIC_IDENTITY } from '../shared/identity';
+import { createLogger } from '../shared/logger';
+import { REPO_ROOT, serviceUrl, services } from '../shared/registry';
+import { formatError } from '../shared/subgraph-server';
+import { CallerAuthenticator } from './auth';
+import { SignedIdentityDataSource, type GatewayContext } from './data-source';
+import { SCAN_QUERY, renderNotFoundPage, renderScanPage, type ScannedPermit } from './scan-page';
+
+export interface RunningGateway {
+  url: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * The one endpoint: authenticates callers, plans queries over the static
+ * supergraph (schema/supergraph.graphql) and serves the public scan page,
+ * QR images, offline GraphiQL and health checks.
+ */
+export async function startGateway(port: number): Promise<RunningGateway> {
+  const log = createLogger('gateway');
+  const authenticator = new CallerAuthenticator();
+  const gateway = new ApolloGateway({
+    supergraphSdl: readFileSync(join(REPO_ROOT, 'schema', 'supergraph.graphql'), 'utf8'),
+    // Placement comes from the registry and SERVICE_URLS, not the URLs baked in at composition.
+    buildService: ({ name }) => new SignedIdentityDataSource({ name: name!, url: `${serviceUrl(name!)}/graphql` }),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const server = new ApolloServer<GatewayContext>({
+    gateway,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    formatError,
+    includeStacktraceInErrorResponses: false,
+  });
+  await server.start();
+
+  /** Runs a query as the public would (the scan page and QR images are public). */
+  const publicQuery = async <T>(query: string, variables: Record<string, unknown>) => {
+    const response = await server.executeOperation<T>({ query, variables }, { contextValue: { identity: PUBLIC_IDENTITY } });
+    if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
+    return response.body.singleResult;
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'gateway' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await Promise.all(
+      services().map(async (s) => {
+        try {
+          const r = await request(`${serviceUrl(s.name)}/readyz`, { headersTimeout: 2000, bodyTimeout: 2000 });
+          await r.body.text();
+          return [s.name, r.statusCode === 200 ? 'ready' : `status ${r.statusCode}`] as const;
+        } catch (error) {
+          return [s.name, `unreachable: ${(error as Error).message}`] as const;
+        }
+      }),
+    );
+    const ready = checks.every(([, state]) => state === 'ready');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'degraded', subgraphs: Object.fromEntries(checks) });
+  });
+
+  app.get('/', (_req, res) => res.redirect('/graphiql'));
+  app.get('/graphiql', (_req, res) => {
+    res.type('html').send(
+      renderGraphiQL({
+        endpoint: '/graphql',
+        title: '一业一证 GraphiQL',
+        defaultQuery: '# 一业一证 — try: { industries { code nameZh rolloutState } }\n{\n  industries { code nameZh nameEn rolloutState }\n}\n',
+      }),
+    );
+  });
+
+  app.get('/scan/:code', async (req, res) => {
+    const result = await publicQuery<{ scanPermit: ScannedPermit | null }>(SCAN_QUERY, { code: req.params.code });
+    const permit = result.data?.scanPermit;
+    if (!permit) {
+      res.status(404).type('html').send(renderNotFoundPage(req.params.code));
+      return;
+    }
+    const unavailable = permit.items
+      .filter((i) => i.licence && i.licence.status === null)
+      .map((i) => i.departmentNameZh);
+    res.type('html').send(renderScanPage(permit, [...new Set(unavailable)]));
+  });
+
+  app.get('/permits/:code/qr.:format', async (req, res) => {
+    const format = req.params.format;
+    if (format !== 'svg' && format !== 'png') {
+      res.status(404).send('qr.svg or qr.png');
+      return;
+    }
+    const result = await publicQuery<{ scanPermit: { qrSvg: string; qrPngBase64: string } | null }>(
+      'query Qr($code: ID!) { scanPermit(code: $code) { qrSvg qrPngBase64 } }',
+      { code: req.params.code },
+    );
+    const qr = result.data?.scanPermit;
+    if (!qr) {
+      res.status(404).send('no such permit');
+      return;
+    }
+    if (format === 'svg') res.type('image/svg+xml').send(qr.qrSvg);
+    else res.type('image/png').send(Buffer.from(qr.qrPngBase64, 'base64'));
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '2mb' }),
+    async (req, res, next) => {
+      try {
+        res.locals.identity = await authenticator.authenticate(req.header('authorization'));
+        next();
+      } catch (error) {
+        log.warn({ err: String(error) }, 'token refused');
+        res.status(401).json({
+          errors: [{ message: '身份令牌无效或已过期 / Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } }],
+        });
+      }
+    },
+    expressMiddleware(server, { context: async ({ res }) => ({ identity: res.locals.identity }) }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(port, process.env.GATEWAY_HOST ?? '127.0.0.1', resolve));
+  log.info({ port }, 'gateway ready');
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await server.stop();
+    },
+  };
+}

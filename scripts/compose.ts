@@ -1,0 +1,30 @@
+import '../shared/no-telemetry';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import { REPO_ROOT, services } from '../shared/registry';
+import { subgraphDefinitions } from '../subgraphs';
+
+/**
+ * Composes every subgraph's SDL into the static supergraph the gateway loads.
+ * `npm run compose` writes schema/; the composition test fails when it is stale.
+ */
+export function composeSupergraph(): { supergraphSdl: string; subgraphs: { name: string; sdl: string }[] } {
+  const ports = new Map(services().map((s) => [s.name, s.port]));
+  const subgraphs = subgraphDefinitions().map((d) => ({ name: d.name, sdl: d.typeDefs }));
+  const result = composeServices(
+    subgraphs.map((s) => ({ name: s.name, typeDefs: parse(s.sdl), url: `http://127.0.0.1:${ports.get(s.name)}/graphql` })),
+  );
+  if (result.errors) {
+    throw new Error(`composition failed:\n${result.errors.map((e) => e.message).join('\n')}`);
+  }
+  return { supergraphSdl: result.supergraphSdl, subgraphs };
+}
+
+if (require.main === module) {
+  const { supergraphSdl, subgraphs } = composeSupergraph();
+  for (const s of subgraphs) writeFileSync(join(REPO_ROOT, 'schema', `${s.name}.graphql`), s.sdl);
+  writeFileSync(join(REPO_ROOT, 'schema', 'supergraph.graphql'), supergraphSdl);
+  console.log(`composed ${subgraphs.length} subgraphs into schema/supergraph.graphql`);
+}

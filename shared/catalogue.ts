@@ -1,0 +1,81 @@
+import type { FieldDefinition } from './validation/form-values';
+
+/**
+ * The shape of catalogue data. Item definitions live with the department that
+ * decides them (`subgraphs/<department>/items.json`); industries live with the
+ * bureau (`subgraphs/applications/catalogue/industries.json`) and compose items.
+ */
+export interface Text {
+  zh: string;
+  en: string;
+}
+
+export interface ElementDefinition extends FieldDefinition {
+  /** Form section: applicant, premises or item. */
+  section?: 'applicant' | 'premises' | 'item';
+}
+
+export interface MaterialDefinition {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  /** May be omitted under notification-commitment (告知承诺). */
+  commitmentMayOmit: boolean;
+}
+
+export interface ItemDefinition {
+  code: string;
+  /** Department code; filled in from the folder the item was loaded from. */
+  department: string;
+  nameZh: string;
+  nameEn: string;
+  /** Concrete GraphQL type of the licence this item issues. */
+  licenceType: string;
+  licenceNameZh: string;
+  licenceNameEn: string;
+  legalBasis: Text[];
+  conditions: Text[];
+  materials: MaterialDefinition[];
+  processSteps: Text[];
+  elements: ElementDefinition[];
+  statutoryDays: number;
+  committedDays: number;
+  feeYuan: number;
+  commitmentAllowed: boolean;
+  validityYears: number;
+  /** Which fields are not from a public source (demo data, never presented as official). */
+  illustrative?: string[];
+}
+
+export type Answers = Record<string, string | boolean | number>;
+
+export interface ScenarioQuestion {
+  key: string;
+  type: 'BOOLEAN' | 'ENUM';
+  textZh: string;
+  textEn: string;
+  options?: { value: string; labelZh: string; labelEn: string }[];
+}
+
+export interface IndustryItem {
+  itemCode: string;
+  department: string;
+  /** Applies only when every key equals the answer given. */
+  when?: Answers;
+}
+
+export type RolloutState = 'PREPARING' | 'PILOT' | 'LIVE';
+
+export interface IndustryDefinition {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  descriptionZh?: string;
+  descriptionEn?: string;
+  rolloutState: RolloutState;
+  /** false: 多个事项、一次申报 — the items' own forms, submitted together. */
+  mergedForm: boolean;
+  questions: ScenarioQuestion[];
+  items: IndustryItem[];
+  illustrative?: string[];
+}

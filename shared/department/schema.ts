@@ -1,0 +1,188 @@
+import type { Department } from '../registry';
+
+/**
+ * SDL shared by every department subgraph. The common interfaces and enums
+ * must be identical in each (composition merges them); the per-department
+ * names (`<typePrefix>Review`, the `<graphqlName>` root fields) keep routing
+ * unambiguous: the query planner routes by type and field, not by instance.
+ */
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`;
+
+export const LICENCE_COMMON_FIELDS = `
+  "许可证标识。Licence id, unique across the platform."
+  id: ID!
+  "许可证编号。Licence number printed on the certificate."
+  licenceNumber: String
+  "审批事项编码。Approval item code (catalogue)."
+  itemCode: String
+  "审批事项名称（中文）。Approval item name in Chinese."
+  itemNameZh: String
+  "审批事项名称（英文）。Approval item name in English."
+  itemNameEn: String
+  "发证部门编码。Deciding department code."
+  departmentCode: String
+  "发证部门名称。Deciding department name in Chinese."
+  departmentNameZh: String
+  "持证主体名称。Holder (business) name."
+  holderName: String
+  "持证主体统一社会信用代码。Holder's unified social credit code."
+  holderCreditCode: String
+  "当前状态（实时，由发证部门提供）。Current state, live from the deciding department."
+  status: LicenceStatus
+  "发证时间。Issued at (ISO 8601)."
+  issuedAt: String
+  "有效期至。Valid until (YYYY-MM-DD)."
+  validUntil: String
+  "终止时间（注销、失效、撤回、撤销、吊销）。When the licence ended, if it has."
+  endedAt: String
+  "终止原因。Why the licence ended, if it has."
+  endedReason: String`;
+
+const REVIEW_COMMON_FIELDS = `
+  "审查记录标识。Review id (application id + item code)."
+  id: ID!
+  "申请标识。Application id in the applications subgraph."
+  applicationId: String
+  "申请编号。Application number shown to the applicant."
+  applicationNumber: String
+  "审批事项编码。Approval item code."
+  itemCode: String
+  "审批事项名称。Approval item name in Chinese."
+  itemNameZh: String
+  "审批部门编码。Department code."
+  departmentCode: String
+  "申请主体名称。Applicant business name."
+  holderName: String
+  "申请主体统一社会信用代码。Applicant's unified social credit code."
+  holderCreditCode: String
+  "审查状态。Review state."
+  state: ReviewState
+  "收件时间（综合窗口分送时间）。When the window dispatched the item here."
+  receivedAt: String
+  "决定时间。When the decision was made."
+  decidedAt: String
+  "作出决定的审批人员。Who decided (reviewer id)."
+  decidedBy: String
+  "不予许可的理由。Reasons for a denial."
+  reasons: [String!]`;
+
+export const SHARED_DEPARTMENT_SDL = `
+"""
+单项审批证件（各部门发放的单项许可证）的公共字段。Common fields of a single-item
+licence issued by one department. Each department has its own concrete types.
+"""
+interface SingleLicence {${LICENCE_COMMON_FIELDS}
+}
+
+"""
+部门对一个审批事项的审查。A department's review of one approval item of an application.
+"""
+interface ItemReview {${REVIEW_COMMON_FIELDS}
+}
+
+"单项许可证状态。State of a single-item licence."
+enum LicenceStatus {
+  "有效。Valid."
+  VALID
+  "注销。Cancelled (e.g. on the holder's request)."
+  CANCELLED
+  "失效（含到期）。Lapsed, including reaching its end date."
+  LAPSED
+  "撤回。Withdrawn by the department."
+  WITHDRAWN
+  "撤销。Annulled (granted unlawfully)."
+  ANNULLED
+  "吊销。Revoked as a penalty."
+  REVOKED
+}
+
+"部门审查状态。State of a department review."
+enum ReviewState {
+  "待审查。Awaiting decision."
+  PENDING
+  "准予许可。Approved; the licence is issued."
+  APPROVED
+  "不予许可。Denied."
+  DENIED
+}
+
+"单项许可证终止的方式。How a licence ends (each voids the comprehensive permit)."
+enum LicenceEnding {
+  "注销。Cancelled."
+  CANCELLED
+  "失效。Lapsed."
+  LAPSED
+  "撤回。Withdrawn."
+  WITHDRAWN
+  "撤销。Annulled."
+  ANNULLED
+  "吊销。Revoked."
+  REVOKED
+}
+
+"任意 JSON 值（表单填报值）。Any JSON value (submitted form values)."
+scalar JSON
+`;
+
+/** The full SDL of one department subgraph. */
+export function departmentTypeDefs(department: Department): string {
+  const p = department.typePrefix;
+  const licenceTypes = [...new Set(department.items.map((i) => i.licenceType))];
+  const licenceTypeSdl = licenceTypes
+    .map((type) => {
+      const item = department.items.find((i) => i.licenceType === type)!;
+      return `"""
+${item.licenceNameZh}（${department.nameZh}发放）。${item.licenceNameEn}, issued by ${department.nameEn}.
+"""
+type ${type} implements SingleLicence @key(fields: "id") {${LICENCE_COMMON_FIELDS}
+}`;
+    })
+    .join('\n\n');
+
+  return `${FEDERATION_LINK}
+${SHARED_DEPARTMENT_SDL}
+"""
+${department.nameZh}对一个审批事项的审查。A review by ${department.nameEn}.
+"""
+type ${p}Review implements ItemReview @key(fields: "id") {${REVIEW_COMMON_FIELDS}
+  "本事项的填报值（综合窗口分送）。The form values for this item, as dispatched."
+  values: JSON
+  "准予许可后发放的许可证。The licence issued on approval."
+  licence: SingleLicence
+}
+
+${licenceTypeSdl}
+
+${department.licenceSdl}
+
+"${department.nameZh}的查询。Queries of ${department.nameEn}."
+type ${p}Queries {
+  "本部门的审查队列（仅本部门审批人员）。This department's reviews (its reviewers only)."
+  reviews(state: ReviewState): [${p}Review!]!
+  "一条审查记录。One review."
+  review(id: ID!): ${p}Review
+  "本部门发放的一张许可证（公开）。One licence issued by this department (public)."
+  licence(id: ID!): SingleLicence
+}
+
+"${department.nameZh}的操作。Actions of ${department.nameEn}."
+type ${p}Mutations {
+  "准予许可并发放单项许可证。Approve the item and issue its licence."
+  approve(reviewId: ID!, comment: String): ${p}Review!
+  "不予许可，须说明理由。Deny the item, with reasons."
+  deny(reviewId: ID!, reasons: [String!]!): ${p}Review!
+  "终止一张许可证（注销、失效、撤回、撤销、吊销）；综合许可凭证随之作废。End a licence; the comprehensive permit becomes void."
+  endLicence(licenceId: ID!, ending: LicenceEnding!, reason: String!): SingleLicence!
+}
+
+type Query {
+  "${department.nameZh}（${department.code}）。${department.nameEn}."
+  ${department.graphqlName}: ${p}Queries!
+}
+
+type Mutation {
+  "${department.nameZh}（${department.code}）。${department.nameEn}."
+  ${department.graphqlName}: ${p}Mutations!
+}
+`;
+}

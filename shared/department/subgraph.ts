@@ -1,0 +1,46 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { loadDepartment } from '../registry';
+import { runSubgraph, type SubgraphContext, type SubgraphDefinition } from '../subgraph-server';
+import { departmentTypeDefs } from './schema';
+import { createDepartmentLoaders, departmentResolvers } from './resolvers';
+import { DepartmentStore } from './store';
+
+/** Everything a department subgraph is, built from its folder (department.json, items.json, schema.graphql). */
+export function departmentSubgraph(folder: string): SubgraphDefinition {
+  const department = loadDepartment(folder);
+  return {
+    name: department.code,
+    typeDefs: departmentTypeDefs(department),
+    resolvers: departmentResolvers(department) as unknown as GraphQLResolverMap<SubgraphContext>,
+    outboxCollections: ['decisions', 'licence_endings'],
+    createLoaders: (db) => createDepartmentLoaders(db, department),
+    prepare: (db) => new DepartmentStore(db, department).prepare(),
+    beforeSweep: (db) => new DepartmentStore(db, department).repair(),
+    eventHandlers: (db) => ({
+      ItemDispatched: async (event) => {
+        const p = event.payload as {
+          applicationId: string;
+          applicationNumber: string;
+          itemCode: string;
+          holder: { companyName: string; creditCode: string };
+          values: Record<string, unknown>;
+          dispatchedAt: string;
+        };
+        await new DepartmentStore(db, department).receiveDispatch({
+          _id: `${p.applicationId}:${p.itemCode}`,
+          applicationId: p.applicationId,
+          applicationNumber: p.applicationNumber,
+          itemCode: p.itemCode,
+          holder: p.holder,
+          values: p.values,
+          receivedAt: new Date(p.dispatchedAt),
+        });
+      },
+    }),
+  };
+}
+
+export function runDepartmentSubgraph(folder: string): void {
+  const definition = departmentSubgraph(folder);
+  runSubgraph(definition, loadDepartment(folder).port);
+}

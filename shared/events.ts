@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+import type { Connection, mongo } from 'mongoose';
+import { request } from 'undici';
+import { serviceUrl } from './registry';
+import type { Logger } from './logger';
+
+/**
+ * Cross-subgraph effects travel as events (design brief, invariant 4):
+ * the event is pushed onto the `_outbox` array of the very document whose state
+ * changed, in the same write; a relay delivers it (at least once) to the
+ * destination's `POST /events`, then pulls it from the array; the receiver
+ * applies it idempotently, keyed by the event id.
+ */
+export interface PlatformEvent<P = Record<string, unknown>> {
+  /** Idempotency key: the same event delivered twice has the same id. */
+  id: string;
+  type: string;
+  source: string;
+  destination: string;
+  occurredAt: string;
+  payload: P;
+}
+
+export const OUTBOX_FIELD = '_outbox';
+
+export function newEvent<P extends Record<string, unknown>>(
+  type: string,
+  source: string,
+  destination: string,
+  payload: P,
+  id: string = randomUUID(),
+): PlatformEvent<P> {
+  return { id, type, source, destination, occurredAt: new Date().toISOString(), payload };
+}
+
+/** The `$push` to add to a state-changing update so the event is written with it. */
+export function pushEvents(...events: PlatformEvent[]) {
+  return { [OUTBOX_FIELD]: { $each: events } };
+}
+
+const encoder = new TextEncoder();
+function eventSecret(): Uint8Array {
+  const secret = process.env.EVENT_SIGNING_SECRET;
+  if (!secret || secret.length < 32) throw new Error('EVENT_SIGNING_SECRET must be set (32+ characters)');
+  return encoder.encode(secret);
+}
+
+export async function signEvent(event: PlatformEvent): Promise<string> {
+  return new SignJWT({ event })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuer(event.source)
+    .setAudience(event.destination)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(eventSecret());
+}
+
+export async function verifyEvent(token: string, destination: string): Promise<PlatformEvent> {
+  const { payload } = await jwtVerify(token, eventSecret(), { audience: destination, algorithms: ['HS256'] });
+  return payload.event as PlatformEvent;
+}
+
+/** Delivers one event; resolves only on a 2xx from the destination. */
+export async function deliverEvent(event: PlatformEvent): Promise<void> {
+  const token = await signEvent(event);
+  const response = await request(`${serviceUrl(event.destination)}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+    headersTimeout: 5000,
+    bodyTimeout: 5000,
+  });
+  const text = await response.body.text();
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    throw new Error(`${event.destination} answered ${response.statusCode}: ${text.slice(0, 200)}`);
+  }
+}
+
+/**
+ * Polls the given collections for documents with undelivered events and
+ * delivers them in order per document. A failed delivery stays in the outbox
+ * and is retried on the next sweep, so a destination that is down receives
+ * everything once it is back.
+ */
+export class OutboxRelay {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  private lastFailureLog = 0;
+  private readonly collections: mongo.Collection<mongo.Document>[];
+
+  constructor(
+    connection: Connection,
+    collectionNames: string[],
+    private readonly log: Logger,
+    private readonly intervalMs = Number(process.env.OUTBOX_INTERVAL_MS ?? 300),
+    private readonly beforeSweep?: () => Promise<void>,
+  ) {
+    this.collections = collectionNames.map((name) => connection.db!.collection(name));
+  }
+
+  start(): void {
+    const tick = async () => {
+      if (this.stopped) return;
+      await this.sweep();
+      if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Runs one sweep now (also used right after a write, to cut latency). */
+  kick(): void {
+    void this.sweep();
+  }
+
+  sweep(): Promise<void> {
+    if (!this.running) {
+      this.running = this.doSweep().finally(() => (this.running = undefined));
+    }
+    return this.running;
+  }
+
+  private async doSweep(): Promise<void> {
+    try {
+      await this.beforeSweep?.();
+      for (const collection of this.collections) {
+        const pending = await collection.find({ [OUTBOX_FIELD]: { $exists: true, $ne: [] } }).limit(100).toArray();
+        for (const doc of pending) {
+          for (const event of doc[OUTBOX_FIELD] as PlatformEvent[]) {
+            try {
+              await deliverEvent(event);
+            } catch (error) {
+              this.logFailure(event, error);
+              break; // keep per-document order: later events wait for this one
+            }
+            // Pull the exact element we delivered (FerretDB's $pull matches whole elements).
+            await collection.updateOne({ _id: doc._id }, { $pull: { [OUTBOX_FIELD]: event } } as mongo.Document);
+            this.log.info({ eventId: event.id, type: event.type, to: event.destination }, 'event delivered');
+          }
+        }
+      }
+    } catch (error) {
+      this.log.warn({ err: error }, 'outbox sweep failed; will retry');
+    }
+  }
+
+  private logFailure(event: PlatformEvent, error: unknown): void {
+    const now = Date.now();
+    if (now - this.lastFailureLog < 5000) return;
+    this.lastFailureLog = now;
+    this.log.warn({ eventId: event.id, type: event.type, to: event.destination, err: String(error) }, 'event delivery failed; will retry');
+  }
+}
+
+export type EventHandler = (event: PlatformEvent) => Promise<void>;
+
+/**
+ * Applies incoming events at most once in effect: handlers are written to be
+ * idempotent, and a `processed_events` record (unique by event id) lets a
+ * redelivery be acknowledged without running the handler again.
+ */
+export class EventInbox {
+  private readonly processed: mongo.Collection<{ _id: string; type: string; processedAt: Date }>;
+
+  constructor(
+    connection: Connection,
+    private readonly serviceName: string,
+    private readonly handlers: Record<string, EventHandler>,
+    private readonly log: Logger,
+  ) {
+    this.processed = connection.db!.collection('processed_events');
+  }
+
+  async receive(token: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    let event: PlatformEvent;
+    try {
+      event = await verifyEvent(token, this.serviceName);
+    } catch {
+      return { status: 401, body: { error: 'invalid event signature' } };
+    }
+    if (await this.processed.findOne({ _id: event.id })) {
+      return { status: 200, body: { duplicate: true } };
+    }
+    const handler = this.handlers[event.type];
+    if (!handler) return { status: 400, body: { error: `no handler for ${event.type}` } };
+    await handler(event);
+    await this.processed.updateOne(
+      { _id: event.id },
+      { $setOnInsert: { type: event.type, processedAt: new Date() } },
+      { upsert: true },
+    );
+    this.log.info({ eventId: event.id, type: event.type, from: event.source }, 'event applied');
+    return { status: 200, body: { applied: true } };
+  }
+}

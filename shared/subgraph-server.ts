@@ -1,0 +1,173 @@
+import './no-telemetry';
+import http from 'node:http';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { parse, type GraphQLFormattedError } from 'graphql';
+import type { Connection } from 'mongoose';
+import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import { createLogger, type Logger } from './logger';
+import { connectDatabase } from './db';
+import { EventInbox, OutboxRelay, type EventHandler } from './events';
+
+/** What every resolver receives. */
+export interface SubgraphContext {
+  identity: Identity;
+  db: Connection;
+  log: Logger;
+  /** Per-request loaders, created by the subgraph's `createLoaders`. */
+  loaders: Record<string, unknown>;
+  /** Nudges the outbox relay after a write that queued events. */
+  kickOutbox: () => void;
+}
+
+export interface SubgraphDefinition {
+  /** Service name: also the database name and the event destination name. */
+  name: string;
+  typeDefs: string;
+  resolvers: GraphQLResolverMap<SubgraphContext>;
+  /** Collections whose documents may carry `_outbox` events. */
+  outboxCollections?: string[];
+  eventHandlers?: (db: Connection, log: Logger, kickOutbox: () => void) => Record<string, EventHandler>;
+  createLoaders?: (db: Connection) => Record<string, unknown>;
+  /** Runs once after connecting (indexes, seed data). */
+  prepare?: (db: Connection, log: Logger) => Promise<void>;
+  /** Runs before each outbox sweep (e.g. to finish half-applied decisions). */
+  beforeSweep?: (db: Connection, log: Logger) => Promise<void>;
+}
+
+export interface RunningSubgraph {
+  url: string;
+  close: () => Promise<void>;
+}
+
+/** Production errors keep code and message; stack traces stay in the log. */
+export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const { extensions, ...rest } = formatted;
+  if (!extensions) return rest;
+  const { stacktrace: _stacktrace, ...kept } = extensions as Record<string, unknown>;
+  return { ...rest, extensions: kept };
+}
+
+export function buildSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'resolvers'>) {
+  return buildSubgraphSchema({ typeDefs: parse(definition.typeDefs), resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
+}
+
+/**
+ * Starts one subgraph: Apollo Server on Express, refusing any request without
+ * the gateway's signed identity; `/events` for incoming events; `/healthz` and
+ * `/readyz` for operators.
+ */
+export async function startSubgraph(definition: SubgraphDefinition, port: number): Promise<RunningSubgraph> {
+  const log = createLogger(definition.name);
+  const db = await connectDatabase(definition.name);
+  await definition.prepare?.(db, log);
+
+  const relay = new OutboxRelay(
+    db,
+    definition.outboxCollections ?? [],
+    log,
+    undefined,
+    definition.beforeSweep ? () => definition.beforeSweep!(db, log) : undefined,
+  );
+  const kickOutbox = () => relay.kick();
+  const inbox = new EventInbox(db, definition.name, definition.eventHandlers?.(db, log, kickOutbox) ?? {}, log);
+
+  const app = express();
+  const httpServer = http.createServer(app);
+  const server = new ApolloServer<SubgraphContext>({
+    schema: buildSchema(definition),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    formatError,
+    includeStacktraceInErrorResponses: false,
+  });
+  await server.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: definition.name });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await db.db!.admin().ping();
+      res.json({ status: 'ready', service: definition.name });
+    } catch (error) {
+      res.status(503).json({ status: 'database unavailable', error: String(error) });
+    }
+  });
+  app.post('/events', express.json({ limit: '1mb' }), async (req, res) => {
+    try {
+      const result = await inbox.receive(String(req.body?.token ?? ''));
+      res.status(result.status).json(result.body);
+    } catch (error) {
+      log.error({ err: error }, 'event handler failed');
+      res.status(500).json({ error: 'handler failed; retry' });
+    }
+  });
+  app.use(
+    '/graphql',
+    // Identity first: no signature, no GraphQL (invariant 5).
+    async (req, res, next) => {
+      const header = req.header(IDENTITY_HEADER);
+      try {
+        if (!header) throw new Error('missing');
+        res.locals.identity = await verifyIdentity(header);
+        next();
+      } catch {
+        res.status(401).json({
+          errors: [
+            {
+              message: '请求未经网关签名，已拒绝 / Request not signed by the gateway; refused',
+              extensions: { code: 'UNAUTHENTICATED' },
+            },
+          ],
+        });
+      }
+    },
+    express.json({ limit: '2mb' }),
+    expressMiddleware(server, {
+      context: async ({ res }) => ({
+        identity: res.locals.identity as Identity,
+        db,
+        log,
+        loaders: definition.createLoaders?.(db) ?? {},
+        kickOutbox,
+      }),
+    }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(port, '127.0.0.1', resolve));
+  relay.start();
+  const address = httpServer.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  log.info({ port: actualPort }, `${definition.name} subgraph ready`);
+  return {
+    url: `http://127.0.0.1:${actualPort}/graphql`,
+    close: async () => {
+      await relay.stop();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+/** Entry-point helper: start on PORT (or the registry's port) and stop cleanly on signals. */
+export function runSubgraph(definition: SubgraphDefinition, defaultPort: number): void {
+  const port = Number(process.env.PORT ?? defaultPort);
+  startSubgraph(definition, port).then(
+    (running) => {
+      const shutdown = () => {
+        running.close().finally(() => process.exit(0));
+      };
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+    },
+    (error) => {
+      console.error(`${definition.name} failed to start`, error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,93 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Connection, mongo } from 'mongoose';
+import type { Answers } from '../../shared/catalogue';
+import type { PlatformEvent } from '../../shared/events';
+
+/**
+ * The bureau's application data:
+ * - `applications`: the record of one application, whatever the channel; on
+ *   acceptance its `_outbox` carries one `ItemDispatched` per item;
+ * - `item_outcomes`: one per decided item (id `<applicationId>:<itemCode>`),
+ *   written from the department's `ItemDecided` event. Kept apart from the
+ *   application so concurrent decisions never overwrite each other (FerretDB's
+ *   conditional updates are not atomic);
+ * - `decision_summaries`: one per fully decided application, inserted once
+ *   (unique id) and carrying the `ApplicationDecided` event for the permit subgraph.
+ */
+export type ApplicationStatus = 'SUBMITTED' | 'ACCEPTED' | 'DECIDED';
+
+export interface ApplicationItemDoc {
+  itemCode: string;
+  departmentCode: string;
+}
+
+export interface ApplicationDoc {
+  _id: string;
+  number: string;
+  industryCode: string;
+  channel: 'ONLINE' | 'WINDOW';
+  submittedBy: string;
+  submittedByClerk?: string;
+  status: ApplicationStatus;
+  creditCode: string;
+  holderName: string;
+  answers: Answers;
+  values: Record<string, unknown>;
+  items: ApplicationItemDoc[];
+  submittedAt: Date;
+  acceptedAt?: Date;
+  acceptedBy?: string;
+  _outbox: PlatformEvent[];
+}
+
+export interface ItemOutcomeDoc {
+  _id: string;
+  applicationId: string;
+  itemCode: string;
+  decision: 'APPROVED' | 'DENIED';
+  reasons: string[];
+  decidedAt: Date;
+  licenceId: string | null;
+  licenceType: string | null;
+}
+
+export interface DecisionSummaryDoc {
+  _id: string;
+  decidedAt: Date;
+  _outbox: PlatformEvent[];
+}
+
+export class ApplicationStore {
+  readonly applications: mongo.Collection<ApplicationDoc>;
+  readonly outcomes: mongo.Collection<ItemOutcomeDoc>;
+  readonly summaries: mongo.Collection<DecisionSummaryDoc>;
+
+  constructor(db: Connection) {
+    this.applications = db.db!.collection('applications');
+    this.outcomes = db.db!.collection('item_outcomes');
+    this.summaries = db.db!.collection('decision_summaries');
+  }
+
+  async prepare(): Promise<void> {
+    await this.applications.createIndex({ number: 1 }, { unique: true });
+    await this.applications.createIndex({ creditCode: 1 });
+    await this.outcomes.createIndex({ applicationId: 1 });
+  }
+
+  static newId(): string {
+    return randomUUID();
+  }
+
+  /** Human-readable number: SY-<date>-<6 random chars>, unique by index. */
+  static newNumber(now = new Date()): string {
+    const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+    return `SY-${day}-${randomBytes(4).toString('hex').slice(0, 6).toUpperCase()}`;
+  }
+
+  async outcomesFor(applicationIds: readonly string[]): Promise<Map<string, ItemOutcomeDoc[]>> {
+    const docs = await this.outcomes.find({ applicationId: { $in: [...applicationIds] } }).toArray();
+    const byApp = new Map<string, ItemOutcomeDoc[]>(applicationIds.map((id) => [id, []]));
+    for (const doc of docs) byApp.get(doc.applicationId)?.push(doc);
+    return byApp;
+  }
+}
