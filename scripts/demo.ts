@@ -1,0 +1,106 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { request } from 'undici';
+import { eventually } from './lib/client';
+import { sampleBusiness, sampleValues } from './lib/sample-values';
+import { devToken } from './lib/tokens';
+import { Walkthrough } from './lib/walkthrough';
+import { overallStateOf } from '../gateway/scan-page';
+import { DEV_SECRETS_FILE } from './start';
+
+/**
+ * `npm run demo`: walks the whole 一业一证 path against a running platform
+ * (GATEWAY_URL, default http://127.0.0.1:4000) as each role would, printing
+ * every step. Exits non-zero as soon as a step fails.
+ */
+const INDUSTRY = process.env.DEMO_INDUSTRY ?? 'restaurant';
+
+function step(n: number, text: string) {
+  console.log(`\n[${n}] ${text}`);
+}
+
+async function main() {
+  const gatewayUrl = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000';
+  const secret = process.env.JWT_SECRET ?? (existsSync(DEV_SECRETS_FILE) ? JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')).jwt : undefined);
+  if (!secret) throw new Error('no JWT secret: start the platform with `npm start` first, or set JWT_SECRET');
+  const walk = new Walkthrough(gatewayUrl, (identity) => devToken(secret, identity, '15m'));
+
+  step(1, `一次告知 — the guide for "${INDUSTRY}", every case`);
+  const fullGuide = await walk.guide(INDUSTRY, null);
+  for (const item of fullGuide.items) console.log(`    ${item.code}  ${item.departmentNameZh}  承诺 ${item.committedDays} 个工作日`);
+  console.log(`    materials after merging: ${fullGuide.materials.length}; committed working days: ${fullGuide.committedDays}`);
+
+  const answers = { ownSewerConnection: true };
+  step(2, `一表申请 — the merged form for answers ${JSON.stringify(answers)}`);
+  const form = await walk.form(INDUSTRY, answers);
+  const fields = form.sections.flatMap((s) => s.fields);
+  console.log(`    items: ${form.itemCodes.join(', ')}; ${fields.length} fields in ${form.sections.length} sections`);
+
+  const business = sampleBusiness();
+  step(3, `一网通办 — the applicant ${business.companyName} (${business.creditCode}) submits online`);
+  const online = await walk.submit(walk.applicant(business.creditCode), INDUSTRY, answers, sampleValues(fields, business));
+  console.log(`    application ${online.number} (${online.channel}), status ${online.status}`);
+
+  const walkIn = sampleBusiness();
+  step(4, `一窗受理 — a clerk submits for ${walkIn.companyName} at the window`);
+  const atWindow = await walk.submit(walk.clerk(), INDUSTRY, answers, sampleValues(fields, walkIn));
+  console.log(`    application ${atWindow.number} (${atWindow.channel}, clerk ${atWindow.submittedByClerk})`);
+
+  step(5, 'The window accepts the online application and dispatches each item to its department');
+  const accepted = await walk.accept(online.id);
+  for (const item of accepted.items) console.log(`    ${item.itemCode} → ${item.departmentCode}: ${item.status}`);
+
+  step(6, 'Each department reviews its own item (the last one is denied, to show a noted item)');
+  const last = accepted.items[accepted.items.length - 1];
+  for (const item of accepted.items) {
+    await walk.waitForReview(item.departmentCode, item.reviewId);
+    const decision =
+      item === last && accepted.items.length > 1
+        ? await walk.decide(item.departmentCode, item.reviewId, { approve: false, reasons: ['排水设施未通过现场核查（演示）'] })
+        : await walk.decide(item.departmentCode, item.reviewId, { approve: true });
+    console.log(`    ${item.departmentCode}: ${decision.state}${decision.licence ? `, licence ${decision.licence.id} ${decision.licence.status}` : ''}`);
+  }
+  const decided = await walk.waitUntilDecided(online.id);
+  console.log(`    application status: ${decided.status}`);
+
+  step(7, '一证准营 — the bureau issues the comprehensive permit');
+  const permit = await walk.issuePermit(online.id);
+  console.log(`    permit code ${permit.code}\n    scan URL    ${permit.scanUrl}`);
+
+  step(8, '一码联动 — scanning the QR code (public, no login)');
+  const before = (await walk.scan(permit.code))!;
+  printScan(before);
+  const page = await request(permit.scanUrl);
+  const html = await page.body.text();
+  const png = await request(`${gatewayUrl}/permits/${permit.code}/qr.png`);
+  const pngBytes = Buffer.from(await png.body.arrayBuffer());
+  console.log(`    scan page HTTP ${page.statusCode} (${html.length} bytes); QR PNG HTTP ${png.statusCode} (${pngBytes.length} bytes)`);
+  if (page.statusCode !== 200 || png.statusCode !== 200 || pngBytes.subarray(1, 4).toString() !== 'PNG') throw new Error('scan page or QR image failed');
+
+  const revoked = decided.items.find((i) => i.status === 'APPROVED' && i.licenceId)!;
+  step(9, `${revoked.departmentCode} revokes licence ${revoked.licenceId}`);
+  const ended = await walk.endLicence(revoked.departmentCode, revoked.licenceId!, 'REVOKED', '演示：严重违法经营，依法吊销');
+  console.log(`    licence status: ${ended.status}`);
+
+  step(10, 'The next scan shows the permit void (the event reached the permit subgraph)');
+  const after = await eventually('permit void', async () => {
+    const scanned = (await walk.scan(permit.code))!;
+    return scanned.status === 'VOID' ? scanned : undefined;
+  });
+  printScan(after);
+  console.log(`\nstate before: ${overallStateOf(before)}; after: ${overallStateOf(after)}`);
+  if (overallStateOf(after) !== 'VOID') throw new Error('permit should be void');
+  console.log('demo passed ✔');
+}
+
+function printScan(permit: NonNullable<Awaited<ReturnType<Walkthrough['scan']>>>) {
+  console.log(`    ${permit.holderName}  legal rep. ${permit.legalRepresentative}  permit ${permit.status}  overall ${overallStateOf(permit)}`);
+  if (permit.voidReason) console.log(`    void because: ${permit.voidReason}`);
+  for (const item of permit.items) {
+    console.log(`      ${item.itemNameZh.padEnd(16)} ${item.permitted ? 'permitted' : 'NOT permitted'}  licence: ${item.licence?.status ?? '—'}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(`\ndemo FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,151 @@
+import type { Identity } from '../../shared/identity';
+import { department } from '../../shared/registry';
+import { SCAN_QUERY, type ScannedPermit } from '../../gateway/scan-page';
+import { eventually, graphqlData } from './client';
+import type { FormFieldView } from './sample-values';
+
+/**
+ * The reform's path as each role walks it through the gateway: the demo prints
+ * it, the end-to-end tests assert on it. Every call is a real GraphQL request.
+ */
+export type TokenFor = (identity: Identity) => Promise<string>;
+
+export interface ApplicationView {
+  id: string;
+  number: string;
+  status: string;
+  channel: string;
+  submittedByClerk: string | null;
+  creditCode: string;
+  items: { itemCode: string; departmentCode: string; status: string; reviewId: string; licenceId: string | null }[];
+}
+
+const APPLICATION_FIELDS = `id number status channel submittedByClerk creditCode items { itemCode departmentCode status reviewId licenceId }`;
+
+export class Walkthrough {
+  readonly graphqlUrl: string;
+
+  constructor(
+    readonly gatewayUrl: string,
+    private readonly tokenFor: TokenFor,
+  ) {
+    this.graphqlUrl = `${gatewayUrl}/graphql`;
+  }
+
+  private async as<T>(identity: Identity | null, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    return graphqlData<T>(this.graphqlUrl, query, variables, identity ? await this.tokenFor(identity) : undefined);
+  }
+
+  applicant(creditCode: string): Identity {
+    return { role: 'APPLICANT', subject: `applicant-${creditCode}`, creditCode };
+  }
+  clerk(): Identity {
+    return { role: 'CLERK', subject: 'clerk-window-01', name: '综合窗口01' };
+  }
+  reviewer(departmentCode: string): Identity {
+    return { role: 'REVIEWER', subject: `reviewer-${departmentCode}`, department: departmentCode };
+  }
+  issuer(): Identity {
+    return { role: 'ISSUER', subject: 'issuer-bureau-01' };
+  }
+
+  async guide(industryCode: string, answers: Record<string, unknown> | null) {
+    const data = await this.as<{ guide: { items: { code: string; departmentNameZh: string; committedDays: number }[]; materials: { code: string }[]; committedDays: number } }>(
+      null,
+      `query ($i: ID!, $a: JSON) { guide(industryCode: $i, answers: $a) { items { code departmentNameZh committedDays } materials { code } committedDays } }`,
+      { i: industryCode, a: answers },
+    );
+    return data.guide;
+  }
+
+  async form(industryCode: string, answers: Record<string, unknown>) {
+    const data = await this.as<{ applicationForm: { itemCodes: string[]; sections: { key: string; fields: FormFieldView[] }[] } }>(
+      null,
+      `query ($i: ID!, $a: JSON) { applicationForm(industryCode: $i, answers: $a) { itemCodes sections { key fields { key type required min max options { value } } } } }`,
+      { i: industryCode, a: answers },
+    );
+    return data.applicationForm;
+  }
+
+  async submit(by: Identity, industryCode: string, answers: Record<string, unknown>, values: Record<string, unknown>) {
+    const data = await this.as<{ submitApplication: ApplicationView }>(
+      by,
+      `mutation ($input: SubmitApplicationInput!) { submitApplication(input: $input) { ${APPLICATION_FIELDS} } }`,
+      { input: { industryCode, answers, values } },
+    );
+    return data.submitApplication;
+  }
+
+  async accept(applicationId: string) {
+    const data = await this.as<{ acceptApplication: ApplicationView }>(
+      this.clerk(),
+      `mutation ($id: ID!) { acceptApplication(id: $id) { ${APPLICATION_FIELDS} } }`,
+      { id: applicationId },
+    );
+    return data.acceptApplication;
+  }
+
+  async application(applicationId: string, by: Identity = this.clerk()) {
+    const data = await this.as<{ application: ApplicationView | null }>(by, `query ($id: ID!) { application(id: $id) { ${APPLICATION_FIELDS} } }`, {
+      id: applicationId,
+    });
+    return data.application;
+  }
+
+  /** The department's pending queue, until the dispatched review shows up. */
+  async waitForReview(departmentCode: string, reviewId: string) {
+    const dept = department(departmentCode)!;
+    return eventually(`review ${reviewId} in ${departmentCode}`, async () => {
+      const data = await this.as<Record<string, { reviews: { id: string; state: string }[] }>>(
+        this.reviewer(departmentCode),
+        `{ ${dept.graphqlName} { reviews(state: PENDING) { id state } } }`,
+      );
+      return data[dept.graphqlName].reviews.find((r) => r.id === reviewId);
+    });
+  }
+
+  async decide(departmentCode: string, reviewId: string, decision: { approve: true } | { approve: false; reasons: string[] }) {
+    const dept = department(departmentCode)!;
+    const field = decision.approve ? 'approve(reviewId: $id)' : 'deny(reviewId: $id, reasons: $reasons)';
+    const data = await this.as<Record<string, Record<string, { id: string; state: string; licence: { id: string; status: string } | null }>>>(
+      this.reviewer(departmentCode),
+      `mutation ($id: ID!${decision.approve ? '' : ', $reasons: [String!]!'}) { ${dept.graphqlName} { decision: ${field} { id state licence { id status } } } }`,
+      { id: reviewId, ...(decision.approve ? {} : { reasons: decision.reasons }) },
+    );
+    return data[dept.graphqlName].decision;
+  }
+
+  async waitUntilDecided(applicationId: string) {
+    return eventually(`application ${applicationId} decided`, async () => {
+      const app = await this.application(applicationId);
+      return app?.status === 'DECIDED' ? app : undefined;
+    });
+  }
+
+  async issuePermit(applicationId: string) {
+    // The decision reaches the permit subgraph as an event; retry while it is on its way.
+    return eventually(`permit for ${applicationId}`, async () => {
+      const data = await this.as<{ issuePermit: { id: string; code: string; scanUrl: string; status: string } }>(
+        this.issuer(),
+        `mutation ($id: ID!) { issuePermit(applicationId: $id) { id code scanUrl status } }`,
+        { id: applicationId },
+      );
+      return data.issuePermit;
+    });
+  }
+
+  async scan(code: string) {
+    const data = await this.as<{ scanPermit: ScannedPermit | null }>(null, SCAN_QUERY, { code });
+    return data.scanPermit;
+  }
+
+  async endLicence(departmentCode: string, licenceId: string, ending: string, reason: string) {
+    const dept = department(departmentCode)!;
+    const data = await this.as<Record<string, { endLicence: { id: string; status: string } }>>(
+      this.reviewer(departmentCode),
+      `mutation ($id: ID!, $reason: String!) { ${dept.graphqlName} { endLicence(licenceId: $id, ending: ${ending}, reason: $reason) { id status } } }`,
+      { id: licenceId, reason },
+    );
+    return data[dept.graphqlName].endLicence;
+  }
+}
