@@ -2,7 +2,7 @@ import '../shared/no-telemetry';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { REPO_ROOT, services } from '../shared/registry';
 import { subgraphDefinitions } from '../subgraphs';
 
@@ -10,7 +10,7 @@ import { subgraphDefinitions } from '../subgraphs';
  * Composes every subgraph's SDL into the static supergraph the gateway loads.
  * `npm run compose` writes schema/; the composition test fails when it is stale.
  */
-export function composeSupergraph(): { supergraphSdl: string; subgraphs: { name: string; sdl: string }[] } {
+export function composeSupergraph(): { supergraphSdl: string; apiSchema: GraphQLSchema; subgraphs: { name: string; sdl: string }[] } {
   const ports = new Map(services().map((s) => [s.name, s.port]));
   const subgraphs = subgraphDefinitions().map((d) => ({ name: d.name, sdl: d.typeDefs }));
   const result = composeServices(
@@ -19,7 +19,7 @@ export function composeSupergraph(): { supergraphSdl: string; subgraphs: { name:
   if (result.errors) {
     throw new Error(`composition failed:\n${result.errors.map((e) => e.message).join('\n')}`);
   }
-  return { supergraphSdl: result.supergraphSdl, subgraphs };
+  return { supergraphSdl: result.supergraphSdl, apiSchema: result.schema.toAPISchema().toGraphQLJSSchema(), subgraphs };
 }
 
 if (require.main === module) {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../shared/registry';
@@ -53,8 +53,9 @@ export async function startDatabase(options: { port: number; dataDir: string }):
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => {} };
   buildFerretDb();
   mkdirSync(options.dataDir, { recursive: true });
+  const log = openSync(`${options.dataDir}.log`, 'a');
   const child = spawn(FERRETDB_BINARY, ['--listen', `127.0.0.1:${options.port}`, '--dir', options.dataDir], {
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', log, log],
     env: { ...process.env, DO_NOT_TRACK: '1' },
   });
   await waitForPort(options.port);
