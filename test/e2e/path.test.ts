@@ -8,7 +8,7 @@ import { startTestPlatform, type TestPlatform } from '../support/platform';
 /** The whole reform path through the real gateway, real subgraphs over HTTP and the real database. */
 describe('the 一业一证 path, end to end', () => {
   let t: TestPlatform;
-  let voided: { permitId: string; licenceId: string } | undefined;
+  let voidedPermit: { permitId: string; licenceId: string } | undefined;
   beforeAll(async () => {
     t = await startTestPlatform();
   });
@@ -139,16 +139,16 @@ describe('the 一业一证 path, end to end', () => {
     expect(overallStateOf(voided)).toBe('VOID');
     const voidPage = await (await request(permit.scanUrl)).body.text();
     expect(voidPage).toContain('data-state="VOID"');
-    voided = { permitId: permit.id, licenceId: ended.id };
+    voidedPermit = { permitId: permit.id, licenceId: ended.id };
   });
 
   it('applies a redelivered event once: the second delivery is acknowledged and changes nothing', async () => {
-    expect(voided).toBeDefined();
+    expect(voidedPermit).toBeDefined();
     const history = async () => {
       const r = await graphql<{ permit: { status: string; history: { action: string }[] } }>(
         t.graphqlUrl,
         'query ($id: ID!) { permit(id: $id) { status history { action } } }',
-        { id: voided!.permitId },
+        { id: voidedPermit!.permitId },
         await t.token(t.walk.issuer()),
       );
       return r.data!.permit;
@@ -156,7 +156,7 @@ describe('the 一业一证 path, end to end', () => {
     const before = await history();
     expect(before.history.map((h) => h.action)).toEqual(['ISSUED', 'VOIDED']);
     const event = newEvent('LicenceEnded', 'market-regulation', 'permit', {
-      licenceId: voided!.licenceId,
+      licenceId: voidedPermit!.licenceId,
       licenceType: 'FoodBusinessLicence',
       itemCode: 'MR-FOOD-BUSINESS',
       departmentCode: 'market-regulation',
