@@ -1,4 +1,5 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError } from 'graphql';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity, type Identity } from '../shared/identity';
 
@@ -21,11 +22,17 @@ export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayCon
   constructor(options: { name: string; url: string }) {
     const timeout = subgraphTimeoutMs(options.name);
     const agent = new Agent({ connections: Number(process.env.SUBGRAPH_MAX_SOCKETS ?? 64), headersTimeout: timeout, bodyTimeout: timeout });
-    super({
-      url: options.url,
-      fetcher: ((url: string, init: Record<string, unknown>) =>
-        undiciFetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(timeout) } as Parameters<typeof undiciFetch>[1])) as never,
-    });
+    const fetcher = async (url: string, init: Record<string, unknown>) => {
+      try {
+        return await undiciFetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(timeout) } as Parameters<typeof undiciFetch>[1]);
+      } catch (error) {
+        // Name the service, so a client (and the scan page) can say which department is unavailable.
+        throw new GraphQLError(`${options.name} 暂时无法访问 / ${options.name} is unavailable: ${(error as Error).message}`, {
+          extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: options.name },
+        });
+      }
+    };
+    super({ url: options.url, fetcher: fetcher as never });
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {

@@ -1,0 +1,101 @@
+import { request } from 'undici';
+import { eventually, graphql } from '../../scripts/lib/client';
+import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
+import { startTestPlatform, type TestPlatform } from '../support/platform';
+
+/** Partial failure stays partial; events survive a receiver that is down. */
+describe('faults', () => {
+  let t: TestPlatform;
+  let permit: { id: string; code: string };
+  let foodLicenceId: string;
+
+  beforeAll(async () => {
+    t = await startTestPlatform();
+    // A hotel that serves food: licences from public security, health, fire rescue and market regulation.
+    const answers = { servesFood: true };
+    const form = await t.walk.form('hotel', answers);
+    const business = sampleBusiness(301);
+    const app = await t.walk.submit(t.walk.clerk(), 'hotel', answers, sampleValues(form.sections.flatMap((s) => s.fields), business));
+    const accepted = await t.walk.accept(app.id);
+    for (const item of accepted.items) {
+      await t.walk.waitForReview(item.departmentCode, item.reviewId);
+      await t.walk.decide(item.departmentCode, item.reviewId, { approve: true });
+    }
+    const decided = await t.walk.waitUntilDecided(app.id);
+    foodLicenceId = decided.items.find((i) => i.departmentCode === 'market-regulation')!.licenceId!;
+    permit = await t.walk.issuePermit(app.id);
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('scans with a department down: its licence is marked unavailable, the rest intact', async () => {
+    const before = (await t.walk.scan(permit.code))!;
+    expect(before.items.length).toBeGreaterThanOrEqual(4);
+    expect(before.items.every((i) => i.licence?.status === 'VALID')).toBe(true);
+
+    await t.platform.stopService('health', 'SIGKILL');
+    try {
+      const result = await graphql<{ scanPermit: typeof before }>(
+        t.graphqlUrl,
+        `query ($code: ID!) { scanPermit(code: $code) { status holderName items { departmentCode departmentNameZh permitted licence { id status licenceNumber } } } }`,
+        { code: permit.code },
+      );
+      expect(result.status).toBe(200);
+      const scanned = result.data!.scanPermit;
+      expect(scanned.status).toBe('VALID');
+      for (const item of scanned.items) {
+        if (item.departmentCode === 'health') {
+          expect(item.licence).toEqual({ id: expect.any(String), status: null, licenceNumber: null });
+        } else {
+          expect(item.licence?.status).toBe('VALID');
+        }
+      }
+      // The error names the unavailable service.
+      expect(result.errors).toEqual([
+        expect.objectContaining({ extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'health' }) }),
+      ]);
+
+      const page = await request(`${t.gatewayUrl}/scan/${permit.code}`);
+      const html = await page.body.text();
+      expect(page.statusCode).toBe(200);
+      expect(html).toContain('data-state="PARTLY_UNAVAILABLE"');
+      expect(html).toContain('顺义区卫生健康委员会');
+      expect(html).toContain('暂时无法查询');
+    } finally {
+      await t.platform.startService('health');
+    }
+    const after = (await t.walk.scan(permit.code))!;
+    expect(after.items.every((i) => i.licence?.status === 'VALID')).toBe(true);
+  });
+
+  it('delivers the revocation to a permit subgraph that was down, once it is back', async () => {
+    await t.platform.stopService('permit', 'SIGKILL');
+    try {
+      const ended = await t.walk.endLicence('market-regulation', foodLicenceId, 'REVOKED', '食品安全严重违法');
+      expect(ended.status).toBe('REVOKED');
+      // The department keeps the event while the permit subgraph is unreachable.
+      await new Promise((r) => setTimeout(r, 1000));
+      const scanWhileDown = await graphql(t.graphqlUrl, 'query ($c: ID!) { scanPermit(code: $c) { status } }', { c: permit.code });
+      expect(scanWhileDown.data?.scanPermit ?? null).toBeNull();
+    } finally {
+      await t.platform.startService('permit');
+    }
+    const voided = await eventually(
+      'permit void after restart',
+      async () => {
+        const s = (await t.walk.scan(permit.code))!;
+        return s.status === 'VOID' ? s : undefined;
+      },
+      30000,
+    );
+    expect(voided.voidReason).toContain('吊销');
+    const history = await graphql<{ permit: { history: { action: string }[] } }>(
+      t.graphqlUrl,
+      'query ($id: ID!) { permit(id: $id) { history { action } } }',
+      { id: permit.id },
+      await t.token(t.walk.issuer()),
+    );
+    expect(history.data!.permit.history.map((h) => h.action)).toEqual(['ISSUED', 'VOIDED']);
+  });
+});
