@@ -134,7 +134,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     expressMiddleware(server, { context: async ({ res }) => ({ identity: res.locals.identity }) }),
   );
 
-  await new Promise<void>((resolve) => httpServer.listen(port, process.env.GATEWAY_HOST ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => httpServer.listen(port, process.env.LISTEN_HOST ?? '127.0.0.1', resolve));
   log.info({ port }, 'gateway ready');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -63,7 +63,7 @@ async function main() {
   logs      .data/logs/
 
 A token for each role (paste as header  Authorization: Bearer <token>):
-  npm run token -- applicant 91110113MA01ABCD3X   (bound to a credit code)
+  npm run token -- applicant 91110113MA01ABCD3U   (bound to a credit code)
   npm run token -- clerk
   npm run token -- reviewer market-regulation    (bound to a department)
   npm run token -- issuer | analyst | admin

@@ -139,7 +139,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
     }),
   );
 
-  await new Promise<void>((resolve) => httpServer.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => httpServer.listen(port, process.env.LISTEN_HOST ?? '127.0.0.1', resolve));
   relay.start();
   const address = httpServer.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
