@@ -154,3 +154,10 @@ export function renderNotFoundPage(code: string): string {
     `<h1>未找到该综合许可凭证</h1><p>No comprehensive permit has the code <code>${escape(code)}</code>. 请核对二维码是否完整清晰。</p>`,
   );
 }
+
+export function renderUnavailablePage(): string {
+  return page(
+    '服务暂时不可用',
+    `<h1>凭证查询服务暂时不可用</h1><p>请稍后再扫码。The permit service is unavailable right now; please scan again shortly.</p>`,
+  );
+}

@@ -16,7 +16,7 @@ import { REPO_ROOT, serviceUrl, services } from '../shared/registry';
 import { formatError } from '../shared/subgraph-server';
 import { CallerAuthenticator } from './auth';
 import { SignedIdentityDataSource, type GatewayContext } from './data-source';
-import { SCAN_QUERY, renderNotFoundPage, renderScanPage, type ScannedPermit } from './scan-page';
+import { SCAN_QUERY, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
 
 export interface RunningGateway {
   url: string;
@@ -85,9 +85,17 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     );
   });
 
+  /** True when the permit subgraph itself did not answer: "unknown code" would be a lie then. */
+  const permitServiceDown = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined, found: boolean) =>
+    !found && (errors ?? []).some((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE' || e.extensions?.serviceName === 'permit');
+
   app.get('/scan/:code', async (req, res) => {
     const result = await publicQuery<{ scanPermit: ScannedPermit | null }>(SCAN_QUERY, { code: req.params.code });
     const permit = result.data?.scanPermit;
+    if (permitServiceDown(result.errors, Boolean(permit))) {
+      res.status(503).type('html').send(renderUnavailablePage());
+      return;
+    }
     if (!permit) {
       res.status(404).type('html').send(renderNotFoundPage(req.params.code));
       return;
@@ -109,6 +117,10 @@ export async function startGateway(port: number): Promise<RunningGateway> {
       { code: req.params.code },
     );
     const qr = result.data?.scanPermit;
+    if (permitServiceDown(result.errors, Boolean(qr))) {
+      res.status(503).send('permit service unavailable; try again shortly');
+      return;
+    }
     if (!qr) {
       res.status(404).send('no such permit');
       return;

@@ -20,7 +20,8 @@ function step(n: number, text: string) {
 
 async function main() {
   const gatewayUrl = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000';
-  const secret = process.env.JWT_SECRET ?? (existsSync(DEV_SECRETS_FILE) ? JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')).jwt : undefined);
+  // `npm start` signs with the secret it keeps in .data; JWT_SECRET is for a platform started otherwise.
+  const secret = existsSync(DEV_SECRETS_FILE) ? JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')).jwt : process.env.JWT_SECRET;
   if (!secret) throw new Error('no JWT secret: start the platform with `npm start` first, or set JWT_SECRET');
   const walk = new Walkthrough(gatewayUrl, (identity) => devToken(secret, identity, '15m'));
 
@@ -29,7 +30,9 @@ async function main() {
   for (const item of fullGuide.items) console.log(`    ${item.code}  ${item.departmentNameZh}  承诺 ${item.committedDays} 个工作日`);
   console.log(`    materials after merging: ${fullGuide.materials.length}; committed working days: ${fullGuide.committedDays}`);
 
-  const answers = { ownSewerConnection: true };
+  // Answer "yes" (or the first option) to every question, so every item of the industry applies.
+  const industry = await walk.industry(INDUSTRY);
+  const answers = Object.fromEntries(industry.questions.map((q) => [q.key, q.type === 'BOOLEAN' ? true : q.options?.[0]?.value]));
   step(2, `一表申请 — the merged form for answers ${JSON.stringify(answers)}`);
   const form = await walk.form(INDUSTRY, answers);
   const fields = form.sections.flatMap((s) => s.fields);

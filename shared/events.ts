@@ -131,23 +131,34 @@ export class OutboxRelay {
     try {
       await this.beforeSweep?.();
       for (const collection of this.collections) {
-        const pending = await collection.find({ [OUTBOX_FIELD]: { $exists: true, $ne: [] } }).limit(100).toArray();
-        for (const doc of pending) {
-          for (const event of doc[OUTBOX_FIELD] as PlatformEvent[]) {
-            try {
-              await deliverEvent(event);
-            } catch (error) {
-              this.logFailure(event, error);
-              break; // keep per-document order: later events wait for this one
-            }
-            // Pull the exact element we delivered (FerretDB's $pull matches whole elements).
-            await collection.updateOne({ _id: doc._id }, { $pull: { [OUTBOX_FIELD]: event } } as mongo.Document);
-            this.log.info({ eventId: event.id, type: event.type, to: event.destination }, 'event delivered');
-          }
+        for await (const doc of collection.find({ [OUTBOX_FIELD]: { $exists: true, $ne: [] } })) {
+          await this.deliverOutbox(collection, doc);
         }
       }
     } catch (error) {
       this.log.warn({ err: error }, 'outbox sweep failed; will retry');
+    }
+  }
+
+  /**
+   * Delivers one document's events. Order is kept per destination: after a
+   * failure, later events to the same destination wait, while events to other
+   * destinations (other departments) still go out.
+   */
+  private async deliverOutbox(collection: mongo.Collection<mongo.Document>, doc: mongo.Document): Promise<void> {
+    const blocked = new Set<string>();
+    for (const event of doc[OUTBOX_FIELD] as PlatformEvent[]) {
+      if (blocked.has(event.destination)) continue;
+      try {
+        await deliverEvent(event);
+      } catch (error) {
+        this.logFailure(event, error);
+        blocked.add(event.destination);
+        continue;
+      }
+      // Pull the exact element we delivered (FerretDB's $pull matches whole elements).
+      await collection.updateOne({ _id: doc._id }, { $pull: { [OUTBOX_FIELD]: event } } as mongo.Document);
+      this.log.info({ eventId: event.id, type: event.type, to: event.destination }, 'event delivered');
     }
   }
 

@@ -49,6 +49,16 @@ export class Walkthrough {
     return { role: 'ISSUER', subject: 'issuer-bureau-01' };
   }
 
+  async industry(code: string) {
+    const data = await this.as<{ industry: { code: string; questions: { key: string; type: string; options: { value: string }[] | null }[] } | null }>(
+      null,
+      `query ($code: ID!) { industry(code: $code) { code questions { key type options { value } } } }`,
+      { code },
+    );
+    if (!data.industry) throw new Error(`no industry ${code}`);
+    return data.industry;
+  }
+
   async guide(industryCode: string, answers: Record<string, unknown> | null) {
     const data = await this.as<{ guide: { items: { code: string; departmentNameZh: string; committedDays: number }[]; materials: { code: string }[]; committedDays: number } }>(
       null,

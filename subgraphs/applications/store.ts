@@ -5,8 +5,10 @@ import type { PlatformEvent } from '../../shared/events';
 
 /**
  * The bureau's application data:
- * - `applications`: the record of one application, whatever the channel; on
- *   acceptance its `_outbox` carries one `ItemDispatched` per item;
+ * - `applications`: the record of one application, whatever the channel;
+ * - `acceptances`: one per accepted application, inserted once (unique id) by
+ *   the clerk who accepts; it carries one `ItemDispatched` per item and is then
+ *   applied to the application (re-applied by the sweep after a crash);
  * - `item_outcomes`: one per decided item (id `<applicationId>:<itemCode>`),
  *   written from the department's `ItemDecided` event. Kept apart from the
  *   application so concurrent decisions never overwrite each other (FerretDB's
@@ -37,6 +39,13 @@ export interface ApplicationDoc {
   submittedAt: Date;
   acceptedAt?: Date;
   acceptedBy?: string;
+}
+
+export interface AcceptanceDoc {
+  _id: string;
+  acceptedAt: Date;
+  acceptedBy: string;
+  applied: boolean;
   _outbox: PlatformEvent[];
 }
 
@@ -61,9 +70,11 @@ export class ApplicationStore {
   readonly applications: mongo.Collection<ApplicationDoc>;
   readonly outcomes: mongo.Collection<ItemOutcomeDoc>;
   readonly summaries: mongo.Collection<DecisionSummaryDoc>;
+  readonly acceptances: mongo.Collection<AcceptanceDoc>;
 
   constructor(db: Connection) {
     this.applications = db.db!.collection('applications');
+    this.acceptances = db.db!.collection('acceptances');
     this.outcomes = db.db!.collection('item_outcomes');
     this.summaries = db.db!.collection('decision_summaries');
   }
@@ -82,6 +93,23 @@ export class ApplicationStore {
   static newNumber(now = new Date()): string {
     const day = now.toISOString().slice(0, 10).replace(/-/g, '');
     return `SY-${day}-${randomBytes(4).toString('hex').slice(0, 6).toUpperCase()}`;
+  }
+
+  /** Completes a claimed acceptance. Safe to repeat. */
+  async applyAcceptance(acceptance: AcceptanceDoc): Promise<void> {
+    await this.applications.updateOne(
+      { _id: acceptance._id },
+      { $set: { status: 'ACCEPTED', acceptedAt: acceptance.acceptedAt, acceptedBy: acceptance.acceptedBy } },
+    );
+    await this.acceptances.updateOne({ _id: acceptance._id }, { $set: { applied: true } });
+  }
+
+  /** Finishes acceptances a crash left half-done; runs before each outbox sweep. */
+  async repair(): Promise<void> {
+    const staleBefore = new Date(Date.now() - 2000);
+    for (const acceptance of await this.acceptances.find({ applied: false, acceptedAt: { $lt: staleBefore } }).toArray()) {
+      await this.applyAcceptance(acceptance);
+    }
   }
 
   async outcomesFor(applicationIds: readonly string[]): Promise<Map<string, ItemOutcomeDoc[]>> {

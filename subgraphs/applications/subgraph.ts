@@ -28,8 +28,9 @@ export function applicationsSubgraph(): SubgraphDefinition {
     name: 'applications',
     typeDefs: readFileSync(join(__dirname, 'schema.graphql'), 'utf8'),
     resolvers: resolvers as unknown as GraphQLResolverMap<SubgraphContext>,
-    outboxCollections: ['applications', 'decision_summaries'],
+    outboxCollections: ['acceptances', 'decision_summaries'],
     prepare: (db) => new ApplicationStore(db).prepare(),
+    beforeSweep: (db) => new ApplicationStore(db).repair(),
     eventHandlers: (db, log, kick) => applicationEventHandlers(db, catalogue, log, kick),
   };
 }

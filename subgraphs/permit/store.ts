@@ -8,6 +8,9 @@ import type { DepartmentConfig } from '../../shared/registry';
  * id `<applicationId>:v<version>`, so issuing twice collides on the unique id).
  * A permit keeps face information and, per item, the licence's type and id:
  * never the licence's status, which only its department holds.
+ * `licence_endings` records each `LicenceEnded` event received (the fact that
+ * voids a permit), so a licence that ended before its permit was issued still
+ * stops the issue.
  */
 export interface PermitItemDoc {
   itemCode: string;
@@ -62,11 +65,21 @@ export interface PermitDoc {
   history: HistoryEntry[];
 }
 
+export interface LicenceEndingDoc {
+  _id: string;
+  departmentCode: string;
+  ending: string;
+  reason: string;
+  endedAt: Date;
+}
+
 export class PermitStore {
   readonly requests: mongo.Collection<PermitRequestDoc>;
   readonly permits: mongo.Collection<PermitDoc>;
+  readonly endings: mongo.Collection<LicenceEndingDoc>;
 
   constructor(db: Connection) {
+    this.endings = db.db!.collection('licence_endings');
     this.requests = db.db!.collection('permit_requests');
     this.permits = db.db!.collection('permits');
   }

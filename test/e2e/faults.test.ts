@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { eventually, graphql } from '../../scripts/lib/client';
 import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { expectRefusal } from '../support/refusals';
 
 /** Partial failure stays partial; events survive a receiver that is down. */
 describe('faults', () => {
@@ -78,6 +79,11 @@ describe('faults', () => {
       await new Promise((r) => setTimeout(r, 1000));
       const scanWhileDown = await graphql(t.graphqlUrl, 'query ($c: ID!) { scanPermit(code: $c) { status } }', { c: permit.code });
       expect(scanWhileDown.data?.scanPermit ?? null).toBeNull();
+      expect(scanWhileDown.errors?.[0].extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'permit' });
+      // The page says the service is down, not that the permit does not exist.
+      const page = await request(`${t.gatewayUrl}/scan/${permit.code}`);
+      expect(page.statusCode).toBe(503);
+      expect(await page.body.text()).toContain('暂时不可用');
     } finally {
       await t.platform.startService('permit');
     }
@@ -97,5 +103,25 @@ describe('faults', () => {
       await t.token(t.walk.issuer()),
     );
     expect(history.data!.permit.history.map((h) => h.action)).toEqual(['ISSUED', 'VOIDED']);
+  });
+
+  it('refuses to issue a permit when one of its licences ended before the issue', async () => {
+    const answers = { areaOver300: false };
+    const form = await t.walk.form('convenience-store', answers);
+    const app = await t.walk.submit(t.walk.clerk(), 'convenience-store', answers, sampleValues(form.sections.flatMap((s) => s.fields), sampleBusiness(302)));
+    const accepted = await t.walk.accept(app.id);
+    for (const item of accepted.items) {
+      await t.walk.waitForReview(item.departmentCode, item.reviewId);
+      await t.walk.decide(item.departmentCode, item.reviewId, { approve: true });
+    }
+    const decided = await t.walk.waitUntilDecided(app.id);
+    const food = decided.items.find((i) => i.departmentCode === 'market-regulation')!;
+    await t.walk.endLicence('market-regulation', food.licenceId!, 'CANCELLED', '申请人主动注销');
+    const refused = await eventually('issue refused for the ended licence', async () => {
+      const r = await graphql(t.graphqlUrl, 'mutation ($id: ID!) { issuePermit(applicationId: $id) { id } }', { id: app.id }, await t.token(t.walk.issuer()));
+      return r.errors?.[0].extensions?.code === 'WRONG_STATE' ? r : undefined;
+    });
+    expectRefusal(refused, 'WRONG_STATE', 'applicationId');
+    expect(refused.errors![0].extensions?.messageZh).toContain('已终止');
   });
 });

@@ -16,6 +16,27 @@ describe('the 一业一证 path, end to end', () => {
     await t?.stop();
   });
 
+  it('answers health checks, and /readyz reports every subgraph', async () => {
+    const health = await request(`${t.gatewayUrl}/healthz`);
+    expect(health.statusCode).toBe(200);
+    await health.body.text();
+    const ready = await request(`${t.gatewayUrl}/readyz`);
+    const body = (await ready.body.json()) as { status: string; subgraphs: Record<string, string> };
+    expect(ready.statusCode).toBe(200);
+    expect(body.status).toBe('ready');
+    expect(Object.keys(body.subgraphs)).toEqual(expect.arrayContaining(['applications', 'permit', 'market-regulation']));
+    expect(Object.values(body.subgraphs).every((state) => state === 'ready')).toBe(true);
+  });
+
+  it('serves GraphiQL from the gateway itself, with nothing loaded from elsewhere', async () => {
+    const page = await request(`${t.gatewayUrl}/graphiql`);
+    const html = await page.body.text();
+    expect(page.statusCode).toBe(200);
+    expect(html).toContain('/graphql');
+    expect(html).not.toMatch(/<script[^>]+src=["']?https?:/i);
+    expect(html).not.toMatch(/<link[^>]+href=["']?https?:/i);
+  });
+
   it('lists the starter catalogue with its departments', async () => {
     const result = await graphql<{ industries: { code: string; rolloutState: string; items: { item: { departmentCode: string } }[] }[] }>(
       t.graphqlUrl,

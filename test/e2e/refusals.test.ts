@@ -109,6 +109,17 @@ describe('refusals', () => {
       await t.walk.waitForReview(fire.departmentCode, fire.reviewId);
     });
 
+    it('lets exactly one of two clerks accepting at the same moment win', async () => {
+      const other = sampleBusiness(203);
+      const form = await t.walk.form('restaurant', answers);
+      const submitted = await t.walk.submit(t.walk.clerk(), 'restaurant', answers, sampleValues(form.sections.flatMap((s) => s.fields), other));
+      const accept = () => as(t.walk.clerk(), 'mutation ($id: ID!) { acceptApplication(id: $id) { status } }', { id: submitted.id });
+      const results = await Promise.all([accept(), accept(), accept()]);
+      expect(results.filter((r) => !r.errors)).toHaveLength(1);
+      for (const loser of results.filter((r) => r.errors)) expectRefusal(loser, 'WRONG_STATE', 'id');
+      expect((await t.walk.application(submitted.id))!.status).toBe('ACCEPTED');
+    });
+
     it('refuses accepting twice', async () => {
       const again = await as(t.walk.clerk(), 'mutation ($id: ID!) { acceptApplication(id: $id) { id } }', { id: app.id });
       expectRefusal(again, 'WRONG_STATE', 'id');

@@ -122,7 +122,6 @@ export function applicationResolvers(catalogue: Catalogue) {
           values: formValues,
           items: items.map((i) => ({ itemCode: i.code, departmentCode: i.department })),
           submittedAt: new Date(),
-          _outbox: [],
         };
         for (let attempt = 0; ; attempt++) {
           try {
@@ -169,11 +168,16 @@ export function applicationResolvers(catalogue: Catalogue) {
             `ItemDispatched:${app._id}:${entry.itemCode}`,
           );
         });
-        // The state change and its events in one document write (no dual write a crash could split).
-        await store.applications.updateOne(
-          { _id: app._id, status: 'SUBMITTED' },
-          { $set: { status: 'ACCEPTED', acceptedAt, acceptedBy: ctx.identity.subject }, $push: { _outbox: { $each: dispatches } } },
-        );
+        // Claim the acceptance with a unique insert that carries the events: one
+        // clerk wins even under concurrency, and no crash can split state from events.
+        const acceptance = { _id: app._id, acceptedAt, acceptedBy: ctx.identity.subject, applied: false, _outbox: dispatches };
+        try {
+          await store.acceptances.insertOne(acceptance);
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
+          throw platformError('WRONG_STATE', '该申请已被受理', 'This application has already been accepted', { field: 'id' });
+        }
+        await store.applyAcceptance(acceptance);
         ctx.kickOutbox();
         ctx.log.info({ applicationId: app._id, items: dispatches.length }, 'application accepted and dispatched');
         return view(store, (await store.applications.findOne({ _id: app._id }))!, catalogue, ctx.identity);

@@ -4,6 +4,7 @@ import { requireRole, type Identity } from '../../../shared/identity';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { maskPersonName } from '../../../shared/validation';
 import { qrPngBase64, qrSvg, scanUrl } from '../qr';
+import { voidPermitsListing } from '../events';
 import { PermitStore, type PermitDoc } from '../store';
 
 type Ctx = SubgraphContext;
@@ -109,6 +110,17 @@ export function permitResolvers() {
             field: 'applicationId',
           });
         }
+        const licenceIds = request.items.flatMap((i) => (i.licenceId ? [i.licenceId] : []));
+        const ended = await store.endings.findOne({ _id: { $in: licenceIds } });
+        if (ended) {
+          const item = request.items.find((i) => i.licenceId === ended._id)!;
+          throw platformError(
+            'WRONG_STATE',
+            `「${item.itemNameZh}」许可证已终止（${ended.ending}），不能发放综合许可凭证`,
+            `The licence for "${item.itemNameEn}" has ended (${ended.ending}); no permit can be issued`,
+            { field: 'applicationId' },
+          );
+        }
         const now = new Date();
         const doc: PermitDoc = {
           _id: `${request._id}:v1`,
@@ -137,7 +149,11 @@ export function permitResolvers() {
           throw error;
         }
         ctx.log.info({ permitId: doc._id, code: doc.code }, 'permit issued');
-        return permitView(doc, ctx.identity);
+        // A licence that ended while we were issuing: its event found no permit yet, so void now.
+        const endedMeanwhile = await store.endings.findOne({ _id: { $in: licenceIds } });
+        if (endedMeanwhile) await voidPermitsListing(store, endedMeanwhile, ctx.log);
+        const issued = (await store.permits.findOne({ _id: doc._id }))!;
+        return permitView(issued, ctx.identity);
       },
     },
   };
