@@ -27,6 +27,8 @@ export interface FieldDefinition {
   min?: number;
   max?: number;
   maxLength?: number;
+  /** NUMBER only: whole numbers (counts of rooms, seats, staff…). */
+  integer?: boolean;
   options?: { value: string; labelZh: string; labelEn: string }[];
 }
 
@@ -118,6 +120,7 @@ function rangeProblem(lower: LowerBound | undefined, upper: number | undefined):
 
 const validateNumber: Validator = (value, field) => {
   if (typeof value !== 'number' || !Number.isFinite(value)) return invalidType('数字', 'a number');
+  if (field.integer && !Number.isInteger(value)) return problem('NOT_INTEGER', '应为整数', 'must be a whole number');
   const lower = lowerBoundFor(field);
   const tooLow = lower !== undefined && (lower.inclusive ? value < lower.value : value <= lower.value);
   const tooHigh = field.max !== undefined && value > field.max;

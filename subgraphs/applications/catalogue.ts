@@ -2,46 +2,152 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Answers, ElementDefinition, IndustryDefinition, ItemDefinition, MaterialDefinition } from '../../shared/catalogue';
 import type { FieldProblem } from '../../shared/errors';
-import { departments, department as departmentByCode, itemIndex } from '../../shared/registry';
+import { departments, department as departmentByCode } from '../../shared/registry';
 
 /**
  * The bureau's catalogue: industries composed from the departments' items.
- * Loaded from the repository's data files and checked once at start-up, so a
- * broken reference stops the service instead of surfacing as a wrong guide.
+ * The data comes from the repository (each department's items.json, the
+ * bureau's industries.json), is loaded into an edition (see editions.ts) and
+ * checked by `catalogueProblems` before anything uses it.
  */
-export interface Catalogue {
+export interface CatalogueData {
   industries: IndustryDefinition[];
+  items: ItemDefinition[];
+}
+
+export interface Catalogue {
+  /** Edition id, e.g. `E3`, or `draft`. */
+  edition: string;
+  industries: IndustryDefinition[];
+  items: ItemDefinition[];
   industry(code: string): IndustryDefinition | undefined;
   item(code: string): ItemDefinition;
 }
 
-export function loadCatalogue(file = join(__dirname, 'catalogue', 'industries.json')): Catalogue {
-  const industries = JSON.parse(readFileSync(file, 'utf8')) as IndustryDefinition[];
-  const items = itemIndex();
-  const problems: string[] = [];
-  for (const industry of industries) {
-    if (industry.items.length === 0) problems.push(`${industry.code}: no items`);
-    for (const entry of industry.items) {
-      const item = items.get(entry.itemCode);
-      if (!item) problems.push(`${industry.code}: unknown item ${entry.itemCode}`);
-      else if (item.department !== entry.department) problems.push(`${industry.code}: ${entry.itemCode} belongs to ${item.department}`);
-      for (const key of Object.keys(entry.when ?? {})) {
-        if (!industry.questions.some((q) => q.key === key)) problems.push(`${industry.code}: condition on unknown question ${key}`);
-      }
-    }
-    try {
-      mergeElements(industry.items.map((e) => items.get(e.itemCode)!).filter(Boolean));
-    } catch (error) {
-      problems.push(`${industry.code}: ${(error as Error).message}`);
-    }
-  }
-  if (problems.length) throw new Error(`catalogue is inconsistent:\n${problems.join('\n')}`);
-  const byCode = new Map(industries.map((i) => [i.code, i]));
+export const INDUSTRIES_FILE = join(__dirname, 'catalogue', 'industries.json');
+
+/** The catalogue as the repository holds it: what `npm run catalogue:load` loads. */
+export function repositoryCatalogueData(file = INDUSTRIES_FILE): CatalogueData {
   return {
-    industries,
-    industry: (code) => byCode.get(code),
-    item: (code) => items.get(code)!,
+    industries: JSON.parse(readFileSync(file, 'utf8')) as IndustryDefinition[],
+    items: departments().flatMap((d) => d.items),
   };
+}
+
+export function buildCatalogue(data: CatalogueData, edition: string): Catalogue {
+  const industries = new Map(data.industries.map((i) => [i.code, i]));
+  const items = new Map(data.items.map((i) => [i.code, i]));
+  return {
+    edition,
+    industries: data.industries,
+    items: data.items,
+    industry: (code) => industries.get(code),
+    item: (code) => {
+      const item = items.get(code);
+      if (!item) throw new Error(`edition ${edition} has no item ${code}`);
+      return item;
+    },
+  };
+}
+
+const problemOf = (path: string, code: string, messageZh: string, messageEn: string): FieldProblem => ({ path, code, messageZh, messageEn });
+
+/**
+ * Every reference and rule a catalogue must satisfy; an empty list means it
+ * may be used (and published). Paths name the offending entry.
+ */
+export function catalogueProblems(data: CatalogueData): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const items = new Map<string, ItemDefinition>();
+  const elementTypes = new Map<string, { type: string; item: string }>();
+  data.items.forEach((item, index) => {
+    const path = `items.${item.code ?? index}`;
+    if (items.has(item.code)) problems.push(problemOf(path, 'DUPLICATE_CODE', `事项编码「${item.code}」重复`, `Item code "${item.code}" is used twice`));
+    items.set(item.code, item);
+    const dept = item.department ? departmentByCode(item.department) : undefined;
+    if (!dept) {
+      problems.push(problemOf(`${path}.department`, 'NO_DEPARTMENT', `事项「${item.nameZh}」没有有效的审批部门`, `Item "${item.nameEn}" has no valid deciding department`));
+    } else if (!dept.items.some((i) => i.licenceType === item.licenceType)) {
+      problems.push(
+        problemOf(
+          `${path}.licenceType`,
+          'UNKNOWN_LICENCE_TYPE',
+          `${dept.nameZh}没有许可证类型「${item.licenceType}」（新类型需在该部门子图中定义）`,
+          `${dept.nameEn} has no licence type "${item.licenceType}" (a new type needs the department subgraph's schema)`,
+        ),
+      );
+    }
+    if (!item.elements?.length) problems.push(problemOf(`${path}.elements`, 'NO_ELEMENTS', `事项「${item.nameZh}」没有信息要素`, `Item "${item.nameEn}" has no information elements`));
+    if (item.committedDays > item.statutoryDays) {
+      problems.push(problemOf(`${path}.committedDays`, 'OUT_OF_RANGE', '承诺时限不能超过法定时限', 'The committed time limit cannot exceed the statutory one'));
+    }
+    if (item.commitmentAllowed && !item.materials.some((m) => m.commitmentMayOmit)) {
+      problems.push(
+        problemOf(`${path}.materials`, 'NO_COMMITMENT_MATERIAL', '适用告知承诺的事项须至少有一项可免提交的材料', 'An item allowing commitment must let at least one material be omitted'),
+      );
+    }
+    for (const element of item.elements ?? []) {
+      const seen = elementTypes.get(element.key);
+      if (seen && seen.type !== element.type) {
+        problems.push(
+          problemOf(
+            `${path}.elements.${element.key}`,
+            'ELEMENT_TYPE_CONFLICT',
+            `信息要素「${element.key}」在「${seen.item}」中为 ${seen.type}，此处为 ${element.type}`,
+            `Element "${element.key}" is ${seen.type} in ${seen.item} but ${element.type} here`,
+          ),
+        );
+      } else if (!seen) elementTypes.set(element.key, { type: element.type, item: item.code });
+    }
+  });
+  const industryCodes = new Set<string>();
+  for (const industry of data.industries) {
+    const path = `industries.${industry.code}`;
+    if (industryCodes.has(industry.code)) problems.push(problemOf(path, 'DUPLICATE_CODE', `行业编码「${industry.code}」重复`, `Industry code "${industry.code}" is used twice`));
+    industryCodes.add(industry.code);
+    const questionKeys = new Set<string>();
+    industry.questions?.forEach((question) => {
+      const qPath = `${path}.questions.${question.key}`;
+      if (questionKeys.has(question.key)) problems.push(problemOf(qPath, 'DUPLICATE_CODE', `问题「${question.key}」重复`, `Question "${question.key}" appears twice`));
+      questionKeys.add(question.key);
+      if (question.type !== 'BOOLEAN' && question.type !== 'ENUM') {
+        problems.push(problemOf(`${qPath}.type`, 'INVALID_OPTION', '问题类型须为 BOOLEAN 或 ENUM', 'A question is BOOLEAN or ENUM'));
+      } else if (question.type === 'ENUM' && !question.options?.length) {
+        problems.push(problemOf(`${qPath}.options`, 'REQUIRED', '选择题须有可选答案', 'An ENUM question needs options'));
+      }
+    });
+    if (!industry.items?.length) {
+      problems.push(problemOf(`${path}.items`, 'NO_ITEMS', `行业「${industry.nameZh}」没有审批事项`, `Industry "${industry.nameEn}" has no approval items`));
+    }
+    industry.items?.forEach((entry, index) => {
+      const item = items.get(entry.itemCode);
+      if (!item) {
+        problems.push(problemOf(`${path}.items.${index}.itemCode`, 'UNKNOWN_ITEM', `没有审批事项「${entry.itemCode}」`, `No approval item "${entry.itemCode}"`));
+      } else if (item.department !== entry.department) {
+        problems.push(
+          problemOf(`${path}.items.${index}.department`, 'WRONG_DEPARTMENT', `事项「${item.nameZh}」不属于「${entry.department}」`, `Item "${item.nameEn}" is not decided by "${entry.department}"`),
+        );
+      }
+      for (const [key, value] of Object.entries(entry.when ?? {})) {
+        const question = industry.questions.find((q) => q.key === key);
+        const valid = question && (question.type === 'BOOLEAN' ? typeof value === 'boolean' : question.options?.some((o) => o.value === value));
+        if (!valid) {
+          problems.push(
+            problemOf(`${path}.items.${index}.when.${key}`, 'UNKNOWN_QUESTION', `适用条件引用了不存在的问题或答案「${key}」`, `The condition refers to an unknown question or answer "${key}"`),
+          );
+        }
+      }
+    });
+  }
+  return problems;
+}
+
+/** The repository's catalogue, checked: throws with every problem when inconsistent. */
+export function loadCatalogue(file = INDUSTRIES_FILE): Catalogue {
+  const data = repositoryCatalogueData(file);
+  const problems = catalogueProblems(data);
+  if (problems.length) throw new Error(`catalogue is inconsistent:\n${problems.map((p) => `${p.path}: ${p.messageEn}`).join('\n')}`);
+  return buildCatalogue(data, 'repository');
 }
 
 /** Checks scenario answers against the industry's questions. */
@@ -121,6 +227,7 @@ export function mergeElements(items: ItemDefinition[]): MergedField[] {
       seen.min = strictest(seen.min, element.min, Math.max);
       seen.max = strictest(seen.max, element.max, Math.min);
       seen.maxLength = strictest(seen.maxLength, element.maxLength, Math.min);
+      seen.integer = seen.integer || element.integer;
       if (seen.options && element.options) {
         seen.options = seen.options.filter((o) => element.options!.some((e) => e.value === o.value));
       }

@@ -4,6 +4,7 @@ import { newEvent, type EventHandler, type PlatformEvent } from '../../shared/ev
 import { department } from '../../shared/registry';
 import type { Logger } from '../../shared/logger';
 import type { Catalogue } from './catalogue';
+import { editionsFor } from './editions';
 import { ApplicationStore, type ApplicationDoc, type ItemOutcomeDoc } from './store';
 
 interface ItemDecidedPayload {
@@ -58,8 +59,9 @@ export function applicationDecidedEvent(app: ApplicationDoc, outcomes: ItemOutco
   );
 }
 
-export function applicationEventHandlers(db: Connection, catalogue: Catalogue, log: Logger, kickOutbox: () => void): Record<string, EventHandler> {
+export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox: () => void): Record<string, EventHandler> {
   const store = new ApplicationStore(db);
+  const editions = editionsFor(db);
   return {
     ItemDecided: async (event) => {
       const p = event.payload as unknown as ItemDecidedPayload;
@@ -87,7 +89,7 @@ export function applicationEventHandlers(db: Connection, catalogue: Catalogue, l
         await store.summaries.insertOne({
           _id: app._id,
           decidedAt: new Date(),
-          _outbox: [applicationDecidedEvent(app, outcomes, catalogue)],
+          _outbox: [applicationDecidedEvent(app, outcomes, await editions.edition(app.edition))],
         });
         await store.applications.updateOne({ _id: app._id }, { $set: { status: 'DECIDED' } });
         log.info({ applicationId: app._id }, 'every item decided');

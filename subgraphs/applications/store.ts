@@ -27,6 +27,8 @@ export interface ApplicationDoc {
   _id: string;
   number: string;
   industryCode: string;
+  /** The catalogue edition the application was made under (pinned). */
+  edition: string;
   channel: 'ONLINE' | 'WINDOW';
   submittedBy: string;
   submittedByClerk?: string;

@@ -6,22 +6,29 @@ import { runSubgraph, type SubgraphContext, type SubgraphDefinition } from '../.
 import { loadCatalogue } from './catalogue';
 import { applicationEventHandlers } from './events';
 import { applicationResolvers } from './resolvers/applications';
-import { catalogueQueries, industryView } from './resolvers/catalogue';
+import { catalogueFor, catalogueResolvers, industryView } from './resolvers/catalogue';
+import { editionsFor } from './editions';
 import { ApplicationStore } from './store';
 
 /** 区政务服务局: catalogue, guides, merged forms, intake and dispatch. */
 export function applicationsSubgraph(): SubgraphDefinition {
-  const catalogue = loadCatalogue();
-  const applications = applicationResolvers(catalogue);
+  loadCatalogue(); // the repository's catalogue must be consistent before anything starts
+  const applications = applicationResolvers();
+  const catalogue = catalogueResolvers();
   const resolvers = {
     JSON: GraphQLJSON,
-    Query: { ...catalogueQueries(catalogue), ...applications.Query },
-    Mutation: applications.Mutation,
+    Query: { ...catalogue.Query, ...applications.Query },
+    Mutation: { ...catalogue.Mutation, ...applications.Mutation },
     Industry: {
-      __resolveReference: (ref: { code: string }) => {
-        const industry = catalogue.industry(ref.code);
-        return industry ? industryView(industry, catalogue) : null;
+      __resolveReference: async (ref: { code: string }, ctx: SubgraphContext) => {
+        const current = await catalogueFor(ctx);
+        const industry = current.industry(ref.code);
+        return industry ? industryView(industry, current) : null;
       },
+    },
+    Application: {
+      __resolveReference: (ref: { id: string }, ctx: SubgraphContext) =>
+        applications.Query.application(undefined, { id: ref.id }, ctx),
     },
   };
   return {
@@ -29,9 +36,12 @@ export function applicationsSubgraph(): SubgraphDefinition {
     typeDefs: readFileSync(join(__dirname, 'schema.graphql'), 'utf8'),
     resolvers: resolvers as unknown as GraphQLResolverMap<SubgraphContext>,
     outboxCollections: ['acceptances', 'decision_summaries'],
-    prepare: (db) => new ApplicationStore(db).prepare(),
+    prepare: async (db) => {
+      await new ApplicationStore(db).prepare();
+      await editionsFor(db).prepare();
+    },
     beforeSweep: (db) => new ApplicationStore(db).repair(),
-    eventHandlers: (db, log, kick) => applicationEventHandlers(db, catalogue, log, kick),
+    eventHandlers: (db, log, kick) => applicationEventHandlers(db, log, kick),
   };
 }
 

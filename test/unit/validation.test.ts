@@ -210,6 +210,7 @@ describe('validateFormValues', () => {
   const fields: FieldDefinition[] = [
     field('TEXT', { maxLength: 10 }),
     field('NUMBER', { min: 0, max: 10 }),
+    { ...field('NUMBER', { min: 0, max: 500, integer: true }), key: 'whole_number' },
     field('AREA', {
       min: 1,
       max: 100000,
@@ -231,6 +232,7 @@ describe('validateFormValues', () => {
   const validValues: Record<string, unknown> = {
     text: '小张餐饮',
     number: 0,
+    whole_number: 12,
     area: 120.5,
     enum: 'FOOD',
     multi_enum: ['FOOD', 'DRINK'],
@@ -253,6 +255,7 @@ describe('validateFormValues', () => {
   it.each<[string, unknown]>([
     ['text', '  十个字以内  '],
     ['number', 10],
+    ['number', 2.5],
     ['area', 1],
     ['area', 100000],
     ['enum', 'ALCOHOL'],
@@ -279,6 +282,7 @@ describe('validateFormValues', () => {
     ['number', '5', 'INVALID_TYPE'],
     ['number', Number.NaN, 'INVALID_TYPE'],
     ['number', Number.POSITIVE_INFINITY, 'INVALID_TYPE'],
+    ['whole_number', 2.5, 'NOT_INTEGER'],
     ['area', 0.5, 'OUT_OF_RANGE'],
     ['area', 100001, 'OUT_OF_RANGE'],
     ['enum', 'TOBACCO', 'INVALID_OPTION'],

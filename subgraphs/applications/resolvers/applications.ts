@@ -6,8 +6,9 @@ import { department } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
 import { applicableItems, buildForm, type Catalogue } from '../catalogue';
+import { editionsFor } from '../editions';
 import { ApplicationStore, type ApplicationDoc, type ItemOutcomeDoc } from '../store';
-import { parseAnswers, requireIndustry } from './catalogue';
+import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
 
 type Ctx = SubgraphContext;
 
@@ -24,6 +25,7 @@ export function applicationView(app: ApplicationDoc, outcomes: ItemOutcomeDoc[],
     number: app.number,
     industryCode: app.industryCode,
     industryNameZh: industry?.nameZh ?? app.industryCode,
+    edition: app.edition,
     channel: app.channel,
     submittedByClerk: app.submittedByClerk ?? null,
     status: app.status,
@@ -51,12 +53,13 @@ export function applicationView(app: ApplicationDoc, outcomes: ItemOutcomeDoc[],
   };
 }
 
-async function view(store: ApplicationStore, app: ApplicationDoc, catalogue: Catalogue, identity: Identity) {
+/** An application is always shown with the catalogue edition it was made under. */
+async function view(ctx: Ctx, store: ApplicationStore, app: ApplicationDoc) {
   const outcomes = (await store.outcomesFor([app._id])).get(app._id) ?? [];
-  return applicationView(app, outcomes, catalogue, identity);
+  return applicationView(app, outcomes, await editionsFor(ctx.db).edition(app.edition), ctx.identity);
 }
 
-export function applicationResolvers(catalogue: Catalogue) {
+export function applicationResolvers() {
   return {
     Query: {
       application: async (_: unknown, args: { id: string }, ctx: Ctx) => {
@@ -64,7 +67,7 @@ export function applicationResolvers(catalogue: Catalogue) {
         const store = new ApplicationStore(ctx.db);
         const app = await store.applications.findOne({ _id: args.id });
         if (!app || !canSee(ctx.identity, app)) return null;
-        return view(store, app, catalogue, ctx.identity);
+        return view(ctx, store, app);
       },
       applications: async (_: unknown, args: { status?: ApplicationDoc['status'] }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
@@ -74,7 +77,10 @@ export function applicationResolvers(catalogue: Catalogue) {
         if (ctx.identity.role === 'APPLICANT') filter.creditCode = ctx.identity.creditCode;
         const apps = await store.applications.find(filter).sort({ submittedAt: -1 }).limit(200).toArray();
         const outcomes = await store.outcomesFor(apps.map((a) => a._id));
-        return apps.map((a) => applicationView(a, outcomes.get(a._id) ?? [], catalogue, ctx.identity));
+        const editions = editionsFor(ctx.db);
+        return Promise.all(
+          apps.map(async (a) => applicationView(a, outcomes.get(a._id) ?? [], await editions.edition(a.edition), ctx.identity)),
+        );
       },
     },
     Mutation: {
@@ -84,6 +90,7 @@ export function applicationResolvers(catalogue: Catalogue) {
         ctx: Ctx,
       ) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK');
+        const catalogue = await catalogueFor(ctx);
         const industry = requireIndustry(catalogue, args.input.industryCode, 'input.industryCode');
         const answers = parseAnswers(industry, args.input.answers, true, 'input.answers');
         const items = applicableItems(catalogue, industry, answers);
@@ -112,6 +119,7 @@ export function applicationResolvers(catalogue: Catalogue) {
           _id: ApplicationStore.newId(),
           number: ApplicationStore.newNumber(),
           industryCode: industry.code,
+          edition: catalogue.edition,
           channel: ctx.identity.role === 'CLERK' ? 'WINDOW' : 'ONLINE',
           submittedBy: ctx.identity.subject,
           ...(ctx.identity.role === 'CLERK' ? { submittedByClerk: ctx.identity.subject } : {}),
@@ -145,6 +153,7 @@ export function applicationResolvers(catalogue: Catalogue) {
             field: 'id',
           });
         }
+        const catalogue = await editionsFor(ctx.db).edition(app.edition);
         const acceptedAt = new Date();
         // Each department gets only its own item's values plus the applicant's identity.
         const dispatches = app.items.map((entry) => {
@@ -180,7 +189,7 @@ export function applicationResolvers(catalogue: Catalogue) {
         await store.applyAcceptance(acceptance);
         ctx.kickOutbox();
         ctx.log.info({ applicationId: app._id, items: dispatches.length }, 'application accepted and dispatched');
-        return view(store, (await store.applications.findOne({ _id: app._id }))!, catalogue, ctx.identity);
+        return view(ctx, store, (await store.applications.findOne({ _id: app._id }))!);
       },
     },
   };

@@ -1,31 +1,40 @@
 import type { Answers, IndustryDefinition, ItemDefinition } from '../../../shared/catalogue';
-import { invalidInput, notFound } from '../../../shared/errors';
+import { invalidInput, notFound, platformError } from '../../../shared/errors';
+import { requireRole, type Identity } from '../../../shared/identity';
+import type { SubgraphContext } from '../../../shared/subgraph-server';
 import type { Catalogue } from '../catalogue';
-import { answerProblems, applicableItems, buildForm, departmentOf, mergeMaterials } from '../catalogue';
+import { answerProblems, applicableItems, buildCatalogue, buildForm, departmentOf, mergeMaterials } from '../catalogue';
+import { DRAFT_ID, editionsFor, type EditionDoc } from '../editions';
+import { reduction, reformFigures } from '../reform-figures';
 
-/** Guide and form resolvers: read-only views of the catalogue, open to everyone. */
+type Ctx = SubgraphContext;
+
+/** Catalogue reads: open to everyone for published editions; the draft only to admins. */
+export async function catalogueFor(ctx: Ctx, edition?: string | null): Promise<Catalogue> {
+  const editions = editionsFor(ctx.db);
+  if (!edition) return editions.currentEdition();
+  if (edition === DRAFT_ID) {
+    requireRole(ctx.identity, 'ADMIN');
+    return buildCatalogue(await editions.draftData(), DRAFT_ID);
+  }
+  return editions.edition(edition);
+}
+
 export function requireIndustry(catalogue: Catalogue, code: string, field = 'industryCode'): IndustryDefinition {
   const industry = catalogue.industry(code);
   if (!industry) throw notFound({ zh: '行业', en: 'industry' }, field, code);
   return industry;
 }
 
-function parseAnswers(industry: IndustryDefinition, answers: unknown, requireAll: boolean, field = 'answers'): Answers {
+export function parseAnswers(industry: IndustryDefinition, answers: unknown, requireAll: boolean, field = 'answers'): Answers {
   if (answers === null || answers === undefined) return {};
   if (typeof answers !== 'object' || Array.isArray(answers)) {
-    throw invalidInput([
-      { path: field, code: 'INVALID_TYPE', messageZh: '情形回答须为对象', messageEn: 'Answers must be an object' },
-    ]);
+    throw invalidInput([{ path: field, code: 'INVALID_TYPE', messageZh: '情形回答须为对象', messageEn: 'Answers must be an object' }]);
   }
-  const problems = answerProblems(industry, answers as Answers, requireAll).map((p) => ({
-    ...p,
-    path: p.path.replace(/^answers/, field),
-  }));
+  const problems = answerProblems(industry, answers as Answers, requireAll).map((p) => ({ ...p, path: p.path.replace(/^answers/, field) }));
   if (problems.length) throw invalidInput(problems);
   return answers as Answers;
 }
-
-export { parseAnswers };
 
 export function itemView(item: ItemDefinition) {
   const dept = departmentOf(item);
@@ -35,6 +44,7 @@ export function itemView(item: ItemDefinition) {
     departmentNameZh: dept.nameZh,
     departmentNameEn: dept.nameEn,
     remedy: dept.remedy,
+    elements: item.elements.map((e) => ({ ...e, itemCodes: [item.code] })),
     illustrative: item.illustrative ?? [],
   };
 }
@@ -42,43 +52,160 @@ export function itemView(item: ItemDefinition) {
 export function industryView(industry: IndustryDefinition, catalogue: Catalogue) {
   return {
     ...industry,
+    edition: catalogue.edition,
     illustrative: industry.illustrative ?? [],
     items: industry.items.map((entry) => ({ when: entry.when ?? null, item: itemView(catalogue.item(entry.itemCode)) })),
   };
 }
 
-export function catalogueQueries(catalogue: Catalogue) {
+function editionView(doc: EditionDoc) {
   return {
-    industries: () => catalogue.industries.map((i) => industryView(i, catalogue)),
-    industry: (_: unknown, args: { code: string }) => {
-      const industry = catalogue.industry(args.code);
-      return industry ? industryView(industry, catalogue) : null;
+    id: doc._id,
+    number: doc.number,
+    status: doc.status,
+    industryCount: doc.data.industries.length,
+    itemCount: doc.data.items.length,
+    updatedAt: doc.updatedAt.toISOString(),
+    updatedBy: doc.updatedBy,
+    publishedAt: doc.publishedAt?.toISOString() ?? null,
+    publishedBy: doc.publishedBy ?? null,
+    note: doc.note ?? null,
+  };
+}
+
+const optionalAnswers = (industry: IndustryDefinition, answers: unknown) =>
+  answers === null || answers === undefined ? null : parseAnswers(industry, answers, false);
+
+/** Drops GraphQL's nulls for absent optional input fields, so stored definitions stay as the files write them. */
+function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutNulls) as T;
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== null && v !== undefined)
+        .map(([k, v]) => [k, withoutNulls(v)]),
+    ) as T;
+  }
+  return value;
+}
+
+function requireAdmin(identity: Identity) {
+  requireRole(identity, 'ADMIN');
+}
+
+export function catalogueResolvers() {
+  return {
+    Query: {
+      industries: async (_: unknown, args: { edition?: string }, ctx: Ctx) => {
+        const catalogue = await catalogueFor(ctx, args.edition);
+        return catalogue.industries.map((i) => industryView(i, catalogue));
+      },
+      industry: async (_: unknown, args: { code: string; edition?: string }, ctx: Ctx) => {
+        const catalogue = await catalogueFor(ctx, args.edition);
+        const industry = catalogue.industry(args.code);
+        return industry ? industryView(industry, catalogue) : null;
+      },
+      guide: async (_: unknown, args: { industryCode: string; answers?: unknown; edition?: string }, ctx: Ctx) => {
+        const catalogue = await catalogueFor(ctx, args.edition);
+        const industry = requireIndustry(catalogue, args.industryCode);
+        const given = optionalAnswers(industry, args.answers);
+        const items = applicableItems(catalogue, industry, given);
+        return {
+          edition: catalogue.edition,
+          industry: industryView(industry, catalogue),
+          answers: given,
+          items: items.map(itemView),
+          materials: mergeMaterials(items),
+          // Items are handled in parallel after one acceptance, so the applicant waits for the slowest.
+          committedDays: Math.max(0, ...items.map((i) => i.committedDays)),
+          sumOfCommittedDays: items.reduce((sum, i) => sum + i.committedDays, 0),
+          sumOfStatutoryDays: items.reduce((sum, i) => sum + i.statutoryDays, 0),
+          feeYuan: items.reduce((sum, i) => sum + i.feeYuan, 0),
+        };
+      },
+      applicationForm: async (_: unknown, args: { industryCode: string; answers?: unknown; edition?: string }, ctx: Ctx) => {
+        const catalogue = await catalogueFor(ctx, args.edition);
+        const industry = requireIndustry(catalogue, args.industryCode);
+        const items = applicableItems(catalogue, industry, optionalAnswers(industry, args.answers));
+        return {
+          edition: catalogue.edition,
+          industryCode: industry.code,
+          mergedForm: industry.mergedForm,
+          itemCodes: items.map((i) => i.code),
+          sections: buildForm(industry, items),
+        };
+      },
+      catalogueEditions: async (_: unknown, _args: unknown, ctx: Ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'ANALYST');
+        return (await editionsFor(ctx.db).list()).map(editionView);
+      },
+      reformFigures: async (_: unknown, args: { edition?: string }, ctx: Ctx) => {
+        requireRole(ctx.identity, 'ANALYST', 'ADMIN');
+        const catalogue = await catalogueFor(ctx, args.edition);
+        return catalogue.industries.map((industry) => {
+          const f = reformFigures(catalogue, industry);
+          return {
+            ...f,
+            formFieldReduction: reduction(f.formFieldsSeparate, f.formFieldsMerged),
+            materialReduction: reduction(f.materialsSeparate, f.materialsMerged),
+            timeReduction: reduction(f.statutoryDaysSequential, f.committedDaysUnified),
+          };
+        });
+      },
     },
-    guide: (_: unknown, args: { industryCode: string; answers?: unknown }) => {
-      const industry = requireIndustry(catalogue, args.industryCode);
-      const given = args.answers === null || args.answers === undefined ? null : parseAnswers(industry, args.answers, false);
-      const items = applicableItems(catalogue, industry, given);
-      return {
-        industry: industryView(industry, catalogue),
-        answers: given,
-        items: items.map(itemView),
-        materials: mergeMaterials(items),
-        // Items are handled in parallel after one acceptance, so the applicant waits for the slowest.
-        committedDays: Math.max(0, ...items.map((i) => i.committedDays)),
-        sumOfCommittedDays: items.reduce((sum, i) => sum + i.committedDays, 0),
-        sumOfStatutoryDays: items.reduce((sum, i) => sum + i.statutoryDays, 0),
-      };
-    },
-    applicationForm: (_: unknown, args: { industryCode: string; answers?: unknown }) => {
-      const industry = requireIndustry(catalogue, args.industryCode);
-      const given = args.answers === null || args.answers === undefined ? null : parseAnswers(industry, args.answers, false);
-      const items = applicableItems(catalogue, industry, given);
-      return {
-        industryCode: industry.code,
-        mergedForm: industry.mergedForm,
-        itemCodes: items.map((i) => i.code),
-        sections: buildForm(industry, items),
-      };
+    Mutation: {
+      loadCatalogueFromRepository: async (_: unknown, args: { publish?: boolean }, ctx: Ctx) => {
+        requireAdmin(ctx.identity);
+        const editions = editionsFor(ctx.db);
+        const published = await editions.loadRepository(ctx.identity.subject, Boolean(args.publish));
+        const doc = published ?? (await editions.editions.findOne({ _id: DRAFT_ID }))!;
+        return editionView(doc);
+      },
+      upsertCatalogueIndustry: async (_: unknown, args: { input: IndustryDefinition }, ctx: Ctx) => {
+        requireAdmin(ctx.identity);
+        const editions = editionsFor(ctx.db);
+        const input = withoutNulls(args.input);
+        const data = await editions.draftData();
+        const industries = [...data.industries.filter((i) => i.code !== input.code), input];
+        await editions.saveDraft({ ...data, industries }, ctx.identity.subject, 'input');
+        return industryView(input, await catalogueFor(ctx, DRAFT_ID));
+      },
+      removeCatalogueIndustry: async (_: unknown, args: { code: string }, ctx: Ctx) => {
+        requireAdmin(ctx.identity);
+        const editions = editionsFor(ctx.db);
+        const data = await editions.draftData();
+        if (!data.industries.some((i) => i.code === args.code)) throw notFound({ zh: '行业', en: 'industry' }, 'code', args.code);
+        await editions.saveDraft({ ...data, industries: data.industries.filter((i) => i.code !== args.code) }, ctx.identity.subject);
+        return true;
+      },
+      upsertApprovalItem: async (_: unknown, args: { input: ItemDefinition }, ctx: Ctx) => {
+        requireAdmin(ctx.identity);
+        const editions = editionsFor(ctx.db);
+        const input = withoutNulls(args.input);
+        const data = await editions.draftData();
+        const items = [...data.items.filter((i) => i.code !== input.code), input];
+        await editions.saveDraft({ ...data, items }, ctx.identity.subject, 'input');
+        return itemView(input);
+      },
+      removeApprovalItem: async (_: unknown, args: { code: string }, ctx: Ctx) => {
+        requireAdmin(ctx.identity);
+        const editions = editionsFor(ctx.db);
+        const data = await editions.draftData();
+        if (!data.items.some((i) => i.code === args.code)) throw notFound({ zh: '审批事项', en: 'approval item' }, 'code', args.code);
+        // Refused when an industry still lists it: the checks report the dangling reference.
+        await editions.saveDraft({ ...data, items: data.items.filter((i) => i.code !== args.code) }, ctx.identity.subject);
+        return true;
+      },
+      publishCatalogueEdition: async (_: unknown, args: { note?: string }, ctx: Ctx) => {
+        requireAdmin(ctx.identity);
+        return editionView(await editionsFor(ctx.db).publishDraft(ctx.identity.subject, args.note ?? undefined));
+      },
+      discardCatalogueDraft: async (_: unknown, _args: unknown, ctx: Ctx) => {
+        requireAdmin(ctx.identity);
+        const discarded = await editionsFor(ctx.db).discardDraft();
+        if (!discarded) throw platformError('WRONG_STATE', '没有草稿可放弃', 'There is no draft to discard');
+        return true;
+      },
     },
   };
 }
