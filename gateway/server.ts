@@ -16,6 +16,7 @@ import { REPO_ROOT, serviceUrl, services } from '../shared/registry';
 import { formatError } from '../shared/subgraph-server';
 import { CallerAuthenticator } from './auth';
 import { SignedIdentityDataSource, type GatewayContext } from './data-source';
+import { GUIDE_QUERY, renderGuidePage, type GuideData, type GuideLanguage } from './guide-page';
 import { SCAN_QUERY, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
 
 export interface RunningGateway {
@@ -104,6 +105,28 @@ export async function startGateway(port: number): Promise<RunningGateway> {
       .filter((i) => i.licence && i.licence.status === null)
       .map((i) => i.departmentNameZh);
     res.type('html').send(renderScanPage(permit, [...new Set(unavailable)]));
+  });
+
+  // The printable guide: /guides/restaurant?lang=en&answers={"ownSewerConnection":true}
+  app.get('/guides/:industryCode', async (req, res) => {
+    const lang: GuideLanguage = req.query.lang === 'en' ? 'en' : 'zh';
+    let answers: unknown = null;
+    if (typeof req.query.answers === 'string' && req.query.answers) {
+      try {
+        answers = JSON.parse(req.query.answers);
+      } catch {
+        res.status(400).type('text').send('answers 须为 JSON / answers must be JSON');
+        return;
+      }
+    }
+    const result = await publicQuery<{ guide: GuideData }>(GUIDE_QUERY, { industryCode: req.params.industryCode, answers });
+    if (!result.data?.guide) {
+      const error = result.errors?.[0];
+      const status = error?.extensions?.code === 'NOT_FOUND' ? 404 : error?.extensions?.code === 'BAD_USER_INPUT' ? 400 : 503;
+      res.status(status).type('text').send(error?.message ?? 'guide unavailable');
+      return;
+    }
+    res.type('html').send(renderGuidePage(result.data.guide, lang));
   });
 
   app.get('/permits/:code/qr.:format', async (req, res) => {

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT, services } from '../../shared/registry';
@@ -122,4 +124,44 @@ async function waitHealthy(url: string, child: ChildProcess, name: string, logDi
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`${name} did not become healthy within ${timeoutMs} ms; see ${join(logDir, `${name}.log`)}`);
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A whole platform on free ports with its own database names and fresh
+ * secrets, for tests and benchmarks: nothing it does touches `npm start`'s.
+ */
+export async function startIsolatedPlatform(mongoUri: string, purpose: string, extraEnv: Record<string, string> = {}): Promise<Platform> {
+  const prefix = `${purpose}${randomBytes(4).toString('hex')}_`;
+  const secret = () => randomBytes(32).toString('hex');
+  const ports: Record<string, number> = {};
+  for (const s of services()) ports[s.name] = await freePort();
+  const platform = new Platform({
+    mongoUri,
+    dbPrefix: prefix,
+    gatewayPort: await freePort(),
+    ports,
+    secrets: { jwt: secret(), identity: secret(), events: secret() },
+    logDir: join(REPO_ROOT, '.data', `${purpose}-logs`, prefix),
+    extraEnv,
+  });
+  try {
+    await platform.start();
+  } catch (error) {
+    await platform.stop();
+    throw error;
+  }
+  return platform;
 }

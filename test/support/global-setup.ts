@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../shared/registry';
 import { startDatabase } from '../../scripts/lib/database';
-import { freePort } from './ports';
+import { freePort } from '../../scripts/lib/platform';
 
 /**
  * One database server for the whole run: the given MONGODB_URI, or a fresh

@@ -1,0 +1,209 @@
+/**
+ * The printable one-time guide (一次告知) for the window and for download:
+ * the `guide` query rendered as an A4-friendly HTML page, in Chinese (default)
+ * or English (`?lang=en`).
+ */
+export const GUIDE_QUERY = /* GraphQL */ `
+  query PrintableGuide($industryCode: ID!, $answers: JSON) {
+    guide(industryCode: $industryCode, answers: $answers) {
+      edition
+      answers
+      committedDays
+      sumOfStatutoryDays
+      feeYuan
+      industry { code nameZh nameEn descriptionZh descriptionEn rolloutState mergedForm questions { key textZh textEn } }
+      items {
+        code nameZh nameEn departmentNameZh departmentNameEn licenceNameZh licenceNameEn
+        statutoryDays committedDays feeYuan commitmentAllowed illustrative
+        legalBasis { zh en } conditions { zh en } processSteps { zh en }
+        materials { code nameZh nameEn commitmentMayOmit }
+        remedy { reconsiderationZh reconsiderationEn courtZh courtEn deadlineNoteZh }
+      }
+      materials { code nameZh nameEn commitmentMayOmit itemCodes }
+    }
+  }
+`;
+
+interface Bilingual {
+  zh: string;
+  en: string;
+}
+
+export interface GuideData {
+  edition: string;
+  answers: Record<string, unknown> | null;
+  committedDays: number;
+  sumOfStatutoryDays: number;
+  feeYuan: number;
+  industry: {
+    code: string;
+    nameZh: string;
+    nameEn: string;
+    descriptionZh: string | null;
+    descriptionEn: string | null;
+    rolloutState: string;
+    mergedForm: boolean;
+    questions: { key: string; textZh: string; textEn: string }[];
+  };
+  items: {
+    code: string;
+    nameZh: string;
+    nameEn: string;
+    departmentNameZh: string;
+    departmentNameEn: string;
+    licenceNameZh: string;
+    licenceNameEn: string;
+    statutoryDays: number;
+    committedDays: number;
+    feeYuan: number;
+    commitmentAllowed: boolean;
+    illustrative: string[];
+    legalBasis: Bilingual[];
+    conditions: Bilingual[];
+    processSteps: Bilingual[];
+    materials: { code: string; nameZh: string; nameEn: string; commitmentMayOmit: boolean }[];
+    remedy: { reconsiderationZh: string; reconsiderationEn: string; courtZh: string; courtEn: string; deadlineNoteZh: string | null };
+  }[];
+  materials: { code: string; nameZh: string; nameEn: string; commitmentMayOmit: boolean; itemCodes: string[] }[];
+}
+
+const escape = (s: unknown) =>
+  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const LABELS = {
+  zh: {
+    title: '行业综合办事指南（一次告知）',
+    edition: '目录版本',
+    scenario: '适用情形',
+    allCases: '全部情形（未按情形筛选）',
+    summary: '办理概要',
+    items: '涉及审批事项',
+    committed: '统一承诺办结时限',
+    statutory: '各事项法定时限合计',
+    fee: '收费合计',
+    days: '个工作日',
+    yuan: '元',
+    materials: '申请材料（合并去重）',
+    department: '审批部门',
+    licence: '发放证件',
+    legalBasis: '设定依据',
+    conditions: '受理条件',
+    process: '办理流程',
+    itemMaterials: '本事项材料',
+    limits: '时限',
+    statutoryShort: '法定',
+    committedShort: '承诺',
+    commitment: '可适用告知承诺',
+    mayOmit: '告知承诺时可免交',
+    remedy: '救济途径',
+    reconsideration: '行政复议',
+    court: '行政诉讼',
+    illustrative: '示例数据（非官方来源）',
+    usedBy: '用于',
+    yes: '是',
+    no: '否',
+  },
+  en: {
+    title: 'One-time guide for the industry',
+    edition: 'Catalogue edition',
+    scenario: 'Case',
+    allCases: 'Every case (not filtered by answers)',
+    summary: 'Summary',
+    items: 'Approval items',
+    committed: 'Unified committed time limit',
+    statutory: 'Statutory limits, summed',
+    fee: 'Total fees',
+    days: 'working days',
+    yuan: 'yuan',
+    materials: 'Materials (merged)',
+    department: 'Deciding department',
+    licence: 'Licence issued',
+    legalBasis: 'Legal basis',
+    conditions: 'Conditions',
+    process: 'Process',
+    itemMaterials: 'Materials for this item',
+    limits: 'Time limits',
+    statutoryShort: 'statutory',
+    committedShort: 'committed',
+    commitment: 'Notification-commitment allowed',
+    mayOmit: 'may be omitted under commitment',
+    remedy: 'Remedy',
+    reconsideration: 'Administrative reconsideration',
+    court: 'Administrative litigation',
+    illustrative: 'Illustrative data (not from an official source)',
+    usedBy: 'for',
+    yes: 'yes',
+    no: 'no',
+  },
+};
+
+export type GuideLanguage = keyof typeof LABELS;
+
+export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
+  const L = LABELS[lang];
+  const t = (b: Bilingual) => escape(lang === 'zh' ? b.zh : b.en);
+  const name = (o: { nameZh: string; nameEn: string }) => escape(lang === 'zh' ? o.nameZh : o.nameEn);
+  const industry = guide.industry;
+  const answers = guide.answers
+    ? Object.entries(guide.answers)
+        .map(([key, value]) => {
+          const q = industry.questions.find((x) => x.key === key);
+          const answer = value === true ? L.yes : value === false ? L.no : String(value);
+          return `<li>${escape(q ? (lang === 'zh' ? q.textZh : q.textEn) : key)} — <strong>${escape(answer)}</strong></li>`;
+        })
+        .join('')
+    : `<li>${L.allCases}</li>`;
+  const list = (entries: Bilingual[]) => `<ol>${entries.map((e) => `<li>${t(e)}</li>`).join('')}</ol>`;
+  const items = guide.items
+    .map(
+      (item, index) => `<section class="item">
+<h3>${index + 1}. ${name(item)} <small>${escape(item.code)}</small></h3>
+<table>
+<tr><th>${L.department}</th><td>${escape(lang === 'zh' ? item.departmentNameZh : item.departmentNameEn)}</td></tr>
+<tr><th>${L.licence}</th><td>${escape(lang === 'zh' ? item.licenceNameZh : item.licenceNameEn)}</td></tr>
+<tr><th>${L.limits}</th><td>${L.statutoryShort} ${item.statutoryDays} ${L.days} · ${L.committedShort} ${item.committedDays} ${L.days}</td></tr>
+<tr><th>${L.fee}</th><td>${item.feeYuan} ${L.yuan}</td></tr>
+<tr><th>${L.commitment}</th><td>${item.commitmentAllowed ? L.yes : L.no}</td></tr>
+<tr><th>${L.legalBasis}</th><td>${list(item.legalBasis)}</td></tr>
+<tr><th>${L.conditions}</th><td>${list(item.conditions)}</td></tr>
+<tr><th>${L.process}</th><td>${list(item.processSteps)}</td></tr>
+<tr><th>${L.itemMaterials}</th><td><ol>${item.materials
+        .map((m) => `<li>${name(m)}${m.commitmentMayOmit && item.commitmentAllowed ? ` <em>(${L.mayOmit})</em>` : ''}</li>`)
+        .join('')}</ol></td></tr>
+<tr><th>${L.remedy}</th><td>${L.reconsideration}: ${escape(lang === 'zh' ? item.remedy.reconsiderationZh : item.remedy.reconsiderationEn)}<br>${L.court}: ${escape(lang === 'zh' ? item.remedy.courtZh : item.remedy.courtEn)}${lang === 'zh' && item.remedy.deadlineNoteZh ? `<br><small>${escape(item.remedy.deadlineNoteZh)}</small>` : ''}</td></tr>
+</table>
+${item.illustrative.length ? `<p class="note">${L.illustrative}: ${escape(item.illustrative.join(', '))}</p>` : ''}
+</section>`,
+    )
+    .join('\n');
+  const materials = guide.materials
+    .map((m) => `<li>${name(m)} <small>(${L.usedBy} ${escape(m.itemCodes.join(', '))})</small></li>`)
+    .join('');
+  return `<!doctype html>
+<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${name(industry)} — ${L.title}</title>
+<style>
+body{font-family:"Noto Serif CJK SC","Songti SC",serif;max-width:860px;margin:0 auto;padding:24px;color:#111;line-height:1.5}
+h1{font-size:1.5rem;text-align:center}h2{font-size:1.15rem;border-bottom:2px solid #333;padding-bottom:4px;margin-top:28px}
+h3{font-size:1.05rem}h3 small{color:#666;font-weight:normal}
+table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:6px 8px;vertical-align:top;text-align:left}
+th{width:22%;background:#f3f3f3}ol{margin:0;padding-left:1.4em}.note{color:#666;font-size:.85em}
+.summary td{font-weight:600}.item{page-break-inside:avoid}
+@media print{body{padding:0}a{color:inherit;text-decoration:none}}
+</style></head><body>
+<h1>${name(industry)}<br>${L.title}</h1>
+<p>${L.edition}: ${escape(guide.edition)}</p>
+<h2>${L.scenario}</h2><ul>${answers}</ul>
+<h2>${L.summary}</h2>
+<table class="summary">
+<tr><th>${L.items}</th><td>${guide.items.length}</td></tr>
+<tr><th>${L.committed}</th><td>${guide.committedDays} ${L.days}</td></tr>
+<tr><th>${L.statutory}</th><td>${guide.sumOfStatutoryDays} ${L.days}</td></tr>
+<tr><th>${L.fee}</th><td>${guide.feeYuan} ${L.yuan}</td></tr>
+</table>
+<h2>${L.materials}</h2><ol>${materials}</ol>
+<h2>${L.items}</h2>
+${items}
+</body></html>`;
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startDatabase } from './database';
+import { freePort, startIsolatedPlatform, type Platform } from './platform';
+
+/** Shared by the `bench:*` scripts: an isolated platform, and one measured load run. */
+export async function startBenchPlatform(): Promise<{ platform: Platform; stop: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'yiye-bench-'));
+  const database = await startDatabase({ port: await freePort(), dataDir });
+  const platform = await startIsolatedPlatform(database.uri, 'bench', { LOG_LEVEL: 'warn' });
+  return {
+    platform,
+    stop: async () => {
+      await platform.stop();
+      await database.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface LoadResult {
+  label: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** POSTs one GraphQL body for `seconds` with `connections` open; counts any non-2xx or GraphQL error as an error. */
+export async function measure(
+  label: string,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  seconds: number,
+  connections = 10,
+): Promise<LoadResult> {
+  let graphqlErrors = 0;
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    connections,
+    duration: seconds,
+    setupClient: (client) => {
+      client.on('body', (buffer: Buffer) => {
+        if (buffer.includes('"errors"')) graphqlErrors++;
+      });
+    },
+  });
+  return {
+    label,
+    requests: result.requests.total,
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + graphqlErrors,
+  };
+}
+
+export function printResults(results: LoadResult[]): void {
+  const rows = results.map((r) => [r.label, String(r.requests), String(r.rps), `${r.p50} ms`, `${r.p99} ms`, String(r.errors)]);
+  const header = ['run', 'requests', 'req/s', 'p50', 'p99', 'errors'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+}
