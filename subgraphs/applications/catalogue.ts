@@ -123,7 +123,8 @@ export function catalogueProblems(data: CatalogueData): FieldProblem[] {
       const item = items.get(entry.itemCode);
       if (!item) {
         problems.push(problemOf(`${path}.items.${index}.itemCode`, 'UNKNOWN_ITEM', `没有审批事项「${entry.itemCode}」`, `No approval item "${entry.itemCode}"`));
-      } else if (item.department !== entry.department) {
+      } else if (item.department !== entry.department && departmentByCode(item.department)) {
+        // (An item whose own department is invalid is reported once, at the item.)
         problems.push(
           problemOf(`${path}.items.${index}.department`, 'WRONG_DEPARTMENT', `事项「${item.nameZh}」不属于「${entry.department}」`, `Item "${item.nameEn}" is not decided by "${entry.department}"`),
         );

@@ -1,0 +1,210 @@
+import type { ElementDefinition, IndustryDefinition, ItemDefinition } from '../../shared/catalogue';
+import {
+  answerProblems,
+  applicableItems,
+  buildCatalogue,
+  buildForm,
+  catalogueProblems,
+  loadCatalogue,
+  mergeElements,
+  mergeMaterials,
+  type CatalogueData,
+} from '../../subgraphs/applications/catalogue';
+import { reformFigures } from '../../subgraphs/applications/reform-figures';
+
+const element = (key: string, extra: Partial<ElementDefinition> = {}): ElementDefinition => ({
+  key,
+  type: 'TEXT',
+  labelZh: key,
+  labelEn: key,
+  required: false,
+  section: 'item',
+  ...extra,
+});
+
+const item = (code: string, elements: ElementDefinition[], extra: Partial<ItemDefinition> = {}): ItemDefinition => ({
+  code,
+  department: 'market-regulation',
+  nameZh: code,
+  nameEn: code,
+  licenceType: 'FoodBusinessLicence',
+  licenceNameZh: code,
+  licenceNameEn: code,
+  legalBasis: [],
+  conditions: [],
+  materials: [
+    { code: 'business-licence', nameZh: '营业执照', nameEn: 'Business licence', commitmentMayOmit: false },
+    { code: `${code}-plan`, nameZh: '方案', nameEn: 'Plan', commitmentMayOmit: true },
+  ],
+  processSteps: [],
+  elements,
+  statutoryDays: 20,
+  committedDays: 5,
+  feeYuan: 0,
+  commitmentAllowed: false,
+  validityYears: 5,
+  ...extra,
+});
+
+const industry = (items: IndustryDefinition['items'], extra: Partial<IndustryDefinition> = {}): IndustryDefinition => ({
+  code: 'test-industry',
+  nameZh: '测试行业',
+  nameEn: 'Test industry',
+  rolloutState: 'LIVE',
+  mergedForm: true,
+  questions: [{ key: 'big', type: 'BOOLEAN', textZh: '大吗', textEn: 'Big?' }],
+  items,
+  ...extra,
+});
+
+describe('merging elements into one form', () => {
+  const a = item('A', [
+    element('companyName', { section: 'applicant', required: true, maxLength: 100 }),
+    element('floorArea', { type: 'AREA', section: 'premises', min: 1, max: 10000 }),
+    element('seats', { type: 'NUMBER', min: 0, max: 500 }),
+    element('kind', { type: 'ENUM', options: ['X', 'Y', 'Z'].map((v) => ({ value: v, labelZh: v, labelEn: v })) }),
+  ]);
+  const b = item('B', [
+    element('companyName', { section: 'applicant', required: false, maxLength: 50 }),
+    element('floorArea', { type: 'AREA', section: 'premises', min: 20, max: 50000, required: true }),
+    element('seats', { type: 'NUMBER', min: 10, max: 300, integer: true }),
+    element('kind', { type: 'ENUM', options: ['Y', 'Z', 'W'].map((v) => ({ value: v, labelZh: v, labelEn: v })) }),
+    element('drains', { type: 'BOOLEAN' }),
+  ]);
+
+  it('asks a shared element once, naming every item that asks it', () => {
+    const merged = mergeElements([a, b]);
+    expect(merged.map((f) => f.key)).toEqual(['companyName', 'floorArea', 'seats', 'kind', 'drains']);
+    expect(merged.find((f) => f.key === 'floorArea')!.itemCodes).toEqual(['A', 'B']);
+    expect(merged.find((f) => f.key === 'drains')!.itemCodes).toEqual(['B']);
+  });
+
+  it('keeps the strictest constraint of each', () => {
+    const merged = new Map(mergeElements([a, b]).map((f) => [f.key, f]));
+    expect(merged.get('companyName')).toMatchObject({ required: true, maxLength: 50 });
+    expect(merged.get('floorArea')).toMatchObject({ required: true, min: 20, max: 10000 });
+    expect(merged.get('seats')).toMatchObject({ min: 10, max: 300, integer: true });
+    expect(merged.get('kind')!.options!.map((o) => o.value)).toEqual(['Y', 'Z']);
+  });
+
+  it('does not change the items it merged', () => {
+    mergeElements([a, b]);
+    expect(a.elements[0]).toMatchObject({ required: true, maxLength: 100 });
+    expect(b.elements[1]).toMatchObject({ min: 20, max: 50000 });
+  });
+
+  it('refuses to merge one key of two types', () => {
+    const c = item('C', [element('seats', { type: 'TEXT' })]);
+    expect(() => mergeElements([a, c])).toThrow(/seats/);
+  });
+
+  it('groups fields into sections in a fixed order, leaving out empty ones', () => {
+    const sections = buildForm(industry([]), [a, b]);
+    expect(sections.map((s) => s.key)).toEqual(['applicant', 'premises', 'item']);
+    expect(sections[2].fields.map((f) => f.key)).toEqual(['seats', 'kind', 'drains']);
+  });
+
+  it('shows or hides fields with the answers: only the applicable items contribute', () => {
+    const data: CatalogueData = {
+      items: [a, b],
+      industries: [industry([{ itemCode: 'A', department: 'market-regulation' }, { itemCode: 'B', department: 'market-regulation', when: { big: true } }])],
+    };
+    const catalogue = buildCatalogue(data, 'test');
+    const ind = catalogue.industry('test-industry')!;
+    const keys = (answers: Record<string, boolean> | null) =>
+      buildForm(ind, applicableItems(catalogue, ind, answers)).flatMap((s) => s.fields.map((f) => f.key));
+    expect(keys({ big: false })).not.toContain('drains');
+    expect(keys({ big: true })).toContain('drains');
+    expect(keys(null)).toContain('drains'); // no answers: every case
+    expect(applicableItems(catalogue, ind, {}).map((i) => i.code)).toEqual(['A']); // unanswered condition does not apply
+  });
+
+  it("bundles the items' own forms when the industry is not ready for the merged form", () => {
+    const sections = buildForm(industry([], { mergedForm: false }), [a, b]);
+    expect(sections.map((s) => s.key)).toEqual(['A', 'B']);
+    expect(sections[1].fields.map((f) => f.key)).toContain('B.companyName');
+    expect(sections[0].fields.find((f) => f.key === 'A.companyName')).toMatchObject({ maxLength: 100 });
+  });
+
+  it('merges materials by code, listing the items that need each', () => {
+    const materials = mergeMaterials([a, b]);
+    expect(materials.map((m) => m.code)).toEqual(['business-licence', 'A-plan', 'B-plan']);
+    expect(materials[0].itemCodes).toEqual(['A', 'B']);
+  });
+});
+
+describe('answers', () => {
+  const ind = industry([{ itemCode: 'A', department: 'market-regulation' }], {
+    questions: [
+      { key: 'big', type: 'BOOLEAN', textZh: '大吗', textEn: 'Big?' },
+      { key: 'kind', type: 'ENUM', textZh: '类型', textEn: 'Kind', options: [{ value: 'X', labelZh: 'X', labelEn: 'X' }] },
+    ],
+  });
+  it('refuses unknown questions, wrong types and options, and missing answers when all are required', () => {
+    expect(answerProblems(ind, { big: true, kind: 'X' }, true)).toEqual([]);
+    const problems = answerProblems(ind, { big: 'yes', kind: 'Q', extra: 1 }, false);
+    expect(problems.map((p) => [p.path, p.code])).toEqual([
+      ['answers.big', 'INVALID_TYPE'],
+      ['answers.kind', 'INVALID_OPTION'],
+      ['answers.extra', 'UNKNOWN_QUESTION'],
+    ]);
+    expect(answerProblems(ind, {}, true).map((p) => p.code)).toEqual(['REQUIRED', 'REQUIRED']);
+  });
+});
+
+describe('catalogue checks', () => {
+  const a = item('A', [element('x')]);
+  const valid: CatalogueData = { items: [a], industries: [industry([{ itemCode: 'A', department: 'market-regulation' }])] };
+  const codes = (data: CatalogueData) => catalogueProblems(data).map((p) => `${p.path}:${p.code}`);
+
+  it('accepts a consistent catalogue', () => {
+    expect(codes(valid)).toEqual([]);
+  });
+  it('refuses an item without a valid department', () => {
+    expect(codes({ ...valid, items: [{ ...a, department: 'nowhere' }] })).toContain('items.A.department:NO_DEPARTMENT');
+  });
+  it('refuses an industry without items, and dangling references', () => {
+    expect(codes({ ...valid, industries: [industry([])] })).toEqual(['industries.test-industry.items:NO_ITEMS']);
+    expect(codes({ ...valid, items: [] })).toEqual(['industries.test-industry.items.0.itemCode:UNKNOWN_ITEM']);
+    expect(codes({ ...valid, industries: [industry([{ itemCode: 'A', department: 'health' }])] })).toEqual([
+      'industries.test-industry.items.0.department:WRONG_DEPARTMENT',
+    ]);
+    expect(codes({ ...valid, industries: [industry([{ itemCode: 'A', department: 'market-regulation', when: { tall: true } }])] })).toEqual([
+      'industries.test-industry.items.0.when.tall:UNKNOWN_QUESTION',
+    ]);
+  });
+  it('refuses a licence type the department does not define, one key of two types, and bad commitment data', () => {
+    expect(codes({ ...valid, items: [{ ...a, licenceType: 'SpaceLicence' }] })).toContain('items.A.licenceType:UNKNOWN_LICENCE_TYPE');
+    const b = item('B', [element('x', { type: 'NUMBER' })]);
+    expect(codes({ ...valid, items: [a, b] })).toContain('items.B.elements.x:ELEMENT_TYPE_CONFLICT');
+    const noOmit = { ...a, commitmentAllowed: true, materials: a.materials.map((m) => ({ ...m, commitmentMayOmit: false })) };
+    expect(codes({ ...valid, items: [noOmit] })).toContain('items.A.materials:NO_COMMITMENT_MATERIAL');
+    expect(codes({ ...valid, items: [{ ...a, committedDays: 30 }] })).toContain('items.A.committedDays:OUT_OF_RANGE');
+    expect(codes({ ...valid, items: [a, a] })).toContain('items.A:DUPLICATE_CODE');
+  });
+  it("the repository's catalogue passes every check", () => {
+    expect(() => loadCatalogue()).not.toThrow();
+  });
+});
+
+describe('reform figures', () => {
+  it('counts fields, materials and days from the catalogue', () => {
+    const a = item('A', [element('companyName', { section: 'applicant' }), element('x')], { statutoryDays: 20, committedDays: 5 });
+    const b = item('B', [element('companyName', { section: 'applicant' }), element('y'), element('z')], { statutoryDays: 15, committedDays: 10 });
+    const data: CatalogueData = {
+      items: [a, b],
+      industries: [industry([{ itemCode: 'A', department: 'market-regulation' }, { itemCode: 'B', department: 'market-regulation', when: { big: true } }])],
+    };
+    const catalogue = buildCatalogue(data, 'test');
+    expect(reformFigures(catalogue, catalogue.industry('test-industry')!)).toMatchObject({
+      itemCount: 2,
+      formFieldsSeparate: 5,
+      formFieldsMerged: 4,
+      materialsSeparate: 4,
+      materialsMerged: 3,
+      statutoryDaysSequential: 35,
+      committedDaysSequential: 15,
+      committedDaysUnified: 10,
+    });
+  });
+});
