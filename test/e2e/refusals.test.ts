@@ -54,6 +54,22 @@ describe('refusals', () => {
       expectRefusal(result, 'BAD_USER_INPUT', 'input.values.creditCode');
     });
 
+    it('refuses an ID number with a wrong check character, and values of the wrong type or out of range', async () => {
+      const id = String(values.legalRepresentativeIdNumber);
+      const wrongId = id.slice(0, 17) + (id.endsWith('0') ? '1' : '0');
+      const result = await submitAs(t.walk.clerk(), {
+        industryCode: 'restaurant',
+        answers,
+        values: { ...values, legalRepresentativeIdNumber: wrongId, floorArea: -5, contactPhone: 12345 },
+      });
+      expectRefusal(result, 'BAD_USER_INPUT');
+      expect(problemsOf(result).map((p) => [p.path, p.code]).sort()).toEqual([
+        ['input.values.contactPhone', 'INVALID_TYPE'],
+        ['input.values.floorArea', 'OUT_OF_RANGE'],
+        ['input.values.legalRepresentativeIdNumber', 'INVALID_ID_NUMBER'],
+      ]);
+    });
+
     it('refuses an unknown industry', async () => {
       const result = await submitAs(t.walk.clerk(), { industryCode: 'spaceport', answers: {}, values });
       expectRefusal(result, 'NOT_FOUND', 'input.industryCode');
