@@ -21,6 +21,8 @@ export interface MaterialDefinition {
   nameEn: string;
   /** May be omitted under notification-commitment (告知承诺). */
   commitmentMayOmit: boolean;
+  /** The item's own application form: the one merged form (一表申请) takes its place. */
+  replacedByMergedForm?: boolean;
 }
 
 export interface ItemDefinition {

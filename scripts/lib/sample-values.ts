@@ -25,7 +25,7 @@ export function sampleBusiness(seed = Math.floor(Math.random() * 1e6)) {
 
 /** A valid value for any field of the merged form, so the demo works for every industry. */
 export function sampleValue(field: FormFieldView, business: ReturnType<typeof sampleBusiness>): unknown {
-  const base = field.key.split('.').pop()!;
+  const base = field.key.split(':').pop()!; // bundled forms key fields `<itemCode>:<key>`
   if (base in business) return business[base as keyof typeof business];
   switch (field.type) {
     case 'NUMBER':

@@ -243,16 +243,29 @@ function strictest(a: number | undefined, b: number | undefined, pick: (x: numbe
   return pick(a, b);
 }
 
-/** The combined materials list: a material several items need is listed once. */
-export function mergeMaterials(items: ItemDefinition[]): (MaterialDefinition & { itemCodes: string[] })[] {
+/** What the applicant hands in instead of every item's own application form. */
+export const MERGED_FORM_MATERIAL: MaterialDefinition = {
+  code: 'merged-application-form',
+  nameZh: '“一业一证”综合申请表（一表申请）',
+  nameEn: 'The one merged application form',
+  commitmentMayOmit: false,
+};
+
+/**
+ * The combined materials list: a material several items need is listed once
+ * (omittable under commitment only if every item lets it be omitted). With the
+ * merged form, the items' own application forms give way to the one form.
+ */
+export function mergeMaterials(items: ItemDefinition[], mergedForm: boolean): (MaterialDefinition & { itemCodes: string[] })[] {
   const merged = new Map<string, MaterialDefinition & { itemCodes: string[] }>();
   for (const item of items) {
     for (const material of item.materials) {
-      const seen = merged.get(material.code);
+      const entry = mergedForm && material.replacedByMergedForm ? MERGED_FORM_MATERIAL : material;
+      const seen = merged.get(entry.code);
       if (seen) {
         seen.itemCodes.push(item.code);
-        seen.commitmentMayOmit = seen.commitmentMayOmit && material.commitmentMayOmit;
-      } else merged.set(material.code, { ...material, itemCodes: [item.code] });
+        seen.commitmentMayOmit = seen.commitmentMayOmit && entry.commitmentMayOmit;
+      } else merged.set(entry.code, { ...entry, itemCodes: [item.code] });
     }
   }
   return [...merged.values()];
@@ -272,8 +285,21 @@ export interface FormSection {
 }
 
 /**
+ * Field key of an element in a bundled form (多个事项、一次申报): `<itemCode>:<key>`.
+ * Not a dot: stored values are document fields, and MongoDB field names cannot hold one.
+ */
+export function bundledFieldKey(itemCode: string, key: string): string {
+  return `${itemCode}:${key}`;
+}
+
+/** An element's submitted value, whether the form was merged (`key`) or bundled (`<itemCode>:key`). */
+export function submittedValue(values: Record<string, unknown>, itemCode: string, key: string): unknown {
+  return values[key] ?? values[bundledFieldKey(itemCode, key)];
+}
+
+/**
  * The one form (一表申请) for these items. An industry not ready for the merged
- * form gets each item's own form as a section, fields keyed `<itemCode>.<key>`.
+ * form gets each item's own form as a section, fields keyed `<itemCode>:<key>`.
  */
 export function buildForm(industry: IndustryDefinition, items: ItemDefinition[]): FormSection[] {
   if (!industry.mergedForm) {
@@ -281,7 +307,7 @@ export function buildForm(industry: IndustryDefinition, items: ItemDefinition[])
       key: item.code,
       titleZh: item.nameZh,
       titleEn: item.nameEn,
-      fields: item.elements.map((e) => ({ ...e, key: `${item.code}.${e.key}`, itemCodes: [item.code] })),
+      fields: item.elements.map((e) => ({ ...e, key: bundledFieldKey(item.code, e.key), itemCodes: [item.code] })),
     }));
   }
   const fields = mergeElements(items);

@@ -3,7 +3,7 @@ import { isDuplicateKey } from '../../shared/db';
 import { newEvent, type EventHandler, type PlatformEvent } from '../../shared/events';
 import { department } from '../../shared/registry';
 import type { Logger } from '../../shared/logger';
-import type { Catalogue } from './catalogue';
+import { submittedValue, type Catalogue } from './catalogue';
 import { editionsFor } from './editions';
 import { ApplicationStore, type ApplicationDoc, type ItemOutcomeDoc } from './store';
 
@@ -33,8 +33,8 @@ export function applicationDecidedEvent(app: ApplicationDoc, outcomes: ItemOutco
       holder: {
         companyName: app.holderName,
         creditCode: app.creditCode,
-        legalRepresentative: app.values.legalRepresentative ?? null,
-        businessAddress: app.values.businessAddress ?? null,
+        legalRepresentative: submittedValue(app.values, app.items[0].itemCode, 'legalRepresentative') ?? null,
+        businessAddress: submittedValue(app.values, app.items[0].itemCode, 'businessAddress') ?? null,
       },
       items: app.items.map((entry) => {
         const item = catalogue.item(entry.itemCode);

@@ -5,7 +5,8 @@ import { applicableItems, buildForm, mergeMaterials, type Catalogue } from './ca
  * The reform's effect for one industry, computed from the catalogue (never
  * typed in), for the case where every item applies:
  * - form fields: the one merged form vs. the sum of the items' own forms;
- * - materials: the merged list vs. the sum of the items' lists;
+ * - materials: the merged list (the one form replacing the items' own
+ *   application forms) vs. the sum of the items' lists;
  * - time: the unified committed limit (items run in parallel after one
  *   acceptance, so the longest) vs. the statutory limits one after another.
  */
@@ -36,7 +37,7 @@ export function reformFigures(catalogue: Catalogue, industry: IndustryDefinition
     formFieldsSeparate: items.reduce((sum, i) => sum + i.elements.length, 0),
     formFieldsMerged: form.reduce((sum, section) => sum + section.fields.length, 0),
     materialsSeparate: items.reduce((sum, i) => sum + i.materials.length, 0),
-    materialsMerged: mergeMaterials(items).length,
+    materialsMerged: mergeMaterials(items, industry.mergedForm).length,
     statutoryDaysSequential: items.reduce((sum, i) => sum + i.statutoryDays, 0),
     committedDaysSequential: items.reduce((sum, i) => sum + i.committedDays, 0),
     committedDaysUnified: Math.max(0, ...items.map((i) => i.committedDays)),

@@ -122,14 +122,26 @@ describe('merging elements into one form', () => {
   it("bundles the items' own forms when the industry is not ready for the merged form", () => {
     const sections = buildForm(industry([], { mergedForm: false }), [a, b]);
     expect(sections.map((s) => s.key)).toEqual(['A', 'B']);
-    expect(sections[1].fields.map((f) => f.key)).toContain('B.companyName');
-    expect(sections[0].fields.find((f) => f.key === 'A.companyName')).toMatchObject({ maxLength: 100 });
+    expect(sections[1].fields.map((f) => f.key)).toContain('B:companyName');
+    expect(sections[0].fields.find((f) => f.key === 'A:companyName')).toMatchObject({ maxLength: 100 });
   });
 
   it('merges materials by code, listing the items that need each', () => {
-    const materials = mergeMaterials([a, b]);
+    const materials = mergeMaterials([a, b], false);
     expect(materials.map((m) => m.code)).toEqual(['business-licence', 'A-plan', 'B-plan']);
     expect(materials[0].itemCodes).toEqual(['A', 'B']);
+  });
+
+  it("replaces the items' own application forms with the one merged form", () => {
+    const withForm = (i: ItemDefinition) => ({
+      ...i,
+      materials: [...i.materials, { code: `${i.code}-application-form`, nameZh: '申请表', nameEn: 'Form', commitmentMayOmit: false, replacedByMergedForm: true }],
+    });
+    const merged = mergeMaterials([withForm(a), withForm(b)], true);
+    expect(merged.map((m) => m.code)).toEqual(['business-licence', 'A-plan', 'merged-application-form', 'B-plan']);
+    expect(merged.find((m) => m.code === 'merged-application-form')!.itemCodes).toEqual(['A', 'B']);
+    // Without the merged form each item's own form is still handed in.
+    expect(mergeMaterials([withForm(a), withForm(b)], false).map((m) => m.code)).toContain('B-application-form');
   });
 });
 

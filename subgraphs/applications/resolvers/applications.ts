@@ -5,7 +5,7 @@ import { requireRole, type Identity } from '../../../shared/identity';
 import { department } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
-import { applicableItems, buildForm, type Catalogue } from '../catalogue';
+import { applicableItems, buildForm, submittedValue, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
 import { ApplicationStore, type ApplicationDoc, type ItemOutcomeDoc } from '../store';
 import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
@@ -104,8 +104,8 @@ export function applicationResolvers() {
         const problems = validateFormValues(fields, values as Record<string, unknown>, 'input.values');
         if (problems.length) throw invalidInput(problems);
         const formValues = values as Record<string, unknown>;
-        const creditCode = String(formValues.creditCode ?? formValues[`${items[0].code}.creditCode`]);
-        const holderName = String(formValues.companyName ?? formValues[`${items[0].code}.companyName`]);
+        const creditCode = String(submittedValue(formValues, items[0].code, 'creditCode'));
+        const holderName = String(submittedValue(formValues, items[0].code, 'companyName'));
         if (ctx.identity.role === 'APPLICANT' && ctx.identity.creditCode !== creditCode) {
           throw platformError(
             'FORBIDDEN',
@@ -160,7 +160,7 @@ export function applicationResolvers() {
           const item = catalogue.item(entry.itemCode);
           const keys = item.elements.map((e) => e.key);
           const values = Object.fromEntries(
-            keys.map((k) => [k, app.values[k] ?? app.values[`${item.code}.${k}`]]).filter(([, v]) => v !== undefined),
+            keys.map((k) => [k, submittedValue(app.values, item.code, k)]).filter(([, v]) => v !== undefined),
           );
           return newEvent(
             'ItemDispatched',

@@ -115,7 +115,7 @@ export function catalogueResolvers() {
           industry: industryView(industry, catalogue),
           answers: given,
           items: items.map(itemView),
-          materials: mergeMaterials(items),
+          materials: mergeMaterials(items, industry.mergedForm),
           // Items are handled in parallel after one acceptance, so the applicant waits for the slowest.
           committedDays: Math.max(0, ...items.map((i) => i.committedDays)),
           sumOfCommittedDays: items.reduce((sum, i) => sum + i.committedDays, 0),
