@@ -197,6 +197,7 @@ export function departmentResolvers(department: Department) {
         const doc = await ctx.loaders.licences.load(args.id);
         return doc ? licenceView(doc, department) : null;
       },
+      items: () => department.items,
     },
     [`${p}Mutations`]: {
       approve: (_: unknown, args: { reviewId: string; comment?: string }, ctx: Ctx) =>

@@ -8,6 +8,30 @@ import type { Department } from '../registry';
  */
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@shareable"])`;
 
+/** Identical in every department (hence shareable): the definitions a department owns, as it publishes them. */
+const ITEM_DEFINITION_SDL = `
+"""
+本部门定义并决定的审批事项（来自部门自己的 items.json）。An approval item this
+department defines and decides, as the department itself publishes it.
+"""
+type DepartmentItemDefinition @shareable {
+  "事项编码。Item code."
+  code: ID!
+  "事项名称。Name in Chinese."
+  nameZh: String!
+  "事项名称（英文）。Name in English."
+  nameEn: String!
+  "许可证类型。Licence type issued."
+  licenceType: String!
+  "法定时限（工作日）。Statutory working days."
+  statutoryDays: Int!
+  "承诺时限（工作日）。Committed working days."
+  committedDays: Int!
+  "是否可适用告知承诺。Commitment approval allowed."
+  commitmentAllowed: Boolean!
+}
+`;
+
 export const LICENCE_COMMON_FIELDS = `
   "许可证标识。Licence id, unique across the platform."
   id: ID!
@@ -122,7 +146,7 @@ enum LicenceEnding {
 
 "任意 JSON 值（表单填报值）。Any JSON value (submitted form values)."
 scalar JSON
-`;
+${ITEM_DEFINITION_SDL}`;
 
 /** The full SDL of one department subgraph. */
 export function departmentTypeDefs(department: Department): string {
@@ -163,6 +187,8 @@ type ${p}Queries {
   review(id: ID!): ${p}Review
   "本部门发放的一张许可证（公开）。One licence issued by this department (public)."
   licence(id: ID!): SingleLicence
+  "本部门定义的审批事项（公开）。The approval items this department defines (public)."
+  items: [DepartmentItemDefinition!]!
 }
 
 "${department.nameZh}的操作。Actions of ${department.nameEn}."

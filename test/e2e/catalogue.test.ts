@@ -40,6 +40,13 @@ describe('catalogue, guides and forms', () => {
     expect(items.size).toBeGreaterThanOrEqual(30);
   });
 
+  it("lets each department publish its own items' definitions", async () => {
+    const r = await as(null, '{ water { items { code licenceType commitmentAllowed } } sport { items { code } } }');
+    const data = r.data as Record<string, { items: { code: string }[] }>;
+    expect(data.water.items.map((i) => i.code)).toEqual(repository.items.filter((i) => i.department === 'water').map((i) => i.code));
+    expect(data.sport.items.map((i) => i.code)).toEqual(repository.items.filter((i) => i.department === 'sport').map((i) => i.code));
+  });
+
   it('answers the guide and the form for every industry, with and without answers', async () => {
     for (const industry of industries) {
       const answers = Object.fromEntries(industry.questions.map((q) => [q.key, q.type === 'BOOLEAN' ? true : q.options![0].value]));
