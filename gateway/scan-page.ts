@@ -1,9 +1,7 @@
 import { deriveOverallState, OVERALL_STATE_TEXT } from '../shared/permit-state';
 
-/** The query behind every scan: face information and each licence's live state. */
-export const SCAN_QUERY = /* GraphQL */ `
-  query Scan($code: ID!) {
-    scanPermit(code: $code) {
+/** What a scan shows: face information and each licence's live state. */
+const PERMIT_FIELDS = /* GraphQL */ `
       code
       version
       status
@@ -29,9 +27,36 @@ export const SCAN_QUERY = /* GraphQL */ `
         remedy { reconsiderationZh courtZh }
         licence { id licenceNumber status validUntil endedReason }
       }
+      currentVersion { code version scanUrl }
+`;
+
+/** Look-up by code (typed in, or from GraphQL clients). */
+export const SCAN_QUERY = /* GraphQL */ `
+  query Scan($code: ID!) {
+    scanPermit(code: $code) { ${PERMIT_FIELDS} }
+  }
+`;
+
+/** What the scan page runs for a scanned QR: its signature checked, and the same view. */
+export const VERIFY_QUERY = /* GraphQL */ `
+  query Verify($qrContent: String!) {
+    verifyPermit(qrContent: $qrContent) {
+      result
+      authentic
+      messageZh
+      messageEn
+      permit { ${PERMIT_FIELDS} }
     }
   }
 `;
+
+export interface Verification {
+  result: string;
+  authentic: boolean;
+  messageZh: string;
+  messageEn: string;
+  permit: ScannedPermit | null;
+}
 
 export interface ScannedLicence {
   id: string;
@@ -55,6 +80,7 @@ export interface ScannedPermit {
   voidedAt: string | null;
   voidReason: string | null;
   scanUrl: string;
+  currentVersion: { code: string; version: number; scanUrl: string } | null;
   items: {
     itemCode: string;
     itemNameZh: string;
@@ -70,6 +96,7 @@ export interface ScannedPermit {
 }
 
 export function overallStateOf(permit: ScannedPermit) {
+  if (permit.status === 'SUPERSEDED') return 'SUPERSEDED';
   return deriveOverallState(
     permit.status,
     permit.items.map((i) => ({ permitted: i.permitted, hasLicence: i.licence !== null, licenceStatus: i.licence?.status ?? null })),
@@ -102,13 +129,23 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;background:#fff;padd
 dt{color:#57606a}dd{margin:0}
 .item{background:#fff;border-radius:8px;padding:12px 16px;margin:8px 0}
 .item small{color:#57606a}.en{color:#57606a;font-size:.85em}
+.check{padding:8px 12px;border-radius:8px;font-size:.9em}.AUTHENTIC{background:#e6f4ea;color:#137333}.REGISTERED,.SUPERSEDED{background:#fef7e0;color:#8a5a00}
+.BAD_SIGNATURE,.UNKNOWN_KEY{background:#fce8e6;color:#a50e0e;font-weight:600}
 .bad{color:#a50e0e}.warn{color:#8a5a00}.ok{color:#137333}
 </style></head><body><main>${body}</main></body></html>`;
 }
 
-export function renderScanPage(permit: ScannedPermit, unavailableDepartments: string[]): string {
+export function renderScanPage(permit: ScannedPermit, unavailableDepartments: string[], verification?: Verification): string {
   const overall = overallStateOf(permit);
   const text = OVERALL_STATE_TEXT[overall];
+  const current = permit.currentVersion;
+  const check = verification
+    ? `<p class="check ${verification.result}" id="verification" data-result="${escape(verification.result)}">${escape(verification.messageZh)}<br><span class="en">${escape(verification.messageEn)}</span></p>`
+    : `<p class="check REGISTERED" id="verification" data-result="REGISTERED">按编码查询，未核验签名<br><span class="en">Looked up by code; no signature checked</span></p>`;
+  const superseded =
+    permit.status === 'SUPERSEDED' && current
+      ? `<p class="warn">本凭证第 ${permit.version} 版已换发，当前为第 ${current.version} 版：<a href="${escape(current.scanUrl)}">${escape(current.code)}</a><br><span class="en">Replaced: see the current version</span></p>`
+      : '';
   const items = permit.items
     .map((item) => {
       let state: string;
@@ -130,7 +167,9 @@ export function renderScanPage(permit: ScannedPermit, unavailableDepartments: st
   return page(
     `综合许可凭证 ${permit.code}`,
     `<h1>综合许可凭证 <span class="en">Comprehensive Permit</span></h1>
+${check}
 <div class="state ${overall}" id="overall-state" data-state="${overall}">${escape(text.zh)} · ${escape(text.en)}</div>
+${superseded}
 ${permit.voidReason ? `<p class="bad">作废原因 / Void because: ${escape(permit.voidReason)}</p>` : ''}
 ${unavailable}
 <dl>
@@ -159,5 +198,15 @@ export function renderUnavailablePage(): string {
   return page(
     '服务暂时不可用',
     `<h1>凭证查询服务暂时不可用</h1><p>请稍后再扫码。The permit service is unavailable right now; please scan again shortly.</p>`,
+  );
+}
+
+/** A QR that fails its signature check: show nothing of the permit it names. */
+export function renderForgedPage(verification: Verification): string {
+  return page(
+    '二维码核验失败',
+    `<h1>二维码核验失败 <span class="en">Verification failed</span></h1>
+<p class="check ${escape(verification.result)}" id="verification" data-result="${escape(verification.result)}">${escape(verification.messageZh)}<br><span class="en">${escape(verification.messageEn)}</span></p>
+<p>请向持证主体或区政务服务局核实。Check with the holder or the district bureau.</p>`,
   );
 }

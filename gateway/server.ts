@@ -17,7 +17,16 @@ import { formatError } from '../shared/subgraph-server';
 import { CallerAuthenticator } from './auth';
 import { SignedIdentityDataSource, type GatewayContext } from './data-source';
 import { GUIDE_QUERY, renderGuidePage, type GuideData, type GuideLanguage } from './guide-page';
-import { SCAN_QUERY, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
+import {
+  SCAN_QUERY,
+  VERIFY_QUERY,
+  renderForgedPage,
+  renderNotFoundPage,
+  renderScanPage,
+  renderUnavailablePage,
+  type ScannedPermit,
+  type Verification,
+} from './scan-page';
 
 export interface RunningGateway {
   url: string;
@@ -91,20 +100,37 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     !found && (errors ?? []).some((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE' || e.extensions?.serviceName === 'permit');
 
   app.get('/scan/:code', async (req, res) => {
-    const result = await publicQuery<{ scanPermit: ScannedPermit | null }>(SCAN_QUERY, { code: req.params.code });
-    const permit = result.data?.scanPermit;
-    if (permitServiceDown(result.errors, Boolean(permit))) {
+    const signed = typeof req.query.s === 'string';
+    // A scanned QR carries its signature: check it. A code typed in by hand is only looked up.
+    const result = signed
+      ? await publicQuery<{ verifyPermit: Verification }>(VERIFY_QUERY, { qrContent: `http://scan.local${req.originalUrl}` })
+      : await publicQuery<{ scanPermit: ScannedPermit | null }>(SCAN_QUERY, { code: req.params.code });
+    const verification = signed ? (result.data as { verifyPermit: Verification } | null)?.verifyPermit : undefined;
+    const permit = signed ? verification?.permit : (result.data as { scanPermit: ScannedPermit | null } | null)?.scanPermit;
+    if (permitServiceDown(result.errors, Boolean(verification ?? permit))) {
       res.status(503).type('html').send(renderUnavailablePage());
+      return;
+    }
+    if (verification && !verification.authentic && verification.result !== 'UNKNOWN_CODE') {
+      res.status(409).type('html').send(renderForgedPage(verification));
       return;
     }
     if (!permit) {
       res.status(404).type('html').send(renderNotFoundPage(req.params.code));
       return;
     }
-    const unavailable = permit.items
-      .filter((i) => i.licence && i.licence.status === null)
-      .map((i) => i.departmentNameZh);
-    res.type('html').send(renderScanPage(permit, [...new Set(unavailable)]));
+    const unavailable = permit.items.filter((i) => i.licence && i.licence.status === null).map((i) => i.departmentNameZh);
+    res.type('html').send(renderScanPage(permit, [...new Set(unavailable)], verification));
+  });
+
+  // The public keys that sign permit QR codes, for inspectors' apps to verify offline.
+  app.get('/.well-known/permit-keys.json', async (_req, res) => {
+    const result = await publicQuery<{ permitSigningKeys: unknown }>('{ permitSigningKeys }', {});
+    if (!result.data?.permitSigningKeys) {
+      res.status(503).json({ error: 'permit service unavailable' });
+      return;
+    }
+    res.set('cache-control', 'public, max-age=300').json(result.data.permitSigningKeys);
   });
 
   // The printable guide: /guides/restaurant?lang=en&answers={"ownSewerConnection":true}

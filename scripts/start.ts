@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../shared/registry';
 import { startDatabase } from './lib/database';
-import { Platform } from './lib/platform';
+import { Platform, type PlatformSecrets } from './lib/platform';
+import { generatePermitSigningKey } from '../shared/permit-code';
 
 /**
  * `npm start`: the database (yours via MONGODB_URI, or an embedded FerretDB),
@@ -12,13 +13,18 @@ import { Platform } from './lib/platform';
  */
 export const DEV_SECRETS_FILE = join(REPO_ROOT, '.data', 'dev-secrets.json');
 
-export function devSecrets(): { jwt: string; identity: string; events: string } {
+export async function devSecrets(): Promise<PlatformSecrets> {
   mkdirSync(join(REPO_ROOT, '.data'), { recursive: true });
-  if (!existsSync(DEV_SECRETS_FILE)) {
-    const make = () => randomBytes(32).toString('hex');
-    writeFileSync(DEV_SECRETS_FILE, JSON.stringify({ jwt: make(), identity: make(), events: make() }, null, 2), { mode: 0o600 });
-  }
-  return JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8'));
+  const existing = existsSync(DEV_SECRETS_FILE) ? (JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')) as Partial<PlatformSecrets>) : {};
+  const make = () => randomBytes(32).toString('hex');
+  const secrets: PlatformSecrets = {
+    jwt: existing.jwt ?? make(),
+    identity: existing.identity ?? make(),
+    events: existing.events ?? make(),
+    permitKeys: existing.permitKeys ?? [await generatePermitSigningKey(`dev-${new Date().toISOString().slice(0, 10)}`)],
+  };
+  writeFileSync(DEV_SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
 }
 
 async function main() {
@@ -28,7 +34,7 @@ async function main() {
     mongoUri: database.uri,
     dbPrefix: process.env.DB_PREFIX ?? 'yiye_',
     gatewayPort,
-    secrets: devSecrets(),
+    secrets: await devSecrets(),
     logDir: join(REPO_ROOT, '.data', 'logs'),
   });
   let stopping = false;

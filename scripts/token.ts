@@ -13,7 +13,7 @@ async function main() {
   }
   if (role === 'APPLICANT' && !binding) throw new Error('an applicant token needs the credit code it acts for');
   if (role === 'REVIEWER' && !department(binding ?? '')) throw new Error('a reviewer token needs a department code, e.g. market-regulation');
-  const token = await devToken(devSecrets().jwt, {
+  const token = await devToken((await devSecrets()).jwt, {
     role,
     subject: `${role.toLowerCase()}-dev`,
     ...(role === 'APPLICANT' ? { creditCode: binding } : {}),

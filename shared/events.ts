@@ -83,10 +83,14 @@ export async function deliverEvent(event: PlatformEvent): Promise<void> {
  * and is retried on the next sweep, so a destination that is down receives
  * everything once it is back.
  */
+/** Delivery to a system outside the platform (e.g. the city e-licence library), by destination name. */
+export type ExternalDelivery = (event: PlatformEvent) => Promise<void>;
+
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private started = false;
   private lastFailureLog = 0;
   private readonly collections: mongo.Collection<mongo.Document>[];
 
@@ -96,11 +100,18 @@ export class OutboxRelay {
     private readonly log: Logger,
     private readonly intervalMs = Number(process.env.OUTBOX_INTERVAL_MS ?? 300),
     private readonly beforeSweep?: () => Promise<void>,
+    private readonly external: Record<string, ExternalDelivery> = {},
   ) {
     this.collections = collectionNames.map((name) => connection.db!.collection(name));
   }
 
   start(): void {
+    // An operator can hold deliveries (e.g. during maintenance of a receiver); events wait in the outbox.
+    if (process.env.OUTBOX_ENABLED === 'false') {
+      this.log.warn('outbox delivery is held (OUTBOX_ENABLED=false): events are stored, not sent');
+      return;
+    }
+    this.started = true;
     const tick = async () => {
       if (this.stopped) return;
       await this.sweep();
@@ -117,7 +128,7 @@ export class OutboxRelay {
 
   /** Runs one sweep now (also used right after a write, to cut latency). */
   kick(): void {
-    void this.sweep();
+    if (this.started && !this.stopped) void this.sweep();
   }
 
   sweep(): Promise<void> {
@@ -150,7 +161,7 @@ export class OutboxRelay {
     for (const event of doc[OUTBOX_FIELD] as PlatformEvent[]) {
       if (blocked.has(event.destination)) continue;
       try {
-        await deliverEvent(event);
+        await (this.external[event.destination] ?? deliverEvent)(event);
       } catch (error) {
         this.logFailure(event, error);
         blocked.add(event.destination);

@@ -12,7 +12,7 @@ import type { Connection } from 'mongoose';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { connectDatabase } from './db';
-import { EventInbox, OutboxRelay, type EventHandler } from './events';
+import { EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery } from './events';
 
 /** What every resolver receives. */
 export interface SubgraphContext {
@@ -38,6 +38,8 @@ export interface SubgraphDefinition {
   prepare?: (db: Connection, log: Logger) => Promise<void>;
   /** Runs before each outbox sweep (e.g. to finish half-applied decisions). */
   beforeSweep?: (db: Connection, log: Logger) => Promise<void>;
+  /** Deliveries to outside systems, by outbox destination name. */
+  externalDeliveries?: Record<string, ExternalDelivery>;
 }
 
 export interface RunningSubgraph {
@@ -73,6 +75,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
     log,
     undefined,
     definition.beforeSweep ? () => definition.beforeSweep!(db, log) : undefined,
+    definition.externalDeliveries,
   );
   const kickOutbox = () => relay.kick();
   const inbox = new EventInbox(db, definition.name, definition.eventHandlers?.(db, log, kickOutbox) ?? {}, log);

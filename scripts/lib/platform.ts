@@ -4,6 +4,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
+import type { JWK } from 'jose';
+import { generatePermitSigningKey } from '../../shared/permit-code';
 import { REPO_ROOT, services } from '../../shared/registry';
 
 /**
@@ -11,13 +13,21 @@ import { REPO_ROOT, services } from '../../shared/registry';
  * Used by `npm start` and by the end-to-end tests (which can stop and restart
  * a single service to test faults).
  */
+/** Every secret the platform needs; `permitKeys` are Ed25519 private JWKs, the first signs QR codes. */
+export interface PlatformSecrets {
+  jwt: string;
+  identity: string;
+  events: string;
+  permitKeys: JWK[];
+}
+
 export interface PlatformOptions {
   mongoUri: string;
   dbPrefix: string;
   gatewayPort: number;
   /** Port for each service; default: the registry's. */
   ports?: Record<string, number>;
-  secrets: { jwt: string; identity: string; events: string };
+  secrets: PlatformSecrets;
   logDir: string;
   extraEnv?: Record<string, string>;
 }
@@ -51,6 +61,7 @@ export class Platform {
       JWT_SECRET: this.options.secrets.jwt,
       GATEWAY_IDENTITY_SECRET: this.options.secrets.identity,
       EVENT_SIGNING_SECRET: this.options.secrets.events,
+      PERMIT_SIGNING_KEYS: JSON.stringify(this.options.secrets.permitKeys),
       SERVICE_URLS: JSON.stringify(this.serviceUrls),
       PUBLIC_BASE_URL: this.gatewayUrl,
       ...this.options.extraEnv,
@@ -153,7 +164,7 @@ export async function startIsolatedPlatform(mongoUri: string, purpose: string, e
     dbPrefix: prefix,
     gatewayPort: await freePort(),
     ports,
-    secrets: { jwt: secret(), identity: secret(), events: secret() },
+    secrets: { jwt: secret(), identity: secret(), events: secret(), permitKeys: [await generatePermitSigningKey(`k-${prefix}1`)] },
     logDir: join(REPO_ROOT, '.data', `${purpose}-logs`, prefix),
     extraEnv,
   });

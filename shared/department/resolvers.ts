@@ -2,11 +2,12 @@ import DataLoader from 'dataloader';
 import type { Connection } from 'mongoose';
 import { GraphQLJSON } from '../scalars';
 import { isDuplicateKey } from '../db';
-import { platformError, notFound } from '../errors';
+import { invalidInput, notFound, platformError, type FieldProblem } from '../errors';
+import { validateFormValues } from '../validation';
 import { requireRole, type Identity } from '../identity';
 import { itemIndex, department as departmentByCode, type Department } from '../registry';
 import type { SubgraphContext } from '../subgraph-server';
-import { DepartmentStore, type DecisionDoc, type EndingDoc, type LicenceDoc, type ReviewDoc } from './store';
+import { beijingToday, DepartmentStore, type DecisionDoc, type EndingDoc, type LicenceDoc, type ReviewDoc } from './store';
 
 type Ctx = SubgraphContext & { loaders: { licences: DataLoader<string, LicenceDoc | null> } };
 
@@ -61,6 +62,7 @@ function reviewView(doc: ReviewDoc, department: Department) {
     decidedAt: doc.decidedAt?.toISOString() ?? null,
     decidedBy: doc.decidedBy ?? null,
     reasons: doc.reasons ?? null,
+    round: doc.round ?? 1,
     values: doc.values,
     licenceId: doc.licenceId,
   };
@@ -77,6 +79,15 @@ function requireOwnReviewer(identity: Identity, department: Department): void {
       `You belong to ${theirs?.nameEn ?? identity.department}; ${department.nameEn}'s items are not yours to decide`,
     );
   }
+}
+
+async function requireValidLicence(store: DepartmentStore, licenceId: string): Promise<LicenceDoc> {
+  const licence = await store.licences.findOne({ _id: licenceId });
+  if (!licence) throw notFound({ zh: '许可证', en: 'licence' }, 'licenceId', licenceId);
+  if (licence.status !== 'VALID') {
+    throw platformError('WRONG_STATE', `该许可证已终止（${licence.status}）`, `This licence has already ended (${licence.status})`, { field: 'licenceId' });
+  }
+  return licence;
 }
 
 /** Loads a review for a decision, explaining precisely why it cannot be decided here. */
@@ -124,7 +135,7 @@ export function departmentResolvers(department: Department) {
     const licenceId = decision === 'APPROVED' ? DepartmentStore.licenceIdFor(review._id) : undefined;
     const fields = { decision, decidedBy: ctx.identity.subject, decidedAt, reasons, licenceId };
     const doc: DecisionDoc = {
-      _id: `${review._id}#1`,
+      _id: `${review._id}#${review.round ?? 1}`,
       reviewId: review._id,
       ...fields,
       ...(comment ? { comment } : {}),
@@ -198,6 +209,24 @@ export function departmentResolvers(department: Department) {
         return doc ? licenceView(doc, department) : null;
       },
       items: () => department.items,
+      licenceHistory: async (_: unknown, args: { licenceId: string }, ctx: Ctx) => {
+        const store = new DepartmentStore(ctx.db, department);
+        const licence = await store.licences.findOne({ _id: args.licenceId });
+        if (!licence) throw notFound({ zh: '许可证', en: 'licence' }, 'licenceId', args.licenceId);
+        const { identity } = ctx;
+        const allowed =
+          ['ISSUER', 'CLERK', 'ADMIN'].includes(identity.role) ||
+          (identity.role === 'APPLICANT' && identity.creditCode === licence.holder.creditCode) ||
+          (identity.role === 'REVIEWER' && identity.department === department.code);
+        if (!allowed) {
+          requireRole(identity, 'APPLICANT', 'REVIEWER', 'ISSUER', 'CLERK', 'ADMIN');
+          throw platformError('FORBIDDEN', '只有持证人、区政务服务局和发证部门可查看许可证履历', 'Only the holder, the bureau and the issuing department may read this history', {
+            field: 'licenceId',
+          });
+        }
+        const entries = await store.history.find({ licenceId: licence._id }).sort({ at: 1 }).toArray();
+        return entries.map((h) => ({ ...h, at: h.at.toISOString(), byDepartment: h.byDepartment ?? null, reason: h.reason ?? null, changes: h.changes ?? null }));
+      },
     },
     [`${p}Mutations`]: {
       approve: (_: unknown, args: { reviewId: string; comment?: string }, ctx: Ctx) =>
@@ -221,36 +250,61 @@ export function departmentResolvers(department: Department) {
           throw platformError('BAD_USER_INPUT', '必须说明终止理由', 'A reason is required', { field: 'reason' });
         }
         const store = new DepartmentStore(ctx.db, department);
-        const licence = await store.licences.findOne({ _id: args.licenceId });
-        if (!licence) throw notFound({ zh: '许可证', en: 'licence' }, 'licenceId', args.licenceId);
-        if (licence.status !== 'VALID') {
-          throw platformError('WRONG_STATE', `该许可证已终止（${licence.status}）`, `This licence has already ended (${licence.status})`, {
+        const licence = await requireValidLicence(store, args.licenceId);
+        const claimed = await store.claimEnding(licence, args.ending, args.reason.trim(), ctx.identity.subject);
+        if (!claimed) {
+          throw platformError('CONFLICT', '该许可证已被同时终止', 'This licence was ended at the same moment by someone else', {
             field: 'licenceId',
           });
         }
-        const endedAt = new Date();
-        const fields = { ending: args.ending, reason: args.reason.trim(), endedAt };
-        const doc: EndingDoc = {
-          _id: licence._id,
-          licenceId: licence._id,
-          ...fields,
-          endedBy: ctx.identity.subject,
-          applied: false,
-          _outbox: [store.endingEvent(licence, fields)],
-        };
-        try {
-          await store.endings.insertOne(doc);
-        } catch (error) {
-          if (isDuplicateKey(error)) {
-            throw platformError('CONFLICT', '该许可证已被同时终止', 'This licence was ended at the same moment by someone else', {
-              field: 'licenceId',
-            });
-          }
-          throw error;
-        }
-        await store.applyEnding(doc);
         ctx.kickOutbox();
         ctx.log.info({ licenceId: licence._id, ending: args.ending, by: ctx.identity.subject }, 'licence ended');
+        return licenceView((await store.licences.findOne({ _id: licence._id }))!, department);
+      },
+      changeLicence: async (
+        _: unknown,
+        args: { licenceId: string; change: { validUntil?: string | null; details?: unknown }; reason: string },
+        ctx: Ctx,
+      ) => {
+        requireOwnReviewer(ctx.identity, department);
+        const store = new DepartmentStore(ctx.db, department);
+        const licence = await requireValidLicence(store, args.licenceId);
+        const problems: FieldProblem[] = [];
+        if (!args.reason.trim()) problems.push({ path: 'reason', code: 'REQUIRED', messageZh: '必须说明变更原因', messageEn: 'A reason is required' });
+        const set: Record<string, unknown> = {};
+        const { validUntil, details } = args.change;
+        if (validUntil !== undefined && validUntil !== null) {
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(validUntil) || Number.isNaN(Date.parse(validUntil)) || validUntil <= beijingToday()) {
+            problems.push({ path: 'change.validUntil', code: 'INVALID_DATE', messageZh: '有效期截止日须为晚于今天的日期（YYYY-MM-DD）', messageEn: 'validUntil must be a date after today (YYYY-MM-DD)' });
+          } else set.validUntil = validUntil;
+        }
+        if (details !== undefined && details !== null) {
+          const item = department.items.find((i) => i.code === licence.itemCode)!;
+          // Only the licence's own fields, each checked like on the form; none is required in a change.
+          const fields = item.elements.filter((e) => e.section === 'item' || e.key === 'floorArea').map((e) => ({ ...e, required: false }));
+          const values = typeof details === 'object' && !Array.isArray(details) ? (details as Record<string, unknown>) : null;
+          if (!values) problems.push({ path: 'change.details', code: 'INVALID_TYPE', messageZh: '专有字段须为对象', messageEn: 'details must be an object' });
+          else {
+            problems.push(...validateFormValues(fields, values, 'change.details'));
+            for (const [key, value] of Object.entries(values)) set[`details.${key}`] = value;
+          }
+        }
+        if (!problems.length && Object.keys(set).length === 0) {
+          problems.push({ path: 'change', code: 'REQUIRED', messageZh: '没有要变更的内容', messageEn: 'Nothing to change' });
+        }
+        if (problems.length) throw invalidInput(problems);
+        await store.licences.updateOne({ _id: licence._id }, { $set: set });
+        await store.recordHistory({
+          licenceId: licence._id,
+          at: new Date(),
+          action: 'CHANGED',
+          byRole: ctx.identity.role,
+          byDepartment: department.code,
+          by: ctx.identity.subject,
+          reason: args.reason.trim(),
+          changes: args.change as Record<string, unknown>,
+        });
+        ctx.log.info({ licenceId: licence._id, by: ctx.identity.subject }, 'licence changed (not on the permit face)');
         return licenceView((await store.licences.findOne({ _id: licence._id }))!, department);
       },
     },

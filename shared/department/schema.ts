@@ -88,7 +88,9 @@ const REVIEW_COMMON_FIELDS = `
   "作出决定的审批人员。Who decided (reviewer id)."
   decidedBy: String
   "不予许可的理由。Reasons for a denial."
-  reasons: [String!]`;
+  reasons: [String!]
+  "审查轮次：被驳回后补正重报为下一轮。Round: a resubmission after a denial is the next round."
+  round: Int`;
 
 export const SHARED_DEPARTMENT_SDL = `
 """
@@ -146,7 +148,33 @@ enum LicenceEnding {
 
 "任意 JSON 值（表单填报值）。Any JSON value (submitted form values)."
 scalar JSON
-${ITEM_DEFINITION_SDL}`;
+${ITEM_DEFINITION_SDL}
+"许可证履历中的一条（只增不改）。One entry of a licence's append-only history."
+type LicenceHistoryEntry @shareable {
+  "时间。When."
+  at: String!
+  "动作：ISSUED、CHANGED、FACE_CHANGED、ENDED。Action."
+  action: String!
+  "操作者角色。Role of the actor (SYSTEM for a lapse)."
+  byRole: String!
+  "操作者所属部门。Actor's department."
+  byDepartment: String
+  "操作者。Actor."
+  by: String!
+  "原因。Why."
+  reason: String
+  "变更内容。What changed."
+  changes: JSON
+}
+
+"非证面信息变更（不换发综合许可凭证）。A change that is not on the permit's face: no re-issue."
+input LicenceChangeInput {
+  "新的有效期截止日（YYYY-MM-DD，须晚于今天）。New end date, later than today."
+  validUntil: String
+  "许可证专有字段的新值（如经营项目）。New values of the licence's own fields (e.g. business items)."
+  details: JSON
+}
+`;
 
 /** The full SDL of one department subgraph. */
 export function departmentTypeDefs(department: Department): string {
@@ -189,6 +217,8 @@ type ${p}Queries {
   licence(id: ID!): SingleLicence
   "本部门定义的审批事项（公开）。The approval items this department defines (public)."
   items: [DepartmentItemDefinition!]!
+  "许可证履历（持证人、区政务服务局、本部门）。A licence's history (holder, bureau, this department)."
+  licenceHistory(licenceId: ID!): [LicenceHistoryEntry!]!
 }
 
 "${department.nameZh}的操作。Actions of ${department.nameEn}."
@@ -199,6 +229,8 @@ type ${p}Mutations {
   deny(reviewId: ID!, reasons: [String!]!): ${p}Review!
   "终止一张许可证（注销、失效、撤回、撤销、吊销）；综合许可凭证随之作废。End a licence; the comprehensive permit becomes void."
   endLicence(licenceId: ID!, ending: LicenceEnding!, reason: String!): SingleLicence!
+  "非证面信息变更（如延续有效期、变更经营项目）：扫码即见，无需换发。Change what the permit's face does not show (validity, business items): the next scan shows it."
+  changeLicence(licenceId: ID!, change: LicenceChangeInput!, reason: String!): SingleLicence!
 }
 
 type Query {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
+import { isDuplicateKey } from '../db';
 import { newEvent, type PlatformEvent } from '../events';
 import type { Department } from '../registry';
 
@@ -13,8 +14,12 @@ import type { Department } from '../registry';
  *   a decision never issues twice;
  * - `licence_endings`: unique by licence id; claims the ending of a licence and
  *   carries the `LicenceEnded` event.
+ * - `licence_history`: the licence's append-only accountability record;
+ *   entries caused by an event have ids derived from it, so a redelivery
+ *   cannot add one twice.
  * A claim is applied right away and re-applied by the relay sweep if a crash
- * came in between (`applied: false`).
+ * came in between (`applied: false`). A denied item that is resubmitted comes
+ * back as the review's next `round`; each round is decided once (`<reviewId>#<round>`).
  */
 export type ReviewState = 'PENDING' | 'APPROVED' | 'DENIED';
 export type LicenceStatus = 'VALID' | 'CANCELLED' | 'LAPSED' | 'WITHDRAWN' | 'ANNULLED' | 'REVOKED';
@@ -34,6 +39,8 @@ export interface ReviewDoc {
   holder: Holder;
   values: Record<string, unknown>;
   state: ReviewState;
+  /** 1 for the first dispatch; a resubmission after a denial is the next round. */
+  round: number;
   receivedAt: Date;
   decidedAt?: Date;
   decidedBy?: string;
@@ -65,9 +72,23 @@ export interface LicenceDoc {
   details: Record<string, unknown>;
   status: LicenceStatus;
   issuedAt: Date;
-  validUntil: string;
+  /** YYYY-MM-DD; null for a licence without a fixed term (长期). */
+  validUntil: string | null;
   endedAt?: Date;
   endedReason?: string;
+}
+
+export interface LicenceHistoryDoc {
+  _id: string;
+  licenceId: string;
+  at: Date;
+  action: 'ISSUED' | 'CHANGED' | 'FACE_CHANGED' | 'ENDED';
+  byRole: string;
+  byDepartment?: string;
+  by: string;
+  reason?: string;
+  /** What changed, for CHANGED and FACE_CHANGED. */
+  changes?: Record<string, unknown>;
 }
 
 export interface EndingDoc {
@@ -86,6 +107,7 @@ export class DepartmentStore {
   readonly decisions: mongo.Collection<DecisionDoc>;
   readonly licences: mongo.Collection<LicenceDoc>;
   readonly endings: mongo.Collection<EndingDoc>;
+  readonly history: mongo.Collection<LicenceHistoryDoc>;
 
   constructor(
     db: Connection,
@@ -95,21 +117,37 @@ export class DepartmentStore {
     this.decisions = db.db!.collection('decisions');
     this.licences = db.db!.collection('licences');
     this.endings = db.db!.collection('licence_endings');
+    this.history = db.db!.collection('licence_history');
   }
 
   async prepare(): Promise<void> {
     await this.reviews.createIndex({ state: 1 });
     await this.licences.createIndex({ reviewId: 1 }, { unique: true });
+    await this.licences.createIndex({ applicationId: 1 });
+    await this.history.createIndex({ licenceId: 1, at: 1 });
   }
 
   static licenceIdFor(reviewId: string): string {
     return `lic-${createHash('sha256').update(reviewId).digest('hex').slice(0, 24)}`;
   }
 
-  /** Idempotent: a redelivered dispatch finds the review already there. */
+  /**
+   * Idempotent: a redelivered dispatch finds the review already there. A later
+   * round (a resubmission after a denial) reopens the review with the new values.
+   */
   async receiveDispatch(review: Omit<ReviewDoc, 'state'>): Promise<void> {
     const { _id, ...fields } = review;
     await this.reviews.updateOne({ _id }, { $setOnInsert: { ...fields, state: 'PENDING' } }, { upsert: true });
+    await this.reviews.updateOne(
+      { _id, state: 'DENIED', round: { $lt: review.round } },
+      { $set: { ...fields, state: 'PENDING' }, $unset: { decidedAt: '', decidedBy: '', reasons: '' } },
+    );
+  }
+
+  /** Appends to a licence's history; an id derived from an event makes a redelivery harmless. */
+  async recordHistory(entry: Omit<LicenceHistoryDoc, '_id'> & { _id?: string }): Promise<void> {
+    const { _id = `${entry.licenceId}:${entry.at.getTime()}:${Math.random().toString(36).slice(2, 8)}`, ...fields } = entry;
+    await this.history.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
   }
 
   decisionEvent(review: ReviewDoc, decision: Omit<DecisionDoc, '_outbox' | 'applied' | '_id' | 'reviewId'>): PlatformEvent {
@@ -123,7 +161,8 @@ export class DepartmentStore {
       decidedAt: decision.decidedAt.toISOString(),
       licenceId: decision.licenceId ?? null,
       licenceType: decision.licenceId ? item.licenceType : null,
-    }, `ItemDecided:${review._id}`);
+      round: review.round ?? 1,
+    }, `ItemDecided:${review._id}#${review.round ?? 1}`);
   }
 
   /** Completes a claimed decision: issue the licence (approval) and update the review. Safe to repeat. */
@@ -132,8 +171,9 @@ export class DepartmentStore {
     if (!review) throw new Error(`decision ${decision._id} for a missing review`);
     if (decision.decision === 'APPROVED' && decision.licenceId) {
       const item = this.department.items.find((i) => i.code === review.itemCode)!;
-      const validUntil = new Date(decision.decidedAt);
-      validUntil.setFullYear(validUntil.getFullYear() + item.validityYears);
+      // 99 years or more means no fixed term (长期).
+      const validUntil = item.validityYears >= 99 ? null : new Date(decision.decidedAt);
+      validUntil?.setFullYear(validUntil.getFullYear() + item.validityYears);
       const details = Object.fromEntries(
         item.elements.filter((e) => e.section === 'item' || e.key === 'floorArea').map((e) => [e.key, review.values[e.key]]),
       );
@@ -150,11 +190,20 @@ export class DepartmentStore {
             details,
             status: 'VALID',
             issuedAt: decision.decidedAt,
-            validUntil: validUntil.toISOString().slice(0, 10),
+            validUntil: validUntil ? validUntil.toISOString().slice(0, 10) : null,
           },
         },
         { upsert: true },
       );
+      await this.recordHistory({
+        _id: `${decision.licenceId}:ISSUED`,
+        licenceId: decision.licenceId,
+        at: decision.decidedAt,
+        action: 'ISSUED',
+        byRole: 'REVIEWER',
+        byDepartment: this.department.code,
+        by: decision.decidedBy,
+      });
     }
     await this.reviews.updateOne(
       { _id: review._id },
@@ -177,6 +226,16 @@ export class DepartmentStore {
       { _id: ending.licenceId },
       { $set: { status: ending.ending, endedAt: ending.endedAt, endedReason: ending.reason } },
     );
+    await this.recordHistory({
+      _id: `${ending.licenceId}:ENDED`,
+      licenceId: ending.licenceId,
+      at: ending.endedAt,
+      action: 'ENDED',
+      byRole: ending.endedBy === SYSTEM ? 'SYSTEM' : 'REVIEWER',
+      byDepartment: this.department.code,
+      by: ending.endedBy,
+      reason: `${ending.ending}: ${ending.reason}`,
+    });
     await this.endings.updateOne({ _id: ending._id }, { $set: { applied: true } });
   }
 
@@ -192,8 +251,62 @@ export class DepartmentStore {
     }, `LicenceEnded:${licence._id}`);
   }
 
-  /** Finishes claims a crash left half-done; runs before each outbox sweep. */
+  /**
+   * Claims the ending of a licence: the unique id (the licence id) lets only one
+   * ending happen; the claim carries the `LicenceEnded` event. Returns false when
+   * the licence had already been claimed.
+   */
+  async claimEnding(licence: LicenceDoc, ending: EndingDoc['ending'], reason: string, endedBy: string): Promise<EndingDoc | null> {
+    const endedAt = new Date();
+    const fields = { ending, reason, endedAt };
+    const doc: EndingDoc = { _id: licence._id, licenceId: licence._id, ...fields, endedBy, applied: false, _outbox: [this.endingEvent(licence, fields)] };
+    try {
+      await this.endings.insertOne(doc);
+    } catch (error) {
+      if (isDuplicateKey(error)) return null;
+      throw error;
+    }
+    await this.applyEnding(doc);
+    return doc;
+  }
+
+  /** Applies a face change to every licence of the application here; the change id makes repeats harmless. */
+  async applyFaceChange(
+    applicationId: string,
+    changeId: string,
+    holder: Partial<Holder> & { legalRepresentative?: string },
+    by: { role: string; subject: string },
+    reason: string,
+  ): Promise<void> {
+    const set = Object.fromEntries(Object.entries(holder).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [`holder.${k}`, v]));
+    for (const licence of await this.licences.find({ applicationId }).toArray()) {
+      if (Object.keys(set).length) await this.licences.updateOne({ _id: licence._id }, { $set: set });
+      await this.recordHistory({
+        _id: `${licence._id}:${changeId}`,
+        licenceId: licence._id,
+        at: new Date(),
+        action: 'FACE_CHANGED',
+        byRole: by.role,
+        by: by.subject,
+        reason,
+        changes: holder,
+      });
+    }
+  }
+
+  /** A licence whose end date has passed lapses (失效) without anyone acting. */
+  async lapseExpired(today = beijingToday()): Promise<number> {
+    const expired = await this.licences.find({ status: 'VALID', validUntil: { $ne: null, $lt: today } }).toArray();
+    let lapsed = 0;
+    for (const licence of expired) {
+      if (await this.claimEnding(licence, 'LAPSED', `有效期于 ${licence.validUntil} 届满 / validity ended on ${licence.validUntil}`, SYSTEM)) lapsed++;
+    }
+    return lapsed;
+  }
+
+  /** Finishes claims a crash left half-done and lapses expired licences; runs before each outbox sweep. */
   async repair(): Promise<void> {
+    await this.lapseExpired();
     const staleBefore = new Date(Date.now() - 2000);
     for (const decision of await this.decisions.find({ applied: false, decidedAt: { $lt: staleBefore } }).toArray()) {
       await this.applyDecision(decision);
@@ -202,6 +315,14 @@ export class DepartmentStore {
       await this.applyEnding(ending);
     }
   }
+}
+
+/** Who acts when nobody does: a licence lapsing at its end date. */
+export const SYSTEM = 'system';
+
+/** Today's date in Beijing (UTC+8), as YYYY-MM-DD: licences end on Beijing calendar days. */
+export function beijingToday(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
 /** Printed licence number: item code, date, and a short stable suffix. */

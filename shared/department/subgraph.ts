@@ -25,6 +25,7 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
           holder: { companyName: string; creditCode: string };
           values: Record<string, unknown>;
           dispatchedAt: string;
+          round?: number;
         };
         await new DepartmentStore(db, department).receiveDispatch({
           _id: `${p.applicationId}:${p.itemCode}`,
@@ -33,8 +34,20 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
           itemCode: p.itemCode,
           holder: p.holder,
           values: p.values,
+          round: p.round ?? 1,
           receivedAt: new Date(p.dispatchedAt),
         });
+      },
+      /** A face change (name, legal representative, address) applied to this department's licences of the application. */
+      LicenceFaceChanged: async (event) => {
+        const p = event.payload as {
+          applicationId: string;
+          changeId: string;
+          holder: { companyName?: string; legalRepresentative?: string; businessAddress?: string };
+          requestedBy: { role: string; subject: string };
+          reason: string;
+        };
+        await new DepartmentStore(db, department).applyFaceChange(p.applicationId, p.changeId, p.holder, p.requestedBy, p.reason);
       },
     }),
   };

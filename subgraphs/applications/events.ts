@@ -5,7 +5,7 @@ import { department } from '../../shared/registry';
 import type { Logger } from '../../shared/logger';
 import { submittedValue, type Catalogue } from './catalogue';
 import { editionsFor } from './editions';
-import { ApplicationStore, type ApplicationDoc, type ItemOutcomeDoc } from './store';
+import { ApplicationStore, type ApplicationDoc, type ApplicationItemDoc, type ItemOutcomeDoc } from './store';
 
 interface ItemDecidedPayload {
   applicationId: string;
@@ -15,6 +15,27 @@ interface ItemDecidedPayload {
   decidedAt: string;
   licenceId: string | null;
   licenceType: string | null;
+  round?: number;
+}
+
+/** One item as the permit records it: what was decided, by whom, and the remedy against it. */
+function permitItem(entry: ApplicationItemDoc, outcome: ItemOutcomeDoc, catalogue: Catalogue) {
+  const item = catalogue.item(entry.itemCode);
+  const dept = department(entry.departmentCode)!;
+  return {
+    itemCode: item.code,
+    itemNameZh: item.nameZh,
+    itemNameEn: item.nameEn,
+    departmentCode: dept.code,
+    departmentNameZh: dept.nameZh,
+    departmentNameEn: dept.nameEn,
+    licenceType: item.licenceType,
+    licenceId: outcome.licenceId,
+    permitted: outcome.decision === 'APPROVED',
+    reasons: outcome.reasons,
+    round: outcome.round,
+    remedy: dept.remedy,
+  };
 }
 
 /** What the permit subgraph needs to issue the comprehensive permit: face data and every item's outcome. */
@@ -36,24 +57,7 @@ export function applicationDecidedEvent(app: ApplicationDoc, outcomes: ItemOutco
         legalRepresentative: submittedValue(app.values, app.items[0].itemCode, 'legalRepresentative') ?? null,
         businessAddress: submittedValue(app.values, app.items[0].itemCode, 'businessAddress') ?? null,
       },
-      items: app.items.map((entry) => {
-        const item = catalogue.item(entry.itemCode);
-        const dept = department(entry.departmentCode)!;
-        const outcome = outcomes.find((o) => o.itemCode === entry.itemCode)!;
-        return {
-          itemCode: item.code,
-          itemNameZh: item.nameZh,
-          itemNameEn: item.nameEn,
-          departmentCode: dept.code,
-          departmentNameZh: dept.nameZh,
-          departmentNameEn: dept.nameEn,
-          licenceType: item.licenceType,
-          licenceId: outcome.licenceId,
-          permitted: outcome.decision === 'APPROVED',
-          reasons: outcome.reasons,
-          remedy: dept.remedy,
-        };
-      }),
+      items: app.items.map((entry) => permitItem(entry, outcomes.find((o) => o.itemCode === entry.itemCode)!, catalogue)),
     },
     `ApplicationDecided:${app._id}`,
   );
@@ -67,23 +71,37 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
       const p = event.payload as unknown as ItemDecidedPayload;
       const app = await store.applications.findOne({ _id: p.applicationId });
       if (!app) throw new Error(`decision for unknown application ${p.applicationId}`);
-      await store.outcomes.updateOne(
-        { _id: `${p.applicationId}:${p.itemCode}` },
-        {
-          $setOnInsert: {
-            applicationId: p.applicationId,
-            itemCode: p.itemCode,
-            decision: p.decision,
-            reasons: p.reasons,
-            decidedAt: new Date(p.decidedAt),
-            licenceId: p.licenceId,
-            licenceType: p.licenceType,
-          },
-        },
-        { upsert: true },
-      );
+      const round = p.round ?? 1;
+      const entry = app.items.find((i) => i.itemCode === p.itemCode)!;
+      const outcome: ItemOutcomeDoc = {
+        _id: `${p.applicationId}:${p.itemCode}#${round}`,
+        applicationId: p.applicationId,
+        itemCode: p.itemCode,
+        round,
+        decision: p.decision,
+        reasons: p.reasons,
+        decidedAt: new Date(p.decidedAt),
+        licenceId: p.licenceId,
+        licenceType: p.licenceType,
+      };
+      // A later round changes what the permit says: tell it, in the same write.
+      const forward =
+        round > 1
+          ? [
+              newEvent(
+                'ItemOutcomeChanged',
+                'applications',
+                'permit',
+                { applicationId: app._id, item: permitItem(entry, outcome, await editions.edition(app.edition)) },
+                `ItemOutcomeChanged:${outcome._id}`,
+              ),
+            ]
+          : [];
+      const { _id, ...fields } = outcome;
+      await store.outcomes.updateOne({ _id }, { $setOnInsert: { ...fields, _outbox: forward } }, { upsert: true });
+      if (forward.length) kickOutbox();
       // Whoever records the last outcome sees all of them; the unique summary id makes one of them win.
-      const outcomes = await store.outcomes.find({ applicationId: app._id }).toArray();
+      const outcomes = (await store.outcomesFor([app._id])).get(app._id)!;
       if (outcomes.length < app.items.length) return;
       try {
         await store.summaries.insertOne({

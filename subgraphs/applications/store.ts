@@ -9,10 +9,16 @@ import type { PlatformEvent } from '../../shared/events';
  * - `acceptances`: one per accepted application, inserted once (unique id) by
  *   the clerk who accepts; it carries one `ItemDispatched` per item and is then
  *   applied to the application (re-applied by the sweep after a crash);
- * - `item_outcomes`: one per decided item (id `<applicationId>:<itemCode>`),
- *   written from the department's `ItemDecided` event. Kept apart from the
- *   application so concurrent decisions never overwrite each other (FerretDB's
- *   conditional updates are not atomic);
+ * - `item_outcomes`: one per decided item and round (id
+ *   `<applicationId>:<itemCode>#<round>`), written from the department's
+ *   `ItemDecided` event. Kept apart from the application so concurrent
+ *   decisions never overwrite each other (FerretDB's conditional updates are
+ *   not atomic). A later round's outcome carries `ItemOutcomeChanged` for the permit;
+ * - `resubmissions`: a denied item handed in again (id `<applicationId>:<itemCode>#<round>`,
+ *   the claim), carrying the new round's `ItemDispatched`;
+ * - `face_changes`: change applications for the permit's face (name, legal
+ *   representative, address), id `<applicationId>#<n>`, carrying the events
+ *   that change the departments' licences and re-issue the permit;
  * - `decision_summaries`: one per fully decided application, inserted once
  *   (unique id) and carrying the `ApplicationDecided` event for the permit subgraph.
  */
@@ -55,11 +61,33 @@ export interface ItemOutcomeDoc {
   _id: string;
   applicationId: string;
   itemCode: string;
+  round: number;
   decision: 'APPROVED' | 'DENIED';
   reasons: string[];
   decidedAt: Date;
   licenceId: string | null;
   licenceType: string | null;
+}
+
+export interface ResubmissionDoc {
+  _id: string;
+  applicationId: string;
+  itemCode: string;
+  round: number;
+  values: Record<string, unknown>;
+  submittedAt: Date;
+  submittedBy: string;
+  _outbox: PlatformEvent[];
+}
+
+export interface FaceChangeDoc {
+  _id: string;
+  applicationId: string;
+  changes: { companyName?: string; legalRepresentative?: string; businessAddress?: string };
+  reason: string;
+  submittedAt: Date;
+  submittedBy: { role: string; subject: string };
+  _outbox: PlatformEvent[];
 }
 
 export interface DecisionSummaryDoc {
@@ -73,10 +101,14 @@ export class ApplicationStore {
   readonly outcomes: mongo.Collection<ItemOutcomeDoc>;
   readonly summaries: mongo.Collection<DecisionSummaryDoc>;
   readonly acceptances: mongo.Collection<AcceptanceDoc>;
+  readonly resubmissions: mongo.Collection<ResubmissionDoc>;
+  readonly faceChanges: mongo.Collection<FaceChangeDoc>;
 
   constructor(db: Connection) {
     this.applications = db.db!.collection('applications');
     this.acceptances = db.db!.collection('acceptances');
+    this.resubmissions = db.db!.collection('resubmissions');
+    this.faceChanges = db.db!.collection('face_changes');
     this.outcomes = db.db!.collection('item_outcomes');
     this.summaries = db.db!.collection('decision_summaries');
   }
@@ -114,10 +146,26 @@ export class ApplicationStore {
     }
   }
 
+  /** Each item's latest outcome (highest round), by application. */
   async outcomesFor(applicationIds: readonly string[]): Promise<Map<string, ItemOutcomeDoc[]>> {
     const docs = await this.outcomes.find({ applicationId: { $in: [...applicationIds] } }).toArray();
-    const byApp = new Map<string, ItemOutcomeDoc[]>(applicationIds.map((id) => [id, []]));
-    for (const doc of docs) byApp.get(doc.applicationId)?.push(doc);
-    return byApp;
+    return latestPerItem(applicationIds, docs);
   }
+
+  /** Each item's latest resubmission, by application. */
+  async resubmissionsFor(applicationIds: readonly string[]): Promise<Map<string, ResubmissionDoc[]>> {
+    const docs = await this.resubmissions.find({ applicationId: { $in: [...applicationIds] } }).toArray();
+    return latestPerItem(applicationIds, docs);
+  }
+}
+
+function latestPerItem<T extends { applicationId: string; itemCode: string; round: number }>(applicationIds: readonly string[], docs: T[]): Map<string, T[]> {
+  const latest = new Map<string, T>();
+  for (const doc of docs) {
+    const key = `${doc.applicationId}:${doc.itemCode}`;
+    if ((latest.get(key)?.round ?? 0) < doc.round) latest.set(key, doc);
+  }
+  const byApp = new Map<string, T[]>(applicationIds.map((id) => [id, []]));
+  for (const doc of latest.values()) byApp.get(doc.applicationId)?.push(doc);
+  return byApp;
 }

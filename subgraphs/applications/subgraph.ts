@@ -35,7 +35,7 @@ export function applicationsSubgraph(): SubgraphDefinition {
     name: 'applications',
     typeDefs: readFileSync(join(__dirname, 'schema.graphql'), 'utf8'),
     resolvers: resolvers as unknown as GraphQLResolverMap<SubgraphContext>,
-    outboxCollections: ['acceptances', 'decision_summaries'],
+    outboxCollections: ['acceptances', 'decision_summaries', 'item_outcomes', 'resubmissions', 'face_changes'],
     prepare: async (db) => {
       await new ApplicationStore(db).prepare();
       await editionsFor(db).prepare();

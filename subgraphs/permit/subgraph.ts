@@ -2,19 +2,25 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { runSubgraph, type SubgraphContext, type SubgraphDefinition } from '../../shared/subgraph-server';
+import { GraphQLJSON } from '../../shared/scalars';
 import { permitEventHandlers } from './events';
+import { pushToCityLibrary } from './library';
+import { CITY_LIBRARY } from './lifecycle';
 import { licenceStubsSdl } from './licence-stubs';
 import { permitResolvers } from './resolvers';
 import { PermitStore } from './store';
 
-/** 综合许可凭证: issue, void on a licence's ending, QR codes. */
+/** 综合许可凭证: issue, re-issue, void, recall; signed QR codes; pushes to the city e-licence library. */
 export function permitSubgraph(): SubgraphDefinition {
   return {
     name: 'permit',
     typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${licenceStubsSdl()}\n`,
-    resolvers: permitResolvers() as unknown as GraphQLResolverMap<SubgraphContext>,
+    resolvers: { JSON: GraphQLJSON, ...permitResolvers() } as unknown as GraphQLResolverMap<SubgraphContext>,
     prepare: (db) => new PermitStore(db).prepare(),
     eventHandlers: (db, log) => permitEventHandlers(db, log),
+    outboxCollections: ['permits'],
+    beforeSweep: (db) => new PermitStore(db).repair(),
+    externalDeliveries: { [CITY_LIBRARY]: pushToCityLibrary },
   };
 }
 

@@ -110,7 +110,8 @@ describe('the 一业一证 path, end to end', () => {
     // The bureau issues the permit, noting the item not permitted.
     const permit = await t.walk.issuePermit(online.id);
     expect(permit.status).toBe('VALID');
-    expect(permit.scanUrl).toBe(`${t.gatewayUrl}/scan/${permit.code}`);
+    // The QR carries the code type, the issuer, the generation time, the key and an Ed25519 signature.
+    expect(permit.scanUrl).toMatch(new RegExp(`^${t.gatewayUrl}/scan/${permit.code}\\?t=ZHXKPZ&i=110113&g=\\d+&k=[^&]+&s=[A-Za-z0-9_-]{86}$`));
 
     // Scanning: face information, masked personal data, each licence's live state from its department.
     const scanned = (await t.walk.scan(permit.code))!;
@@ -145,6 +146,7 @@ describe('the 一业一证 path, end to end', () => {
     const html = await page.body.text();
     expect(page.statusCode).toBe(200);
     expect(html).toContain('data-state="VALID_WITH_NOTED_ITEMS"');
+    expect(html).toContain('data-result="AUTHENTIC"');
     expect(html).toContain(business.companyName);
     expect(html).not.toContain('张三丰');
 

@@ -7,7 +7,7 @@ import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
 import { applicableItems, buildForm, submittedValue, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
-import { ApplicationStore, type ApplicationDoc, type ItemOutcomeDoc } from '../store';
+import { ApplicationStore, type ApplicationDoc, type FaceChangeDoc, type ItemOutcomeDoc, type ResubmissionDoc } from '../store';
 import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
 
 type Ctx = SubgraphContext;
@@ -18,7 +18,13 @@ function canSee(identity: Identity, app: ApplicationDoc): boolean {
 }
 
 /** The application as GraphQL shows it; item states come from the recorded outcomes. */
-export function applicationView(app: ApplicationDoc, outcomes: ItemOutcomeDoc[], catalogue: Catalogue, identity: Identity) {
+export function applicationView(
+  app: ApplicationDoc,
+  outcomes: ItemOutcomeDoc[],
+  catalogue: Catalogue,
+  identity: Identity,
+  resubmissions: ResubmissionDoc[] = [],
+) {
   const industry = catalogue.industry(app.industryCode);
   return {
     id: app._id,
@@ -35,7 +41,10 @@ export function applicationView(app: ApplicationDoc, outcomes: ItemOutcomeDoc[],
     values: canSee(identity, app) && identity.role !== 'ANALYST' ? app.values : null,
     items: app.items.map((entry) => {
       const item = catalogue.item(entry.itemCode);
-      const outcome = outcomes.find((o) => o.itemCode === entry.itemCode);
+      const decided = outcomes.find((o) => o.itemCode === entry.itemCode);
+      const resubmitted = resubmissions.find((r) => r.itemCode === entry.itemCode);
+      // A resubmission newer than the last decision is back with the department.
+      const outcome = resubmitted && resubmitted.round > (decided?.round ?? 0) ? undefined : decided;
       return {
         itemCode: entry.itemCode,
         itemNameZh: item.nameZh,
@@ -46,6 +55,7 @@ export function applicationView(app: ApplicationDoc, outcomes: ItemOutcomeDoc[],
         licenceId: outcome?.licenceId ?? null,
         reasons: outcome?.reasons ?? null,
         decidedAt: outcome?.decidedAt.toISOString() ?? null,
+        round: Math.max(decided?.round ?? 1, resubmitted?.round ?? 1),
       };
     }),
     submittedAt: app.submittedAt.toISOString(),
@@ -56,7 +66,22 @@ export function applicationView(app: ApplicationDoc, outcomes: ItemOutcomeDoc[],
 /** An application is always shown with the catalogue edition it was made under. */
 async function view(ctx: Ctx, store: ApplicationStore, app: ApplicationDoc) {
   const outcomes = (await store.outcomesFor([app._id])).get(app._id) ?? [];
-  return applicationView(app, outcomes, await editionsFor(ctx.db).edition(app.edition), ctx.identity);
+  const resubmissions = (await store.resubmissionsFor([app._id])).get(app._id) ?? [];
+  return applicationView(app, outcomes, await editionsFor(ctx.db).edition(app.edition), ctx.identity, resubmissions);
+}
+
+/** The applicant who owns it, or the window acting for them. */
+function requireOwnerOrClerk(identity: Identity, app: ApplicationDoc): void {
+  requireRole(identity, 'APPLICANT', 'CLERK');
+  if (identity.role === 'APPLICANT' && identity.creditCode !== app.creditCode) {
+    throw platformError('FORBIDDEN', '只能为本企业的申请办理', 'You may only act on your own business\'s applications', { field: 'applicationId' });
+  }
+}
+
+async function requireApplication(store: ApplicationStore, id: string, field = 'applicationId'): Promise<ApplicationDoc> {
+  const app = await store.applications.findOne({ _id: id });
+  if (!app) throw notFound({ zh: '申请', en: 'application' }, field, id);
+  return app;
 }
 
 export function applicationResolvers() {
@@ -76,10 +101,11 @@ export function applicationResolvers() {
         if (args.status) filter.status = args.status;
         if (ctx.identity.role === 'APPLICANT') filter.creditCode = ctx.identity.creditCode;
         const apps = await store.applications.find(filter).sort({ submittedAt: -1 }).limit(200).toArray();
-        const outcomes = await store.outcomesFor(apps.map((a) => a._id));
+        const ids = apps.map((a) => a._id);
+        const [outcomes, resubmissions] = [await store.outcomesFor(ids), await store.resubmissionsFor(ids)];
         const editions = editionsFor(ctx.db);
         return Promise.all(
-          apps.map(async (a) => applicationView(a, outcomes.get(a._id) ?? [], await editions.edition(a.edition), ctx.identity)),
+          apps.map(async (a) => applicationView(a, outcomes.get(a._id)!, await editions.edition(a.edition), ctx.identity, resubmissions.get(a._id))),
         );
       },
     },
@@ -142,6 +168,111 @@ export function applicationResolvers() {
         }
         ctx.log.info({ applicationId: doc._id, channel: doc.channel }, 'application submitted');
         return applicationView(doc, [], catalogue, ctx.identity);
+      },
+      resubmitItem: async (_: unknown, args: { applicationId: string; itemCode: string; values: unknown }, ctx: Ctx) => {
+        const store = new ApplicationStore(ctx.db);
+        const app = await requireApplication(store, args.applicationId);
+        requireOwnerOrClerk(ctx.identity, app);
+        const entry = app.items.find((i) => i.itemCode === args.itemCode);
+        if (!entry) throw platformError('BAD_USER_INPUT', `该申请不含事项「${args.itemCode}」`, `This application has no item "${args.itemCode}"`, { field: 'itemCode' });
+        const latest = (await store.outcomesFor([app._id])).get(app._id)!.find((o) => o.itemCode === entry.itemCode);
+        const pending = (await store.resubmissionsFor([app._id])).get(app._id)!.find((r) => r.itemCode === entry.itemCode);
+        if (!latest || latest.decision !== 'DENIED' || (pending && pending.round > latest.round)) {
+          throw platformError('WRONG_STATE', '只有不予许可的事项才能重新提交', 'Only a denied item can be handed in again', { field: 'itemCode' });
+        }
+        const catalogue = await editionsFor(ctx.db).edition(app.edition);
+        const item = catalogue.item(entry.itemCode);
+        const values = typeof args.values === 'object' && args.values !== null && !Array.isArray(args.values) ? (args.values as Record<string, unknown>) : null;
+        if (!values) throw invalidInput([{ path: 'values', code: 'INVALID_TYPE', messageZh: '填报值须为对象', messageEn: 'Values must be an object' }]);
+        // The item's own elements, as on its form; what is not given keeps the earlier value.
+        const merged = Object.fromEntries(item.elements.map((e) => [e.key, values[e.key] ?? submittedValue(app.values, item.code, e.key)]));
+        const problems = validateFormValues(item.elements, Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)), 'values');
+        const unknown = Object.keys(values).filter((k) => !item.elements.some((e) => e.key === k));
+        for (const key of unknown) problems.push({ path: `values.${key}`, code: 'UNKNOWN_FIELD', messageZh: `事项「${item.nameZh}」没有字段「${key}」`, messageEn: `Item "${item.nameEn}" has no field "${key}"` });
+        if (problems.length) throw invalidInput(problems);
+        const round = latest.round + 1;
+        const now = new Date();
+        const doc: ResubmissionDoc = {
+          _id: `${app._id}:${item.code}#${round}`,
+          applicationId: app._id,
+          itemCode: item.code,
+          round,
+          values: merged,
+          submittedAt: now,
+          submittedBy: ctx.identity.subject,
+          _outbox: [
+            newEvent(
+              'ItemDispatched',
+              'applications',
+              entry.departmentCode,
+              { applicationId: app._id, applicationNumber: app.number, itemCode: item.code, holder: { companyName: app.holderName, creditCode: app.creditCode }, values: merged, dispatchedAt: now.toISOString(), round },
+              `ItemDispatched:${app._id}:${item.code}#${round}`,
+            ),
+          ],
+        };
+        try {
+          await store.resubmissions.insertOne(doc);
+        } catch (error) {
+          if (isDuplicateKey(error)) throw platformError('CONFLICT', '该事项刚刚已重新提交', 'This item was just handed in again', { field: 'itemCode' });
+          throw error;
+        }
+        ctx.kickOutbox();
+        ctx.log.info({ applicationId: app._id, itemCode: item.code, round }, 'denied item resubmitted');
+        return view(ctx, store, app);
+      },
+      submitFaceChange: async (
+        _: unknown,
+        args: { input: { applicationId: string; companyName?: string; legalRepresentative?: string; businessAddress?: string; reason: string } },
+        ctx: Ctx,
+      ) => {
+        const store = new ApplicationStore(ctx.db);
+        const app = await requireApplication(store, args.input.applicationId, 'input.applicationId');
+        requireOwnerOrClerk(ctx.identity, app);
+        if (app.status !== 'DECIDED') {
+          throw platformError('WRONG_STATE', '申请尚未办结，不能变更证面信息', 'The application is not decided yet; its permit face cannot change', { field: 'input.applicationId' });
+        }
+        const catalogue = await editionsFor(ctx.db).edition(app.edition);
+        const elements = catalogue.item(app.items[0].itemCode).elements;
+        const changes = Object.fromEntries(
+          (['companyName', 'legalRepresentative', 'businessAddress'] as const).flatMap((k) => (args.input[k] != null ? [[k, args.input[k]]] : [])),
+        );
+        const fields = elements.filter((e) => e.key in changes).map((e) => ({ ...e, required: true }));
+        const problems = validateFormValues(fields, changes, 'input');
+        if (!args.input.reason?.trim()) problems.push({ path: 'input.reason', code: 'REQUIRED', messageZh: '必须说明变更原因', messageEn: 'A reason is required' });
+        if (!Object.keys(changes).length) problems.push({ path: 'input', code: 'REQUIRED', messageZh: '没有要变更的证面信息', messageEn: 'Nothing on the face to change' });
+        if (problems.length) throw invalidInput(problems);
+        const outcomes = (await store.outcomesFor([app._id])).get(app._id)!;
+        const requestedBy = { role: ctx.identity.role, subject: ctx.identity.subject };
+        const count = await store.faceChanges.countDocuments({ applicationId: app._id });
+        const changeId = `${app._id}#${count + 1}`;
+        const holder = { ...changes };
+        const payload = { applicationId: app._id, changeId, holder, requestedBy, reason: args.input.reason.trim() };
+        // One change application: every department holding a licence of it, and the permit, in one write.
+        const departments = [...new Set(outcomes.filter((o) => o.licenceId).map((o) => app.items.find((i) => i.itemCode === o.itemCode)!.departmentCode))];
+        const doc: FaceChangeDoc = {
+          _id: changeId,
+          applicationId: app._id,
+          changes,
+          reason: payload.reason,
+          submittedAt: new Date(),
+          submittedBy: requestedBy,
+          _outbox: [
+            ...departments.map((d) => newEvent('LicenceFaceChanged', 'applications', d, payload, `LicenceFaceChanged:${changeId}:${d}`)),
+            newEvent('PermitFaceChanged', 'applications', 'permit', payload, `PermitFaceChanged:${changeId}`),
+          ],
+        };
+        try {
+          await store.faceChanges.insertOne(doc);
+        } catch (error) {
+          if (isDuplicateKey(error)) throw platformError('CONFLICT', '另一变更申请刚刚提交，请刷新后重试', 'Another change was just submitted; reload and try again', { field: 'input.applicationId' });
+          throw error;
+        }
+        const set: Record<string, unknown> = Object.fromEntries(Object.entries(changes).map(([k, v]) => [`values.${k}`, v]));
+        if (changes.companyName) set.holderName = changes.companyName;
+        await store.applications.updateOne({ _id: app._id }, { $set: set });
+        ctx.kickOutbox();
+        ctx.log.info({ applicationId: app._id, changeId, departments }, 'face change submitted');
+        return { id: changeId, applicationId: app._id, changes, reason: payload.reason, departments, submittedAt: doc.submittedAt.toISOString() };
       },
       acceptApplication: async (_: unknown, args: { id: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'CLERK');
