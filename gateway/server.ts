@@ -16,6 +16,8 @@ import { REPO_ROOT, serviceUrl, services } from '../shared/registry';
 import { formatError } from '../shared/subgraph-server';
 import { CallerAuthenticator } from './auth';
 import { SignedIdentityDataSource, type GatewayContext } from './data-source';
+import { CERTIFICATE_QUERY, certificateData, type CertificatePermit } from './certificate-data';
+import { renderCertificateHtml, renderCertificatePdf } from './certificate';
 import { GUIDE_QUERY, renderGuidePage, type GuideData, type GuideLanguage } from './guide-page';
 import {
   SCAN_QUERY,
@@ -121,6 +123,36 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     }
     const unavailable = permit.items.filter((i) => i.licence && i.licence.status === null).map((i) => i.departmentNameZh);
     res.type('html').send(renderScanPage(permit, [...new Set(unavailable)], verification));
+  });
+
+  // The printed certificate, for the holder and the bureau: /permits/<permit id>/certificate.html|pdf
+  app.get('/permits/:id/certificate.:format', async (req, res) => {
+    const format = req.params.format;
+    if (format !== 'html' && format !== 'pdf') {
+      res.status(404).send('certificate.html or certificate.pdf');
+      return;
+    }
+    let identity;
+    try {
+      identity = await authenticator.authenticate(req.header('authorization'));
+    } catch {
+      res.status(401).type('text').send('身份令牌无效或已过期 / Invalid or expired token');
+      return;
+    }
+    const response = await server.executeOperation<{ permit: CertificatePermit | null }>(
+      { query: CERTIFICATE_QUERY, variables: { id: req.params.id } },
+      { contextValue: { identity } },
+    );
+    const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+    const permit = result?.data?.permit;
+    if (!permit) {
+      const code = result?.errors?.[0]?.extensions?.code;
+      res.status(code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : 404).type('text').send(result?.errors?.[0]?.message ?? '未找到凭证 / no such permit (or not yours to print)');
+      return;
+    }
+    const data = certificateData(permit);
+    if (format === 'html') res.type('html').send(renderCertificateHtml(data, permit.qrSvg));
+    else res.type('application/pdf').send(await renderCertificatePdf(data, Buffer.from(permit.qrPngBase64, 'base64')));
   });
 
   // The public keys that sign permit QR codes, for inspectors' apps to verify offline.

@@ -1,39 +1,15 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import jsQR from 'jsqr';
 import QRCode from 'qrcode';
+import jsQR from 'jsqr';
+import { decodeQr, rasterisePdf } from '../support/pdf';
 import { formatIssueDateZh, renderCertificateHtml, renderCertificatePdf, type CertificateData } from '../../gateway/certificate';
 
-const execFileAsync = promisify(execFile);
-
-/** MuPDF (WebAssembly, ESM-only) runs in its own node process: see the helper's header. */
-const RASTERISE = join(__dirname, '..', 'support', 'rasterise-pdf.mjs');
 const SAMPLE_PDF = '/tmp/certificate-sample.pdf';
 const SAMPLE_PNG = '/tmp/certificate-sample.png';
 const DPI = 150;
-
-interface Rasterised {
-  pages: number;
-  width: number;
-  height: number;
-  text: string;
-  fonts: string[];
-  rgba: Uint8ClampedArray;
-}
-
-async function rasterise(pdfPath: string, pngPath: string, dpi = DPI): Promise<Rasterised> {
-  const { stdout } = await execFileAsync(process.execPath, [RASTERISE, pdfPath, pngPath, String(dpi)], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  const meta = JSON.parse(stdout) as Omit<Rasterised, 'rgba'>;
-  const raw = readFileSync(`${pngPath}.rgba`);
-  rmSync(`${pngPath}.rgba`, { force: true });
-  expect(raw.length).toBe(meta.width * meta.height * 4);
-  return { ...meta, rgba: new Uint8ClampedArray(raw.buffer, raw.byteOffset, raw.length) };
-}
+const rasterise = rasterisePdf;
 
 const sample = (overrides: Partial<CertificateData> = {}): CertificateData => ({
   code: 'SY-2025-000123',
@@ -228,7 +204,7 @@ describe('certificate PDF', () => {
     writeFileSync(pdfPath, await renderCertificatePdf(data, await qrPng(data.scanUrl)));
     const page = await rasterise(pdfPath, join(work, 'void.png'), 110);
     expect(page.text.replace(/\s+/g, '')).toContain('已作废VOID');
-    expect(jsQR(page.rgba, page.width, page.height, { inversionAttempts: 'dontInvert' })?.data).toBe(data.scanUrl);
+    expect(decodeQr(page)).toBe(data.scanUrl);
   });
 
   it('continues a long table of items on further pages', async () => {
