@@ -68,12 +68,12 @@ export class Platform {
     };
   }
 
-  private spawnService(name: string, entry: string, port: number): ServiceProcess {
+  private spawnService(name: string, entry: string, port: number, extraEnv: Record<string, string> = {}): ServiceProcess {
     const log = createWriteStream(join(this.options.logDir, `${name}.log`), { flags: 'a' });
     // `node --import tsx` keeps one process per service, so a kill really stops it.
     const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: REPO_ROOT,
-      env: { ...this.env(), PORT: String(port) },
+      env: { ...this.env(), PORT: String(port), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
@@ -83,11 +83,12 @@ export class Platform {
     return proc;
   }
 
-  async startService(name: string): Promise<void> {
+  /** Starts one service; `extraEnv` overrides its environment (e.g. to hold its outbox in a fault test). */
+  async startService(name: string, extraEnv: Record<string, string> = {}): Promise<void> {
     const service = services().find((s) => s.name === name);
     if (!service) throw new Error(`unknown service ${name}`);
     const port = Number(new URL(this.serviceUrls[name]).port);
-    const proc = this.spawnService(name, service.entry, port);
+    const proc = this.spawnService(name, service.entry, port, extraEnv);
     await waitHealthy(`${this.serviceUrls[name]}/healthz`, proc.child, name, this.options.logDir);
   }
 

@@ -147,12 +147,14 @@ export class PermitStore {
   }
 
   async markSuperseded(older: PermitDoc, newer: PermitDoc): Promise<void> {
+    // Superseded by whoever re-issued (the last entry of the new version's record).
+    const reissue = newer.history[newer.history.length - 1];
     await this.permits.updateOne(
       { _id: older._id, status: { $ne: 'SUPERSEDED' } },
       {
         $set: { status: 'SUPERSEDED', supersededBy: newer._id, reissueDue: false },
         $push: {
-          history: { at: newer.issuedAt, action: 'SUPERSEDED', version: older.version, byRole: 'ISSUER', by: newer.issuedBy, reason: `第 ${newer.version} 版已换发 / replaced by version ${newer.version}` },
+          history: { at: new Date(), action: 'SUPERSEDED', version: older.version, byRole: reissue.byRole, by: reissue.by, reason: `第 ${newer.version} 版已换发 / replaced by version ${newer.version}` },
         },
       },
     );

@@ -25,8 +25,8 @@ import { LicenceMetadataSchema, type LicenceMetadata } from '../../shared/elicen
 
 export const DEFAULT_LIBRARY_TOKEN = 'test-library-token';
 
-export type LicenceEvent = 'ISSUED' | 'REISSUED' | 'VOIDED';
-export const LICENCE_EVENTS: readonly LicenceEvent[] = ['ISSUED', 'REISSUED', 'VOIDED'];
+export type LicenceEvent = 'ISSUED' | 'REISSUED' | 'VOIDED' | 'SUPERSEDED';
+export const LICENCE_EVENTS: readonly LicenceEvent[] = ['ISSUED', 'REISSUED', 'VOIDED', 'SUPERSEDED'];
 
 export type LicencePushBody = LicenceMetadata & { event: LicenceEvent };
 

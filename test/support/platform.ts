@@ -18,10 +18,10 @@ export interface TestPlatform {
   stop: () => Promise<void>;
 }
 
-export async function startTestPlatform(): Promise<TestPlatform> {
+export async function startTestPlatform(extraEnv: Record<string, string> = {}): Promise<TestPlatform> {
   const mongoUri = process.env.MONGODB_URI;
   if (!mongoUri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup starts the database)');
-  const platform = await startIsolatedPlatform(mongoUri, 't', { OUTBOX_INTERVAL_MS: '200' });
+  const platform = await startIsolatedPlatform(mongoUri, 't', { OUTBOX_INTERVAL_MS: '200', ...extraEnv });
   const secrets = platform.options.secrets;
   const token = (identity: Identity) => devToken(secrets.jwt, identity, '10m');
   return {
