@@ -105,6 +105,45 @@ describe('faults', () => {
     expect(history.data!.permit.history.map((h) => h.action)).toEqual(['ISSUED', 'VOIDED']);
   });
 
+  it('delivers an event written just before its source was killed -9, once, when the source comes back', async () => {
+    // A second permit whose public-security licence will be revoked.
+    const answers = { servesFood: false };
+    const form = await t.walk.form('hotel', answers);
+    const app = await t.walk.submit(t.walk.clerk(), 'hotel', answers, sampleValues(form.sections.flatMap((s) => s.fields), sampleBusiness(303)));
+    const accepted = await t.walk.accept(app.id);
+    for (const item of accepted.items) {
+      await t.walk.waitForReview(item.departmentCode, item.reviewId);
+      await t.walk.decide(item.departmentCode, item.reviewId, { approve: true });
+    }
+    const decided = await t.walk.waitUntilDecided(app.id);
+    const second = await t.walk.issuePermit(app.id);
+    const licenceId = decided.items.find((i) => i.departmentCode === 'public-security')!.licenceId!;
+
+    // Public security holds its outbox, revokes (state and event written), and is killed before delivering.
+    await t.platform.stopService('public-security');
+    await t.platform.startService('public-security', { OUTBOX_ENABLED: 'false' });
+    await t.walk.endLicence('public-security', licenceId, 'REVOKED', '治安管理严重违法');
+    await new Promise((r) => setTimeout(r, 800));
+    expect((await t.walk.scan(second.code))!.status).toBe('VALID'); // not delivered
+    await t.platform.stopService('public-security', 'SIGKILL');
+    await t.platform.startService('public-security');
+
+    const voided = await eventually('permit void after the source restarted', async () => {
+      const s = (await t.walk.scan(second.code))!;
+      return s.status === 'VOID' ? s : undefined;
+    });
+    expect(voided.voidReason).toContain('吊销');
+    // Applied once: one VOIDED entry, and it stays one after more sweeps.
+    await new Promise((r) => setTimeout(r, 800));
+    const history = await graphql<{ permit: { history: { action: string }[] } }>(
+      t.graphqlUrl,
+      'query ($id: ID!) { permit(id: $id) { history { action } } }',
+      { id: second.id },
+      await t.token(t.walk.issuer()),
+    );
+    expect(history.data!.permit.history.map((h) => h.action)).toEqual(['ISSUED', 'VOIDED']);
+  });
+
   it('refuses to issue a permit when one of its licences ended before the issue', async () => {
     const answers = { areaOver300: false };
     const form = await t.walk.form('convenience-store', answers);
