@@ -120,7 +120,7 @@ function page(title: string, body: string): string {
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escape(title)}</title>
 <style>
-body{font-family:system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;margin:0;background:#f4f5f7;color:#1f2328}
+body{font-family:system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;background:#f4f5f7;color:#1f2328}
 main{max-width:640px;margin:0 auto;padding:16px}
 h1{font-size:1.25rem;margin:.5rem 0}
 .state{padding:12px 16px;border-radius:8px;font-weight:600;margin:12px 0}
