@@ -9,6 +9,10 @@ export function databaseName(service: string): string {
   return `${process.env.DB_PREFIX ?? 'yiye_'}${service.replace(/-/g, '_')}`;
 }
 
+/** Database commands sent by this process, by command name (from the driver's command monitoring). */
+export const databaseCommandCounts = new Map<string, number>();
+const HANDSHAKE_COMMANDS = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart', 'saslContinue']);
+
 export async function connectDatabase(service: string): Promise<Connection> {
   const uri = process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI must be set (npm start sets it for you)');
@@ -17,6 +21,11 @@ export async function connectDatabase(service: string): Promise<Connection> {
     serverSelectionTimeoutMS: 10000,
     // FerretDB has no sessions or transactions; nothing here relies on them.
     autoIndex: true,
+    monitorCommands: true,
+  });
+  connection.getClient().on('commandStarted', (event: { commandName: string }) => {
+    if (HANDSHAKE_COMMANDS.has(event.commandName)) return;
+    databaseCommandCounts.set(event.commandName, (databaseCommandCounts.get(event.commandName) ?? 0) + 1);
   });
   await connection.asPromise();
   return connection;

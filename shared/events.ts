@@ -91,6 +91,7 @@ export class OutboxRelay {
   private running?: Promise<void>;
   private stopped = false;
   private started = false;
+  private kickedWhileRunning = false;
   private lastFailureLog = 0;
   private readonly collections: mongo.Collection<mongo.Document>[];
 
@@ -126,14 +127,23 @@ export class OutboxRelay {
     await this.running;
   }
 
-  /** Runs one sweep now (also used right after a write, to cut latency). */
+  /** Runs one sweep now (called right after a write, to cut latency). */
   kick(): void {
-    if (this.started && !this.stopped) void this.sweep();
+    if (!this.started || this.stopped) return;
+    // A write during a sweep may have been missed by it: sweep once more afterwards.
+    if (this.running) this.kickedWhileRunning = true;
+    else void this.sweep();
   }
 
   sweep(): Promise<void> {
     if (!this.running) {
-      this.running = this.doSweep().finally(() => (this.running = undefined));
+      this.running = this.doSweep().finally(() => {
+        this.running = undefined;
+        if (this.kickedWhileRunning && !this.stopped) {
+          this.kickedWhileRunning = false;
+          void this.sweep();
+        }
+      });
     }
     return this.running;
   }

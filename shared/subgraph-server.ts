@@ -11,7 +11,7 @@ import { parse, type GraphQLFormattedError } from 'graphql';
 import type { Connection } from 'mongoose';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
-import { connectDatabase } from './db';
+import { connectDatabase, databaseCommandCounts } from './db';
 import { EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery } from './events';
 
 /** What every resolver receives. */
@@ -100,6 +100,12 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
     } catch (error) {
       res.status(503).json({ status: 'database unavailable', error: String(error) });
     }
+  });
+  // Prometheus text format: database commands by name, for operators and the benchmarks.
+  app.get('/metrics', (_req, res) => {
+    const lines = ['# HELP yiye_db_commands_total Database commands sent, by command.', '# TYPE yiye_db_commands_total counter'];
+    for (const [command, count] of databaseCommandCounts) lines.push(`yiye_db_commands_total{service="${definition.name}",command="${command}"} ${count}`);
+    res.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
   });
   app.post('/events', express.json({ limit: '1mb' }), async (req, res) => {
     try {

@@ -6,10 +6,10 @@ import { startDatabase } from './database';
 import { freePort, startIsolatedPlatform, type Platform } from './platform';
 
 /** Shared by the `bench:*` scripts: an isolated platform, and one measured load run. */
-export async function startBenchPlatform(): Promise<{ platform: Platform; stop: () => Promise<void> }> {
+export async function startBenchPlatform(extraEnv: Record<string, string> = {}): Promise<{ platform: Platform; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'yiye-bench-'));
   const database = await startDatabase({ port: await freePort(), dataDir });
-  const platform = await startIsolatedPlatform(database.uri, 'bench', { LOG_LEVEL: 'warn' });
+  const platform = await startIsolatedPlatform(database.uri, 'bench', { LOG_LEVEL: 'warn', ...extraEnv });
   return {
     platform,
     stop: async () => {

@@ -2,7 +2,7 @@ import type { Identity } from '../../shared/identity';
 import { department } from '../../shared/registry';
 import { SCAN_QUERY, type ScannedPermit } from '../../gateway/scan-page';
 import { eventually, graphqlData } from './client';
-import type { FormFieldView } from './sample-values';
+import { sampleValues, type FormFieldView, type sampleBusiness } from './sample-values';
 
 /**
  * The reform's path as each role walks it through the gateway: the demo prints
@@ -47,6 +47,30 @@ export class Walkthrough {
   }
   issuer(): Identity {
     return { role: 'ISSUER', subject: 'issuer-bureau-01' };
+  }
+  admin(): Identity {
+    return { role: 'ADMIN', subject: 'admin-01' };
+  }
+
+  /** Adds an industry bundling these items and publishes the next catalogue edition (admin). */
+  async publishIndustry(code: string, items: { itemCode: string; department: string }[]) {
+    await this.as(this.admin(), 'mutation ($input: CatalogueIndustryInput!) { upsertCatalogueIndustry(input: $input) { code } }', {
+      input: { code, nameZh: `测试行业 ${code}`, nameEn: `Test industry ${code}`, rolloutState: 'PILOT', mergedForm: true, questions: [], items, illustrative: ['questions'] },
+    });
+    await this.as(this.admin(), 'mutation { publishCatalogueEdition(note: "benchmark / test industry") { id } }');
+  }
+
+  /** The whole path for one business, every item approved: the issued permit. */
+  async issuedPermit(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>) {
+    const form = await this.form(industryCode, answers);
+    const submitted = await this.submit(this.clerk(), industryCode, answers, sampleValues(form.sections.flatMap((s) => s.fields), business));
+    const accepted = await this.accept(submitted.id);
+    for (const item of accepted.items) {
+      await this.waitForReview(item.departmentCode, item.reviewId);
+      await this.decide(item.departmentCode, item.reviewId, { approve: true });
+    }
+    await this.waitUntilDecided(submitted.id);
+    return this.issuePermit(submitted.id);
   }
 
   async industry(code: string) {

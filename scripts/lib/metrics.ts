@@ -1,0 +1,19 @@
+import { request } from 'undici';
+
+/** Database commands a service has sent so far, summed over command names (from its /metrics). */
+export async function databaseCommands(serviceUrl: string): Promise<number> {
+  const response = await request(`${serviceUrl}/metrics`);
+  const text = await response.body.text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('yiye_db_commands_total{'))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+}
+
+/** Runs `work` and returns how many database commands each service sent meanwhile. */
+export async function countDatabaseCommands(serviceUrls: Record<string, string>, work: () => Promise<void>): Promise<Record<string, number>> {
+  const before = Object.fromEntries(await Promise.all(Object.entries(serviceUrls).map(async ([n, u]) => [n, await databaseCommands(u)] as const)));
+  await work();
+  const after = Object.fromEntries(await Promise.all(Object.entries(serviceUrls).map(async ([n, u]) => [n, await databaseCommands(u)] as const)));
+  return Object.fromEntries(Object.keys(serviceUrls).map((n) => [n, after[n] - before[n]]));
+}
