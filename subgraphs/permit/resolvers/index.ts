@@ -94,6 +94,8 @@ export function permitResolvers() {
         return doc ? permitView(doc, ctx.identity) : null;
       },
       currentVersion: async (permit: PermitView, _: unknown, ctx: Ctx) => {
+        // Only a superseded version has a newer one: spare the scan a query otherwise.
+        if (permit.status !== 'SUPERSEDED') return permit;
         const doc = await new PermitStore(ctx.db).latest(permit.applicationId);
         return doc ? permitView(doc, ctx.identity) : null;
       },
