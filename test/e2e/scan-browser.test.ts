@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -31,8 +31,12 @@ describe('the scan page in a real browser', () => {
     }
     await t.walk.waitUntilDecided(app.id);
     permit = await t.walk.issuePermit(app.id);
+    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    if (!existsSync(executablePath)) {
+      throw new Error(`No Chromium at ${executablePath}: apt-get install chromium fonts-wqy-microhei (or set CHROMIUM_PATH)`);
+    }
     browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath,
       args: ['--headless', '--no-sandbox', '--disable-background-networking'],
     });
     mkdirSync(shots, { recursive: true });
