@@ -2,7 +2,7 @@ import '../shared/no-telemetry';
 import { SCAN_QUERY } from '../gateway/scan-page';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../shared/identity';
 import { measure, printResults, startBenchPlatform, type LoadResult } from './lib/bench';
-import { countDatabaseCommands } from './lib/metrics';
+import { countDatabaseCommands, waitForQuiet } from './lib/metrics';
 import { buildScanScenarios } from './lib/scan-scenarios';
 import { devToken } from './lib/tokens';
 import { Walkthrough } from './lib/walkthrough';
@@ -23,6 +23,7 @@ async function main() {
     process.env.GATEWAY_IDENTITY_SECRET = platform.options.secrets.identity;
     const subgraphs = Object.fromEntries(Object.entries(platform.serviceUrls).filter(([name]) => name !== 'applications'));
 
+    await waitForQuiet(platform.serviceUrls);
     const results: LoadResult[] = [];
     const queries: string[] = [];
     for (const [name, permit] of Object.entries(permits)) {

@@ -45,6 +45,12 @@ export interface ItemDefinition {
   feeYuan: number;
   commitmentAllowed: boolean;
   validityYears: number;
+  /** A site inspection must be recorded as passed before approval. */
+  siteInspection?: boolean;
+  /** How many correction requests the law allows for one item (default 1). */
+  correctionsAllowed?: number;
+  /** Working days after a commitment approval within which compliance is verified (default 20). */
+  verificationDays?: number;
   /** Which fields are not from a public source (demo data, never presented as official). */
   illustrative?: string[];
 }

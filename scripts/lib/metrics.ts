@@ -17,3 +17,13 @@ export async function countDatabaseCommands(serviceUrls: Record<string, string>,
   const after = Object.fromEntries(await Promise.all(Object.entries(serviceUrls).map(async ([n, u]) => [n, await databaseCommands(u)] as const)));
   return Object.fromEntries(Object.keys(serviceUrls).map((n) => [n, after[n] - before[n]]));
 }
+
+/** Waits until the services send no database command for `windowMs` (outbox deliveries settled), so a count measures only what follows. */
+export async function waitForQuiet(serviceUrls: Record<string, string>, windowMs = 500, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const counts = await countDatabaseCommands(serviceUrls, () => new Promise((r) => setTimeout(r, windowMs)));
+    if (Object.values(counts).every((n) => n === 0)) return;
+  }
+  throw new Error('services did not settle');
+}

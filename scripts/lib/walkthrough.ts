@@ -110,7 +110,28 @@ export class Walkthrough {
     return data.submitApplication;
   }
 
+  /**
+   * Hands in every material still missing, as an applicant would: the business
+   * licence by reference to the e-licence library, the rest as (sample) PDF uploads.
+   */
+  async attachMissingMaterials(applicationId: string, by: Identity = this.clerk()) {
+    const data = await this.as<{ application: { materials: { code: string; status: string }[] } }>(
+      by,
+      'query ($id: ID!) { application(id: $id) { materials { code status } } }',
+      { id: applicationId },
+    );
+    for (const material of data.application.materials.filter((m) => m.status === 'MISSING')) {
+      const input =
+        material.code === 'business-licence'
+          ? { applicationId, materialCode: material.code, heldReference: 'ELICENCE:business-licence' }
+          : { applicationId, materialCode: material.code, file: { name: `${material.code}.pdf`, mediaType: 'application/pdf', contentBase64: samplePdf(material.code).toString('base64') } };
+      await this.as(by, 'mutation ($input: AttachMaterialInput!) { attachMaterial(input: $input) { status } }', { input });
+    }
+  }
+
+  /** The window's intake: materials handed in, then accepted and dispatched. */
   async accept(applicationId: string) {
+    await this.attachMissingMaterials(applicationId);
     const data = await this.as<{ acceptApplication: ApplicationView }>(
       this.clerk(),
       `mutation ($id: ID!) { acceptApplication(id: $id) { ${APPLICATION_FIELDS} } }`,
@@ -138,8 +159,18 @@ export class Walkthrough {
     });
   }
 
+  /** A site inspection, scheduled for today and recorded as passed (for items that need one). */
+  async inspect(departmentCode: string, reviewId: string, passed = true) {
+    const dept = department(departmentCode)!;
+    const today = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+    await this.as(this.reviewer(departmentCode), `mutation ($id: ID!, $d: String!) { ${dept.graphqlName} { scheduleInspection(reviewId: $id, date: $d) { id } } }`, { id: reviewId, d: today });
+    await this.as(this.reviewer(departmentCode), `mutation ($id: ID!, $p: Boolean!) { ${dept.graphqlName} { recordInspection(reviewId: $id, passed: $p, notes: "现场核查：场所与申报一致") { id } } }`, { id: reviewId, p: passed });
+  }
+
   async decide(departmentCode: string, reviewId: string, decision: { approve: true } | { approve: false; reasons: string[] }) {
     const dept = department(departmentCode)!;
+    const itemCode = reviewId.split(':')[1];
+    if (decision.approve && dept.items.find((i) => i.code === itemCode)?.siteInspection) await this.inspect(departmentCode, reviewId);
     const field = decision.approve ? 'approve(reviewId: $id)' : 'deny(reviewId: $id, reasons: $reasons)';
     const data = await this.as<Record<string, Record<string, { id: string; state: string; licence: { id: string; status: string } | null }>>>(
       this.reviewer(departmentCode),
@@ -182,4 +213,26 @@ export class Walkthrough {
     );
     return data[dept.graphqlName].endLicence;
   }
+}
+
+/** A small, valid one-page PDF standing for a scanned material. */
+export function samplePdf(label: string): Buffer {
+  const text = `BT /F1 12 Tf 72 720 Td (${label.replace(/[()\\]/g, '')}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let body = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((object, i) => {
+    offsets.push(body.length);
+    body += `${i + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xref = body.length;
+  body += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  body += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(body, 'latin1');
 }

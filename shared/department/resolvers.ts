@@ -1,13 +1,13 @@
 import DataLoader from 'dataloader';
 import type { Connection } from 'mongoose';
 import { GraphQLJSON } from '../scalars';
-import { isDuplicateKey } from '../db';
 import { invalidInput, notFound, platformError, type FieldProblem } from '../errors';
 import { validateFormValues } from '../validation';
-import { requireRole, type Identity } from '../identity';
+import { requireRole } from '../identity';
 import { itemIndex, department as departmentByCode, type Department } from '../registry';
 import type { SubgraphContext } from '../subgraph-server';
-import { beijingToday, DepartmentStore, type DecisionDoc, type EndingDoc, type LicenceDoc, type ReviewDoc } from './store';
+import { requireOwnReviewer, reviewClock, workflowResolvers } from './workflow';
+import { beijingToday, COMMITMENT_SYSTEM, DepartmentStore, type EndingDoc, type LicenceDoc, type ReviewDoc } from './store';
 
 type Ctx = SubgraphContext & { loaders: { licences: DataLoader<string, LicenceDoc | null> } };
 
@@ -65,20 +65,13 @@ function reviewView(doc: ReviewDoc, department: Department) {
     round: doc.round ?? 1,
     values: doc.values,
     licenceId: doc.licenceId,
+    onCommitment: doc.decidedBy === COMMITMENT_SYSTEM,
+    correctionProblems: doc.correctionProblems ?? null,
+    inspection: doc.inspection
+      ? { ...doc.inspection, recordedAt: doc.inspection.recordedAt?.toISOString() ?? null, passed: doc.inspection.passed ?? null, notes: doc.inspection.notes ?? null, scheduledFor: doc.inspection.scheduledFor ?? null }
+      : null,
+    _doc: doc,
   };
-}
-
-/** A reviewer acts only for their own department. */
-function requireOwnReviewer(identity: Identity, department: Department): void {
-  requireRole(identity, 'REVIEWER');
-  if (identity.department !== department.code) {
-    const theirs = departmentByCode(identity.department ?? '');
-    throw platformError(
-      'FORBIDDEN',
-      `您属于${theirs?.nameZh ?? identity.department}，不能办理${department.nameZh}的事项`,
-      `You belong to ${theirs?.nameEn ?? identity.department}; ${department.nameEn}'s items are not yours to decide`,
-    );
-  }
 }
 
 async function requireValidLicence(store: DepartmentStore, licenceId: string): Promise<LicenceDoc> {
@@ -88,6 +81,14 @@ async function requireValidLicence(store: DepartmentStore, licenceId: string): P
     throw platformError('WRONG_STATE', `该许可证已终止（${licence.status}）`, `This licence has already ended (${licence.status})`, { field: 'licenceId' });
   }
   return licence;
+}
+
+/** An item that needs a site inspection is approved only after one has been recorded as passed. */
+function requireInspectionPassed(review: ReviewDoc, department: Department): void {
+  const item = department.items.find((i) => i.code === review.itemCode);
+  if (item?.siteInspection && !review.inspection?.passed) {
+    throw platformError('WRONG_STATE', '本事项须先完成现场核查并记录为合格', 'This item needs a site inspection recorded as passed before approval', { field: 'reviewId' });
+  }
 }
 
 /** Loads a review for a decision, explaining precisely why it cannot be decided here. */
@@ -107,12 +108,14 @@ async function reviewForDecision(store: DepartmentStore, reviewId: string): Prom
   const review = await store.reviews.findOne({ _id: reviewId });
   if (!review) throw notFound({ zh: '审查记录', en: 'review' }, 'reviewId', reviewId);
   if (review.state !== 'PENDING') {
-    throw platformError(
-      'WRONG_STATE',
-      `该事项已作出决定（${review.state === 'APPROVED' ? '准予许可' : '不予许可'}），不能再次决定`,
-      `This item has already been decided (${review.state}); it cannot be decided again`,
-      { field: 'reviewId' },
-    );
+    const why: Record<string, [string, string]> = {
+      APPROVED: ['该事项已准予许可，不能再次决定', 'This item has already been approved'],
+      DENIED: ['该事项已不予许可，不能再次决定', 'This item has already been denied'],
+      CORRECTION_REQUESTED: ['该事项正在等待申请人补正', 'This item is waiting for the applicant\'s correction'],
+      WITHDRAWN: ['申请人已撤回该申请', 'The applicant has withdrawn this application'],
+    };
+    const [zh, en] = why[review.state];
+    throw platformError('WRONG_STATE', zh, en, { field: 'reviewId' });
   }
   return review;
 }
@@ -120,6 +123,7 @@ async function reviewForDecision(store: DepartmentStore, reviewId: string): Prom
 export function departmentResolvers(department: Department) {
   const p = department.typePrefix;
   const licenceTypes = [...new Set(department.items.map((i) => i.licenceType))];
+  const workflow = workflowResolvers(department, (doc) => reviewView(doc, department));
 
   const decide = async (
     ctx: Ctx,
@@ -131,31 +135,16 @@ export function departmentResolvers(department: Department) {
     requireOwnReviewer(ctx.identity, department);
     const store = new DepartmentStore(ctx.db, department);
     const review = await reviewForDecision(store, reviewId);
-    const decidedAt = new Date();
-    const licenceId = decision === 'APPROVED' ? DepartmentStore.licenceIdFor(review._id) : undefined;
-    const fields = { decision, decidedBy: ctx.identity.subject, decidedAt, reasons, licenceId };
-    const doc: DecisionDoc = {
-      _id: `${review._id}#${review.round ?? 1}`,
-      reviewId: review._id,
-      ...fields,
-      ...(comment ? { comment } : {}),
-      applied: false,
-      _outbox: [store.decisionEvent(review, fields)],
-    };
-    try {
-      await store.decisions.insertOne(doc);
-    } catch (error) {
-      if (isDuplicateKey(error)) {
-        throw platformError(
-          'CONFLICT',
-          '其他审批人员已同时对该事项作出决定，请刷新后查看',
-          'Another reviewer decided this item at the same moment; reload to see the decision',
-          { field: 'reviewId' },
-        );
-      }
-      throw error;
+    if (decision === 'APPROVED') requireInspectionPassed(review, department);
+    const doc = await store.claimDecision(review, decision, ctx.identity.subject, reasons, comment);
+    if (!doc) {
+      throw platformError(
+        'CONFLICT',
+        '其他审批人员已同时对该事项作出决定，请刷新后查看',
+        'Another reviewer decided this item at the same moment; reload to see the decision',
+        { field: 'reviewId' },
+      );
     }
-    await store.applyDecision(doc);
     ctx.kickOutbox();
     ctx.log.info({ reviewId, decision, by: ctx.identity.subject }, 'item decided');
     return reviewView((await store.reviews.findOne({ _id: review._id }))!, department);
@@ -185,6 +174,7 @@ export function departmentResolvers(department: Department) {
         const doc = await store.reviews.findOne({ _id: ref.id });
         return doc ? reviewView(doc, department) : null;
       },
+      clock: (review: { _doc: ReviewDoc }, _args: unknown, ctx: Ctx) => reviewClock(ctx.db, department, review._doc),
       licence: async (review: { licenceId?: string }, _args: unknown, ctx: Ctx) => {
         if (!review.licenceId) return null;
         const doc = await ctx.loaders.licences.load(review.licenceId);
@@ -193,6 +183,7 @@ export function departmentResolvers(department: Department) {
     },
     ...licenceResolvers,
     [`${p}Queries`]: {
+      ...workflow.queries,
       reviews: async (_: unknown, args: { state?: string }, ctx: Ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
@@ -229,6 +220,7 @@ export function departmentResolvers(department: Department) {
       },
     },
     [`${p}Mutations`]: {
+      ...workflow.mutations,
       approve: (_: unknown, args: { reviewId: string; comment?: string }, ctx: Ctx) =>
         decide(ctx, args.reviewId, 'APPROVED', [], args.comment),
       deny: (_: unknown, args: { reviewId: string; reasons: string[] }, ctx: Ctx) => {

@@ -1,4 +1,5 @@
 import type { Department } from '../registry';
+import { CLOCK_SDL } from '../clock';
 
 /**
  * SDL shared by every department subgraph. The common interfaces and enums
@@ -130,6 +131,10 @@ enum ReviewState {
   APPROVED
   "不予许可。Denied."
   DENIED
+  "已要求补正，等待申请人（时限暂停）。Correction requested; the clock stands still."
+  CORRECTION_REQUESTED
+  "申请人已撤回。Withdrawn by the applicant."
+  WITHDRAWN
 }
 
 "单项许可证终止的方式。How a licence ends (each voids the comprehensive permit)."
@@ -149,6 +154,54 @@ enum LicenceEnding {
 "任意 JSON 值（表单填报值）。Any JSON value (submitted form values)."
 scalar JSON
 ${ITEM_DEFINITION_SDL}
+${CLOCK_SDL}
+"现场核查。A site inspection."
+type SiteInspection @shareable {
+  "安排的核查日期。Date scheduled."
+  scheduledFor: String
+  "结论记录时间。When the result was recorded."
+  recordedAt: String
+  "是否合格。Passed."
+  passed: Boolean
+  "核查情况。Findings."
+  notes: String
+}
+
+"告知承诺事后核查状态。State of a commitment verification."
+enum VerificationState {
+  "待核查。Open."
+  OPEN
+  "核查属实。Passed."
+  PASSED
+  "核查不实（许可证已撤销）。Failed: the licence is annulled."
+  FAILED
+}
+
+"告知承诺审批后的核查任务。The verification due after a commitment approval."
+type VerificationTask @shareable {
+  "任务标识（即审查记录标识）。Id (the review id)."
+  id: ID!
+  "许可证标识。Licence granted on the commitment."
+  licenceId: String!
+  "申请标识。Application id."
+  applicationId: String!
+  "事项编码。Item code."
+  itemCode: String!
+  "持证主体。Holder."
+  holderName: String!
+  "创建时间。Created at."
+  createdAt: String!
+  "核查期限（工作日计算；节假日安排未载入时为空）。Deadline in working days; null while the year's schedule is not loaded."
+  deadline: String
+  "状态。State."
+  state: VerificationState!
+  "结论记录时间。Recorded at."
+  recordedAt: String
+  "记录人。Recorded by."
+  recordedBy: String
+  "核查情况。Findings."
+  notes: String
+}
 "许可证履历中的一条（只增不改）。One entry of a licence's append-only history."
 type LicenceHistoryEntry @shareable {
   "时间。When."
@@ -199,6 +252,14 @@ ${department.nameZh}对一个审批事项的审查。A review by ${department.na
 type ${p}Review implements ItemReview @key(fields: "id") {${REVIEW_COMMON_FIELDS}
   "本事项的填报值（综合窗口分送）。The form values for this item, as dispatched."
   values: JSON
+  "办理时限（工作日，补正期间暂停）。The time limit in working days; it stands still during a correction."
+  clock: ItemClock
+  "告知承诺审批（事后核查）。Approved on the applicant's commitment, to be verified."
+  onCommitment: Boolean
+  "要求补正的内容。What the correction request asked for."
+  correctionProblems: [String!]
+  "现场核查。The site inspection, where the item needs one."
+  inspection: SiteInspection
   "准予许可后发放的许可证。The licence issued on approval."
   licence: SingleLicence
 }
@@ -215,6 +276,8 @@ type ${p}Queries {
   review(id: ID!): ${p}Review
   "本部门发放的一张许可证（公开）。One licence issued by this department (public)."
   licence(id: ID!): SingleLicence
+  "本部门的告知承诺核查任务。This department's commitment verifications."
+  verificationTasks(state: VerificationState): [VerificationTask!]!
   "本部门定义的审批事项（公开）。The approval items this department defines (public)."
   items: [DepartmentItemDefinition!]!
   "许可证履历（持证人、区政务服务局、本部门）。A licence's history (holder, bureau, this department)."
@@ -229,6 +292,14 @@ type ${p}Mutations {
   deny(reviewId: ID!, reasons: [String!]!): ${p}Review!
   "终止一张许可证（注销、失效、撤回、撤销、吊销）；综合许可凭证随之作废。End a licence; the comprehensive permit becomes void."
   endLicence(licenceId: ID!, ending: LicenceEnding!, reason: String!): SingleLicence!
+  "要求申请人补正（时限暂停；每个事项依法只能要求一次）。Ask the applicant for a correction: the clock stands still; once per item unless the law allows more."
+  requestCorrection(reviewId: ID!, problems: [String!]!): ${p}Review!
+  "安排现场核查（需核查的事项）。Schedule the site inspection of an item that needs one."
+  scheduleInspection(reviewId: ID!, date: String!): ${p}Review!
+  "记录现场核查结论；合格后方可准予许可。Record the inspection; approval needs it passed."
+  recordInspection(reviewId: ID!, passed: Boolean!, notes: String!): ${p}Review!
+  "记录告知承诺核查结论；不实则撤销许可证（综合许可凭证随之作废）。Record a commitment verification; if untrue the licence is annulled and the permit voided."
+  recordVerification(reviewId: ID!, passed: Boolean!, notes: String!): VerificationTask!
   "非证面信息变更（如延续有效期、变更经营项目）：扫码即见，无需换发。Change what the permit's face does not show (validity, business items): the next scan shows it."
   changeLicence(licenceId: ID!, change: LicenceChangeInput!, reason: String!): SingleLicence!
 }

@@ -21,7 +21,13 @@ import type { Department } from '../registry';
  * came in between (`applied: false`). A denied item that is resubmitted comes
  * back as the review's next `round`; each round is decided once (`<reviewId>#<round>`).
  */
-export type ReviewState = 'PENDING' | 'APPROVED' | 'DENIED';
+export type ReviewState = 'PENDING' | 'CORRECTION_REQUESTED' | 'APPROVED' | 'DENIED' | 'WITHDRAWN';
+
+/** A stretch of days the review's clock stood still (a correction request); `to` is null while open. */
+export interface Pause {
+  from: string;
+  to: string | null;
+}
 export type LicenceStatus = 'VALID' | 'CANCELLED' | 'LAPSED' | 'WITHDRAWN' | 'ANNULLED' | 'REVOKED';
 
 export interface Holder {
@@ -42,6 +48,13 @@ export interface ReviewDoc {
   /** 1 for the first dispatch; a resubmission after a denial is the next round. */
   round: number;
   receivedAt: Date;
+  /** Approved on the applicant's commitment (告知承诺), to be verified afterwards. */
+  commitment?: boolean;
+  pauses?: Pause[];
+  /** Correction requests made in this round. */
+  corrections?: number;
+  correctionProblems?: string[];
+  inspection?: { scheduledFor?: string; scheduledBy?: string; recordedAt?: Date; recordedBy?: string; passed?: boolean; notes?: string };
   decidedAt?: Date;
   decidedBy?: string;
   reasons?: string[];
@@ -78,6 +91,29 @@ export interface LicenceDoc {
   endedReason?: string;
 }
 
+export interface VerificationTaskDoc {
+  _id: string; // the review id
+  licenceId: string;
+  applicationId: string;
+  itemCode: string;
+  holderName: string;
+  createdAt: Date;
+  deadline: string | null;
+  state: 'OPEN' | 'PASSED' | 'FAILED';
+  recordedAt?: Date;
+  recordedBy?: string;
+  notes?: string;
+}
+
+export interface CorrectionDoc {
+  _id: string; // <reviewId>#<round>#c<n>: the claim
+  reviewId: string;
+  problems: string[];
+  requestedAt: Date;
+  requestedBy: string;
+  _outbox: PlatformEvent[];
+}
+
 export interface LicenceHistoryDoc {
   _id: string;
   licenceId: string;
@@ -108,6 +144,8 @@ export class DepartmentStore {
   readonly licences: mongo.Collection<LicenceDoc>;
   readonly endings: mongo.Collection<EndingDoc>;
   readonly history: mongo.Collection<LicenceHistoryDoc>;
+  readonly verifications: mongo.Collection<VerificationTaskDoc>;
+  readonly corrections: mongo.Collection<CorrectionDoc>;
 
   constructor(
     db: Connection,
@@ -118,6 +156,8 @@ export class DepartmentStore {
     this.licences = db.db!.collection('licences');
     this.endings = db.db!.collection('licence_endings');
     this.history = db.db!.collection('licence_history');
+    this.verifications = db.db!.collection('verification_tasks');
+    this.corrections = db.db!.collection('correction_requests');
   }
 
   async prepare(): Promise<void> {
@@ -140,8 +180,19 @@ export class DepartmentStore {
     await this.reviews.updateOne({ _id }, { $setOnInsert: { ...fields, state: 'PENDING' } }, { upsert: true });
     await this.reviews.updateOne(
       { _id, state: 'DENIED', round: { $lt: review.round } },
-      { $set: { ...fields, state: 'PENDING' }, $unset: { decidedAt: '', decidedBy: '', reasons: '' } },
+      { $set: { ...fields, state: 'PENDING', corrections: 0, pauses: [] }, $unset: { decidedAt: '', decidedBy: '', reasons: '', inspection: '' } },
     );
+  }
+
+  /** The applicant withdrew: an undecided review is closed, and one not yet here never opens. */
+  async withdraw(applicationId: string, itemCode: string): Promise<void> {
+    const _id = `${applicationId}:${itemCode}`;
+    await this.reviews.updateOne(
+      { _id },
+      { $setOnInsert: { applicationId, applicationNumber: '', itemCode, holder: { companyName: '', creditCode: '' }, values: {}, round: 1, receivedAt: new Date(), state: 'WITHDRAWN' } },
+      { upsert: true },
+    );
+    await this.reviews.updateOne({ _id, state: { $in: ['PENDING', 'CORRECTION_REQUESTED'] } }, { $set: { state: 'WITHDRAWN' } });
   }
 
   /** Appends to a licence's history; an id derived from an event makes a redelivery harmless. */
@@ -159,10 +210,40 @@ export class DepartmentStore {
       decision: decision.decision,
       reasons: decision.reasons,
       decidedAt: decision.decidedAt.toISOString(),
+      receivedAt: review.receivedAt.toISOString(),
+      pauses: review.pauses ?? [],
+      onCommitment: decision.decidedBy === COMMITMENT_SYSTEM,
       licenceId: decision.licenceId ?? null,
       licenceType: decision.licenceId ? item.licenceType : null,
       round: review.round ?? 1,
     }, `ItemDecided:${review._id}#${review.round ?? 1}`);
+  }
+
+  /**
+   * Claims the decision of a review's current round: the unique id
+   * `<reviewId>#<round>` lets exactly one decision win, even when two reviewers
+   * press at the same moment. Returns null when it was already claimed.
+   */
+  async claimDecision(review: ReviewDoc, decision: 'APPROVED' | 'DENIED', decidedBy: string, reasons: string[], comment?: string): Promise<DecisionDoc | null> {
+    const decidedAt = new Date();
+    const licenceId = decision === 'APPROVED' ? DepartmentStore.licenceIdFor(review._id) : undefined;
+    const fields = { decision, decidedBy, decidedAt, reasons, licenceId };
+    const doc: DecisionDoc = {
+      _id: `${review._id}#${review.round ?? 1}`,
+      reviewId: review._id,
+      ...fields,
+      ...(comment ? { comment } : {}),
+      applied: false,
+      _outbox: [this.decisionEvent(review, fields)],
+    };
+    try {
+      await this.decisions.insertOne(doc);
+    } catch (error) {
+      if (isDuplicateKey(error)) return null;
+      throw error;
+    }
+    await this.applyDecision(doc);
+    return doc;
   }
 
   /** Completes a claimed decision: issue the licence (approval) and update the review. Safe to repeat. */
@@ -319,6 +400,8 @@ export class DepartmentStore {
 
 /** Who acts when nobody does: a licence lapsing at its end date. */
 export const SYSTEM = 'system';
+/** Who approves on an applicant's commitment (告知承诺): the rule, at once, not a reviewer. */
+export const COMMITMENT_SYSTEM = 'system:commitment';
 
 /** Today's date in Beijing (UTC+8), as YYYY-MM-DD: licences end on Beijing calendar days. */
 export function beijingToday(now = new Date()): string {

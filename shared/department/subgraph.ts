@@ -4,6 +4,7 @@ import { runSubgraph, type SubgraphContext, type SubgraphDefinition } from '../s
 import { departmentTypeDefs } from './schema';
 import { createDepartmentLoaders, departmentResolvers } from './resolvers';
 import { DepartmentStore } from './store';
+import { approveOnCommitment, workflowHandlers } from './workflow';
 
 /** Everything a department subgraph is, built from its folder (department.json, items.json, schema.graphql). */
 export function departmentSubgraph(folder: string): SubgraphDefinition {
@@ -16,7 +17,7 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
     createLoaders: (db) => createDepartmentLoaders(db, department),
     prepare: (db) => new DepartmentStore(db, department).prepare(),
     beforeSweep: (db) => new DepartmentStore(db, department).repair(),
-    eventHandlers: (db) => ({
+    eventHandlers: (db, log, kick) => ({
       ItemDispatched: async (event) => {
         const p = event.payload as {
           applicationId: string;
@@ -26,6 +27,7 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
           values: Record<string, unknown>;
           dispatchedAt: string;
           round?: number;
+          commitment?: boolean;
         };
         await new DepartmentStore(db, department).receiveDispatch({
           _id: `${p.applicationId}:${p.itemCode}`,
@@ -36,8 +38,14 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
           values: p.values,
           round: p.round ?? 1,
           receivedAt: new Date(p.dispatchedAt),
+          commitment: Boolean(p.commitment),
         });
+        if (p.commitment) {
+          await approveOnCommitment(db, department, `${p.applicationId}:${p.itemCode}`, log);
+          kick();
+        }
       },
+      ...workflowHandlers(db, department, log),
       /** A face change (name, legal representative, address) applied to this department's licences of the application. */
       LicenceFaceChanged: async (event) => {
         const p = event.payload as {

@@ -271,6 +271,30 @@ export function mergeMaterials(items: ItemDefinition[], mergedForm: boolean): (M
   return [...merged.values()];
 }
 
+export interface RequiredMaterial extends MaterialDefinition {
+  itemCodes: string[];
+  /** Every item needing it is under commitment and lets it be omitted. */
+  omittedByCommitment: boolean;
+}
+
+/**
+ * The materials an application must hand in: the merged list, without the
+ * items' own application forms (the online form is the application) and
+ * marking those a commitment lets the applicant omit.
+ */
+export function requiredMaterials(items: ItemDefinition[], commitments: string[]): RequiredMaterial[] {
+  return mergeMaterials(items, true)
+    .filter((m) => m.code !== MERGED_FORM_MATERIAL.code)
+    .map((m) => ({
+      ...m,
+      omittedByCommitment: m.itemCodes.every((code) => {
+        const item = items.find((i) => i.code === code)!;
+        const own = item.materials.find((x) => x.code === m.code);
+        return item.commitmentAllowed && commitments.includes(code) && Boolean(own?.commitmentMayOmit);
+      }),
+    }));
+}
+
 const SECTIONS = [
   { key: 'applicant', titleZh: '申请主体信息', titleEn: 'Applicant' },
   { key: 'premises', titleZh: '经营场所信息', titleEn: 'Premises' },

@@ -5,6 +5,7 @@ import { department } from '../../shared/registry';
 import type { Logger } from '../../shared/logger';
 import { submittedValue, type Catalogue } from './catalogue';
 import { editionsFor } from './editions';
+import { notify } from './notifications';
 import { ApplicationStore, type ApplicationDoc, type ApplicationItemDoc, type ItemOutcomeDoc } from './store';
 
 interface ItemDecidedPayload {
@@ -16,6 +17,8 @@ interface ItemDecidedPayload {
   licenceId: string | null;
   licenceType: string | null;
   round?: number;
+  pauses?: { from: string; to: string | null }[];
+  onCommitment?: boolean;
 }
 
 /** One item as the permit records it: what was decided, by whom, and the remedy against it. */
@@ -67,6 +70,44 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
   const store = new ApplicationStore(db);
   const editions = editionsFor(db);
   return {
+    /** A department asked for a correction: the item's clock stands still, and the applicant is told. */
+    ItemCorrectionRequested: async (event) => {
+      const p = event.payload as { applicationId: string; itemCode: string; problems: string[]; from: string; correctionId: string };
+      const app = await store.applications.findOne({ _id: p.applicationId });
+      if (!app) throw new Error(`correction for unknown application ${p.applicationId}`);
+      const id = `${p.applicationId}:${p.itemCode}`;
+      const clock = await store.clocks.findOne({ _id: id });
+      if (!clock?.pauses.some((x) => x.eventId === p.correctionId)) {
+        await store.clocks.updateOne(
+          { _id: id },
+          { $set: { applicationId: p.applicationId, itemCode: p.itemCode, pauses: [...(clock?.pauses ?? []), { from: p.from, to: null, eventId: p.correctionId }] } },
+          { upsert: true },
+        );
+      }
+      const item = (await editions.edition(app.edition)).item(p.itemCode);
+      await notify(store, app, {
+        kind: 'CORRECTION_REQUESTED',
+        titleZh: `请补正：${item.nameZh}`,
+        titleEn: `Correction requested: ${item.nameEn}`,
+        bodyZh: `审批部门要求补正「${item.nameZh}」：${p.problems.join('；')}。补正期间办理时限暂停。`,
+        bodyEn: `The department asks for a correction of "${item.nameEn}": ${p.problems.join('; ')}. The time limit stands still meanwhile.`,
+      }, `correction:${p.correctionId}`);
+      kickOutbox();
+    },
+    /** The permit was issued (or re-issued): tell the applicant. */
+    PermitIssued: async (event) => {
+      const p = event.payload as { applicationId: string; code: string; version: number; permitId: string };
+      const app = await store.applications.findOne({ _id: p.applicationId });
+      if (!app) throw new Error(`permit for unknown application ${p.applicationId}`);
+      await notify(store, app, {
+        kind: 'PERMIT_ISSUED',
+        titleZh: p.version > 1 ? '综合许可凭证已换发' : '综合许可凭证已发放',
+        titleEn: p.version > 1 ? 'Comprehensive permit re-issued' : 'Comprehensive permit issued',
+        bodyZh: `您的综合许可凭证（编码 ${p.code}，第 ${p.version} 版）已发放，扫描证面二维码可查看各单项许可的实时状态。`,
+        bodyEn: `Your comprehensive permit (code ${p.code}, version ${p.version}) is issued; its QR code shows each licence's live state.`,
+      }, `permit:${p.permitId}`);
+      kickOutbox();
+    },
     ItemDecided: async (event) => {
       const p = event.payload as unknown as ItemDecidedPayload;
       const app = await store.applications.findOne({ _id: p.applicationId });
@@ -83,6 +124,8 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
         decidedAt: new Date(p.decidedAt),
         licenceId: p.licenceId,
         licenceType: p.licenceType,
+        pauses: p.pauses ?? [],
+        onCommitment: Boolean(p.onCommitment),
       };
       // A later round changes what the permit says: tell it, in the same write.
       const forward =
@@ -99,7 +142,18 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
           : [];
       const { _id, ...fields } = outcome;
       await store.outcomes.updateOne({ _id }, { $setOnInsert: { ...fields, _outbox: forward } }, { upsert: true });
-      if (forward.length) kickOutbox();
+      const item = (await editions.edition(app.edition)).item(p.itemCode);
+      await notify(store, app, {
+        kind: p.decision === 'APPROVED' ? 'ITEM_APPROVED' : 'ITEM_DENIED',
+        titleZh: p.decision === 'APPROVED' ? `准予许可：${item.nameZh}` : `不予许可：${item.nameZh}`,
+        titleEn: p.decision === 'APPROVED' ? `Approved: ${item.nameEn}` : `Denied: ${item.nameEn}`,
+        bodyZh:
+          p.decision === 'APPROVED'
+            ? `「${item.nameZh}」已准予许可${p.onCommitment ? '（告知承诺审批，将进行事后核查）' : ''}。`
+            : `「${item.nameZh}」不予许可：${p.reasons.join('；')}。如不服，可依法申请行政复议或提起行政诉讼。`,
+        bodyEn: p.decision === 'APPROVED' ? `"${item.nameEn}" is approved${p.onCommitment ? ' on your commitment, to be verified' : ''}.` : `"${item.nameEn}" is denied: ${p.reasons.join('; ')}.`,
+      }, `decided:${p.itemCode}#${round}`);
+      kickOutbox();
       // Whoever records the last outcome sees all of them; the unique summary id makes one of them win.
       const outcomes = (await store.outcomesFor([app._id])).get(app._id)!;
       if (outcomes.length < app.items.length) return;

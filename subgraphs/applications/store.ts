@@ -6,9 +6,18 @@ import type { PlatformEvent } from '../../shared/events';
 /**
  * The bureau's application data:
  * - `applications`: the record of one application, whatever the channel;
- * - `acceptances`: one per accepted application, inserted once (unique id) by
- *   the clerk who accepts; it carries one `ItemDispatched` per item and is then
- *   applied to the application (re-applied by the sweep after a crash);
+ * - `intake_decisions`: the window's intake check, one per stage (id
+ *   `<applicationId>#<stage>`; stage 2 follows a supplement): ACCEPT (carrying one
+ *   `ItemDispatched` per item), SUPPLEMENT (the one-time supplement notice) or
+ *   REFUSE. Inserting it is the claim, so two clerks cannot decide one stage
+ *   twice; it is then applied to the application (again by the sweep after a crash);
+ * - `supplements`, `withdrawals`: the applicant's one supplement and withdrawal
+ *   (id = application id), claimed and applied the same way;
+ * - `application_materials` / `material_files`: materials attached (hash, size,
+ *   type; uploaded, held already, or omitted under commitment) and the uploaded
+ *   bytes, stored once per SHA-256;
+ * - `item_clocks`: per dispatched item, the pauses of its clock (correction requests);
+ * - `notifications`: what the applicant is told, each carrying its send in `_outbox`;
  * - `item_outcomes`: one per decided item and round (id
  *   `<applicationId>:<itemCode>#<round>`), written from the department's
  *   `ItemDecided` event. Kept apart from the application so concurrent
@@ -22,7 +31,15 @@ import type { PlatformEvent } from '../../shared/events';
  * - `decision_summaries`: one per fully decided application, inserted once
  *   (unique id) and carrying the `ApplicationDecided` event for the permit subgraph.
  */
-export type ApplicationStatus = 'SUBMITTED' | 'ACCEPTED' | 'DECIDED';
+export type ApplicationStatus = 'SUBMITTED' | 'SUPPLEMENT_REQUESTED' | 'ACCEPTED' | 'DECIDED' | 'REFUSED' | 'WITHDRAWN';
+
+export interface SupplementProblem {
+  /** A material code, a form field key, or `other`. */
+  target: string;
+  kind: 'MATERIAL' | 'FIELD' | 'OTHER';
+  messageZh: string;
+  messageEn: string;
+}
 
 export interface ApplicationItemDoc {
   itemCode: string;
@@ -47,21 +64,100 @@ export interface ApplicationDoc {
   submittedAt: Date;
   acceptedAt?: Date;
   acceptedBy?: string;
+  /** Items the applicant commits on (告知承诺) instead of some materials. */
+  commitments: string[];
+  supplementNotice?: { noticedAt: Date; deadline: string; by: string; problems: SupplementProblem[] };
+  supplementedAt?: Date;
+  refusal?: { at: Date; by: string; reasons: string[] };
+  withdrawal?: { at: Date; by: string; reason: string };
 }
 
-export interface AcceptanceDoc {
+export type IntakeKind = 'ACCEPT' | 'SUPPLEMENT' | 'REFUSE';
+
+export interface IntakeDecisionDoc {
   _id: string;
-  acceptedAt: Date;
-  acceptedBy: string;
+  applicationId: string;
+  kind: IntakeKind;
+  at: Date;
+  by: string;
+  reasons?: string[];
+  notice?: ApplicationDoc['supplementNotice'];
   applied: boolean;
   _outbox: PlatformEvent[];
 }
+
+export interface SupplementDoc {
+  _id: string;
+  at: Date;
+  by: string;
+  values: Record<string, unknown>;
+  applied: boolean;
+}
+
+export interface WithdrawalDoc {
+  _id: string;
+  at: Date;
+  by: string;
+  reason: string;
+  applied: boolean;
+  _outbox: PlatformEvent[];
+}
+
+export interface MaterialDoc {
+  _id: string;
+  applicationId: string;
+  creditCode: string;
+  materialCode: string;
+  source: 'UPLOAD' | 'HELD';
+  /** For uploads: the file's SHA-256; for held materials: the holding's reference. */
+  sha256: string | null;
+  reference: string | null;
+  size: number | null;
+  mediaType: string | null;
+  name: string;
+  attachedAt: Date;
+  attachedBy: string;
+}
+
+export interface MaterialFileDoc {
+  _id: string;
+  data: Buffer;
+  size: number;
+  mediaType: string;
+}
+
+export interface ItemClockDoc {
+  _id: string;
+  applicationId: string;
+  itemCode: string;
+  /** Inclusive date ranges (YYYY-MM-DD) the clock stood still; an open pause has no `to`. */
+  pauses: { from: string; to: string | null; eventId: string }[];
+}
+
+export interface NotificationDoc {
+  _id: string;
+  applicationId: string;
+  creditCode: string;
+  kind: string;
+  titleZh: string;
+  titleEn: string;
+  bodyZh: string;
+  bodyEn: string;
+  at: Date;
+  /** Whether a sender is configured; sent once its outbox is empty. */
+  viaSender: boolean;
+  _outbox: PlatformEvent[];
+}
+
 
 export interface ItemOutcomeDoc {
   _id: string;
   applicationId: string;
   itemCode: string;
   round: number;
+  /** The review's clock pauses (correction requests), for processing-time statistics. */
+  pauses?: { from: string; to: string | null }[];
+  onCommitment?: boolean;
   decision: 'APPROVED' | 'DENIED';
   reasons: string[];
   decidedAt: Date;
@@ -100,13 +196,27 @@ export class ApplicationStore {
   readonly applications: mongo.Collection<ApplicationDoc>;
   readonly outcomes: mongo.Collection<ItemOutcomeDoc>;
   readonly summaries: mongo.Collection<DecisionSummaryDoc>;
-  readonly acceptances: mongo.Collection<AcceptanceDoc>;
+  readonly intake: mongo.Collection<IntakeDecisionDoc>;
+  readonly supplements: mongo.Collection<SupplementDoc>;
+  readonly withdrawals: mongo.Collection<WithdrawalDoc>;
+  readonly materials: mongo.Collection<MaterialDoc>;
+  readonly files: mongo.Collection<MaterialFileDoc>;
+  readonly clocks: mongo.Collection<ItemClockDoc>;
+  readonly notifications: mongo.Collection<NotificationDoc>;
+  readonly correctionReplies: mongo.Collection<{ _id: string; applicationId: string; itemCode: string; at: Date; by: string; _outbox: PlatformEvent[] }>;
   readonly resubmissions: mongo.Collection<ResubmissionDoc>;
   readonly faceChanges: mongo.Collection<FaceChangeDoc>;
 
   constructor(db: Connection) {
     this.applications = db.db!.collection('applications');
-    this.acceptances = db.db!.collection('acceptances');
+    this.intake = db.db!.collection('intake_decisions');
+    this.supplements = db.db!.collection('supplements');
+    this.withdrawals = db.db!.collection('withdrawals');
+    this.materials = db.db!.collection('application_materials');
+    this.files = db.db!.collection('material_files');
+    this.clocks = db.db!.collection('item_clocks');
+    this.notifications = db.db!.collection('notifications');
+    this.correctionReplies = db.db!.collection('correction_replies');
     this.resubmissions = db.db!.collection('resubmissions');
     this.faceChanges = db.db!.collection('face_changes');
     this.outcomes = db.db!.collection('item_outcomes');
@@ -129,21 +239,44 @@ export class ApplicationStore {
     return `SY-${day}-${randomBytes(4).toString('hex').slice(0, 6).toUpperCase()}`;
   }
 
-  /** Completes a claimed acceptance. Safe to repeat. */
-  async applyAcceptance(acceptance: AcceptanceDoc): Promise<void> {
-    await this.applications.updateOne(
-      { _id: acceptance._id },
-      { $set: { status: 'ACCEPTED', acceptedAt: acceptance.acceptedAt, acceptedBy: acceptance.acceptedBy } },
-    );
-    await this.acceptances.updateOne({ _id: acceptance._id }, { $set: { applied: true } });
+  /** Completes a claimed intake decision. Safe to repeat. */
+  async applyIntake(decision: IntakeDecisionDoc): Promise<void> {
+    const set: Partial<ApplicationDoc> =
+      decision.kind === 'ACCEPT'
+        ? { status: 'ACCEPTED', acceptedAt: decision.at, acceptedBy: decision.by }
+        : decision.kind === 'SUPPLEMENT'
+          ? { status: 'SUPPLEMENT_REQUESTED', supplementNotice: decision.notice }
+          : { status: 'REFUSED', refusal: { at: decision.at, by: decision.by, reasons: decision.reasons ?? [] } };
+    // A withdrawal that won a race stays a withdrawal.
+    await this.applications.updateOne({ _id: decision.applicationId, status: { $ne: 'WITHDRAWN' } }, { $set: set });
+    await this.intake.updateOne({ _id: decision._id }, { $set: { applied: true } });
   }
 
-  /** Finishes acceptances a crash left half-done; runs before each outbox sweep. */
+  async applySupplement(supplement: SupplementDoc): Promise<void> {
+    const values = Object.fromEntries(Object.entries(supplement.values).map(([k, v]) => [`values.${k}`, v]));
+    await this.applications.updateOne({ _id: supplement._id }, { $set: { ...values, status: 'SUBMITTED', supplementedAt: supplement.at } });
+    await this.supplements.updateOne({ _id: supplement._id }, { $set: { applied: true } });
+  }
+
+  async applyWithdrawal(withdrawal: WithdrawalDoc): Promise<void> {
+    await this.applications.updateOne(
+      { _id: withdrawal._id },
+      { $set: { status: 'WITHDRAWN', withdrawal: { at: withdrawal.at, by: withdrawal.by, reason: withdrawal.reason } } },
+    );
+    await this.withdrawals.updateOne({ _id: withdrawal._id }, { $set: { applied: true } });
+  }
+
+  /** Finishes claims a crash left half-done; runs before each outbox sweep. */
   async repair(): Promise<void> {
     const staleBefore = new Date(Date.now() - 2000);
-    for (const acceptance of await this.acceptances.find({ applied: false, acceptedAt: { $lt: staleBefore } }).toArray()) {
-      await this.applyAcceptance(acceptance);
-    }
+    for (const decision of await this.intake.find({ applied: false, at: { $lt: staleBefore } }).toArray()) await this.applyIntake(decision);
+    for (const supplement of await this.supplements.find({ applied: false, at: { $lt: staleBefore } }).toArray()) await this.applySupplement(supplement);
+    for (const withdrawal of await this.withdrawals.find({ applied: false, at: { $lt: staleBefore } }).toArray()) await this.applyWithdrawal(withdrawal);
+  }
+
+  /** The intake stage an application is at: 2 once it has been supplemented. */
+  static intakeStage(app: ApplicationDoc): number {
+    return app.supplementedAt ? 2 : 1;
   }
 
   /** Each item's latest outcome (highest round), by application. */

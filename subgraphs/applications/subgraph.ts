@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLJSON } from '../../shared/scalars';
+import { CLOCK_SDL } from '../../shared/clock';
 import { runSubgraph, type SubgraphContext, type SubgraphDefinition } from '../../shared/subgraph-server';
 import { loadCatalogue } from './catalogue';
 import { applicationEventHandlers } from './events';
 import { applicationResolvers } from './resolvers/applications';
 import { catalogueFor, catalogueResolvers, industryView } from './resolvers/catalogue';
 import { editionsFor } from './editions';
+import { NOTIFIER, sendNotification } from './notifications';
 import { ApplicationStore } from './store';
 
 /** 区政务服务局: catalogue, guides, merged forms, intake and dispatch. */
@@ -33,9 +35,11 @@ export function applicationsSubgraph(): SubgraphDefinition {
   };
   return {
     name: 'applications',
-    typeDefs: readFileSync(join(__dirname, 'schema.graphql'), 'utf8'),
+    // The clock type is shared with the departments and must read the same in both.
+    typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${CLOCK_SDL}`,
     resolvers: resolvers as unknown as GraphQLResolverMap<SubgraphContext>,
-    outboxCollections: ['acceptances', 'decision_summaries', 'item_outcomes', 'resubmissions', 'face_changes'],
+    outboxCollections: ['intake_decisions', 'withdrawals', 'decision_summaries', 'item_outcomes', 'resubmissions', 'face_changes', 'notifications', 'calendar_schedules'],
+    externalDeliveries: { [NOTIFIER]: sendNotification },
     prepare: async (db) => {
       await new ApplicationStore(db).prepare();
       await editionsFor(db).prepare();

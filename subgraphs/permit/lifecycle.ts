@@ -87,6 +87,8 @@ export async function insertVersion(
     _outbox: [],
   };
   doc._outbox = [
+    // The applicant is told (the bureau's notifications live with the application).
+    newEvent('PermitIssued', 'permit', 'applications', { applicationId: request._id, code, version, permitId: doc._id }, `PermitIssued:${doc._id}`),
     ...libraryPush(doc, options.previous ? 'REISSUED' : 'ISSUED', 'VALID'),
     ...(options.previous ? libraryPush(options.previous, 'SUPERSEDED', 'SUPERSEDED') : []),
   ];

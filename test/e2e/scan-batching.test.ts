@@ -1,4 +1,4 @@
-import { countDatabaseCommands } from '../../scripts/lib/metrics';
+import { countDatabaseCommands, waitForQuiet } from '../../scripts/lib/metrics';
 import { buildScanScenarios } from '../../scripts/lib/scan-scenarios';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
@@ -26,6 +26,7 @@ describe('database queries per scan', () => {
       'fire-rescue': t.platform.serviceUrls['fire-rescue'],
     };
     const perScan: Record<string, Record<string, number>> = {};
+    await waitForQuiet(t.platform.serviceUrls);
     for (const [name, permit] of Object.entries(permits)) {
       const scans = 10;
       const counts = await countDatabaseCommands(services, async () => {

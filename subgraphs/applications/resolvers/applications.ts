@@ -1,4 +1,4 @@
-import { invalidInput, notFound, platformError } from '../../../shared/errors';
+import { invalidInput, platformError } from '../../../shared/errors';
 import { newEvent } from '../../../shared/events';
 import { isDuplicateKey } from '../../../shared/db';
 import { requireRole, type Identity } from '../../../shared/identity';
@@ -9,13 +9,14 @@ import { applicableItems, buildForm, submittedValue, type Catalogue } from '../c
 import { editionsFor } from '../editions';
 import { ApplicationStore, type ApplicationDoc, type FaceChangeDoc, type ItemOutcomeDoc, type ResubmissionDoc } from '../store';
 import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
+import { canSee, requireApplication, requireOwnerOrClerk } from './access';
+import { intakeResolvers } from './intake';
+import { clockOf, clockResolvers } from './clocks';
+import { calendarFor } from '../../../shared/calendar-store';
+import type { Clock } from '../../../shared/clock';
+import { materialResolvers, materialStatuses } from './materials';
 
 type Ctx = SubgraphContext;
-
-function canSee(identity: Identity, app: ApplicationDoc): boolean {
-  if (['CLERK', 'ISSUER', 'ADMIN'].includes(identity.role)) return true;
-  return identity.role === 'APPLICANT' && identity.creditCode === app.creditCode;
-}
 
 /** The application as GraphQL shows it; item states come from the recorded outcomes. */
 export function applicationView(
@@ -24,6 +25,8 @@ export function applicationView(
   catalogue: Catalogue,
   identity: Identity,
   resubmissions: ResubmissionDoc[] = [],
+  materials: unknown[] = [],
+  clocks: Record<string, Clock | null> = {},
 ) {
   const industry = catalogue.industry(app.industryCode);
   return {
@@ -56,10 +59,17 @@ export function applicationView(
         reasons: outcome?.reasons ?? null,
         decidedAt: outcome?.decidedAt.toISOString() ?? null,
         round: Math.max(decided?.round ?? 1, resubmitted?.round ?? 1),
+        clock: clocks[entry.itemCode] ?? null,
       };
     }),
     submittedAt: app.submittedAt.toISOString(),
     acceptedAt: app.acceptedAt?.toISOString() ?? null,
+    commitments: app.commitments ?? [],
+    materials,
+    supplementNotice: app.supplementNotice ? { ...app.supplementNotice, noticedAt: app.supplementNotice.noticedAt.toISOString() } : null,
+    supplementedAt: app.supplementedAt?.toISOString() ?? null,
+    refusal: app.refusal ? { ...app.refusal, at: app.refusal.at.toISOString() } : null,
+    withdrawal: app.withdrawal ? { ...app.withdrawal, at: app.withdrawal.at.toISOString() } : null,
   };
 }
 
@@ -67,26 +77,38 @@ export function applicationView(
 async function view(ctx: Ctx, store: ApplicationStore, app: ApplicationDoc) {
   const outcomes = (await store.outcomesFor([app._id])).get(app._id) ?? [];
   const resubmissions = (await store.resubmissionsFor([app._id])).get(app._id) ?? [];
-  return applicationView(app, outcomes, await editionsFor(ctx.db).edition(app.edition), ctx.identity, resubmissions);
+  const catalogue = await editionsFor(ctx.db).edition(app.edition);
+  return applicationView(app, outcomes, catalogue, ctx.identity, resubmissions, await materialStatuses(store, app, catalogue), await itemClocks(ctx, store, app, catalogue, outcomes));
 }
 
-/** The applicant who owns it, or the window acting for them. */
-function requireOwnerOrClerk(identity: Identity, app: ApplicationDoc): void {
-  requireRole(identity, 'APPLICANT', 'CLERK');
-  if (identity.role === 'APPLICANT' && identity.creditCode !== app.creditCode) {
-    throw platformError('FORBIDDEN', '只能为本企业的申请办理', 'You may only act on your own business\'s applications', { field: 'applicationId' });
-  }
-}
-
-async function requireApplication(store: ApplicationStore, id: string, field = 'applicationId'): Promise<ApplicationDoc> {
-  const app = await store.applications.findOne({ _id: id });
-  if (!app) throw notFound({ zh: '申请', en: 'application' }, field, id);
-  return app;
+/** Each item's working-day clock (null before acceptance). */
+async function itemClocks(ctx: Ctx, store: ApplicationStore, app: ApplicationDoc, catalogue: Catalogue, outcomes: ItemOutcomeDoc[]) {
+  if (!app.acceptedAt) return {};
+  const calendar = await calendarFor(ctx.db);
+  const clocks = await store.clocks.find({ applicationId: app._id }).toArray();
+  return Object.fromEntries(
+    app.items.map((entry) => [
+      entry.itemCode,
+      clockOf(calendar, app, catalogue, entry.itemCode, outcomes.find((o) => o.itemCode === entry.itemCode), clocks.find((c) => c.itemCode === entry.itemCode)),
+    ]),
+  );
 }
 
 export function applicationResolvers() {
   return {
     Query: {
+      ...materialResolvers().Query,
+      ...clockResolvers().Query,
+      notifications: async (_: unknown, args: { applicationId?: string | null }, ctx: Ctx) => {
+        requireRole(ctx.identity, 'APPLICANT', 'CLERK');
+        const store = new ApplicationStore(ctx.db);
+        const filter: Record<string, unknown> = {};
+        if (args.applicationId) filter.applicationId = args.applicationId;
+        // An applicant sees only their own business's notifications.
+        if (ctx.identity.role === 'APPLICANT') filter.creditCode = ctx.identity.creditCode;
+        const docs = await store.notifications.find(filter).sort({ at: 1 }).limit(500).toArray();
+        return docs.map((n) => ({ id: n._id, applicationId: n.applicationId, kind: n.kind, titleZh: n.titleZh, titleEn: n.titleEn, bodyZh: n.bodyZh, bodyEn: n.bodyEn, at: n.at.toISOString(), delivery: !n.viaSender ? 'RECORDED' : (n._outbox ?? []).length ? 'PENDING' : 'SENT' }));
+      },
       application: async (_: unknown, args: { id: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
@@ -105,14 +127,21 @@ export function applicationResolvers() {
         const [outcomes, resubmissions] = [await store.outcomesFor(ids), await store.resubmissionsFor(ids)];
         const editions = editionsFor(ctx.db);
         return Promise.all(
-          apps.map(async (a) => applicationView(a, outcomes.get(a._id)!, await editions.edition(a.edition), ctx.identity, resubmissions.get(a._id))),
+          apps.map(async (a) => {
+            const catalogue = await editions.edition(a.edition);
+            const clocks = await itemClocks(ctx, store, a, catalogue, outcomes.get(a._id)!);
+            return applicationView(a, outcomes.get(a._id)!, catalogue, ctx.identity, resubmissions.get(a._id), await materialStatuses(store, a, catalogue), clocks);
+          }),
         );
       },
     },
     Mutation: {
+      ...intakeResolvers(view),
+      ...clockResolvers().Mutation,
+      ...materialResolvers().Mutation,
       submitApplication: async (
         _: unknown,
-        args: { input: { industryCode: string; answers: unknown; values: unknown } },
+        args: { input: { industryCode: string; answers: unknown; values: unknown; commitments?: string[] | null } },
         ctx: Ctx,
       ) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK');
@@ -128,6 +157,21 @@ export function applicationResolvers() {
           ]);
         }
         const problems = validateFormValues(fields, values as Record<string, unknown>, 'input.values');
+        // 告知承诺: only for applicable items whose law allows it (never national security, public safety, life and health).
+        const commitments = [...new Set(args.input.commitments ?? [])];
+        commitments.forEach((code, index) => {
+          const item = items.find((i) => i.code === code);
+          if (!item) {
+            problems.push({ path: `input.commitments.${index}`, code: 'UNKNOWN_ITEM', messageZh: `本申请不含事项「${code}」`, messageEn: `This application has no item "${code}"` });
+          } else if (!item.commitmentAllowed) {
+            problems.push({
+              path: `input.commitments.${index}`,
+              code: 'COMMITMENT_NOT_ALLOWED',
+              messageZh: `事项「${item.nameZh}」不适用告知承诺`,
+              messageEn: `Item "${item.nameEn}" does not allow notification-commitment approval`,
+            });
+          }
+        });
         if (problems.length) throw invalidInput(problems);
         const formValues = values as Record<string, unknown>;
         const creditCode = String(submittedValue(formValues, items[0].code, 'creditCode'));
@@ -155,6 +199,7 @@ export function applicationResolvers() {
           answers,
           values: formValues,
           items: items.map((i) => ({ itemCode: i.code, departmentCode: i.department })),
+          commitments,
           submittedAt: new Date(),
         };
         for (let attempt = 0; ; attempt++) {
@@ -273,54 +318,6 @@ export function applicationResolvers() {
         ctx.kickOutbox();
         ctx.log.info({ applicationId: app._id, changeId, departments }, 'face change submitted');
         return { id: changeId, applicationId: app._id, changes, reason: payload.reason, departments, submittedAt: doc.submittedAt.toISOString() };
-      },
-      acceptApplication: async (_: unknown, args: { id: string }, ctx: Ctx) => {
-        requireRole(ctx.identity, 'CLERK');
-        const store = new ApplicationStore(ctx.db);
-        const app = await store.applications.findOne({ _id: args.id });
-        if (!app) throw notFound({ zh: '申请', en: 'application' }, 'id', args.id);
-        if (app.status !== 'SUBMITTED') {
-          throw platformError('WRONG_STATE', `该申请已受理（当前状态 ${app.status}）`, `Already accepted (state ${app.status})`, {
-            field: 'id',
-          });
-        }
-        const catalogue = await editionsFor(ctx.db).edition(app.edition);
-        const acceptedAt = new Date();
-        // Each department gets only its own item's values plus the applicant's identity.
-        const dispatches = app.items.map((entry) => {
-          const item = catalogue.item(entry.itemCode);
-          const keys = item.elements.map((e) => e.key);
-          const values = Object.fromEntries(
-            keys.map((k) => [k, submittedValue(app.values, item.code, k)]).filter(([, v]) => v !== undefined),
-          );
-          return newEvent(
-            'ItemDispatched',
-            'applications',
-            entry.departmentCode,
-            {
-              applicationId: app._id,
-              applicationNumber: app.number,
-              itemCode: entry.itemCode,
-              holder: { companyName: app.holderName, creditCode: app.creditCode },
-              values,
-              dispatchedAt: acceptedAt.toISOString(),
-            },
-            `ItemDispatched:${app._id}:${entry.itemCode}`,
-          );
-        });
-        // Claim the acceptance with a unique insert that carries the events: one
-        // clerk wins even under concurrency, and no crash can split state from events.
-        const acceptance = { _id: app._id, acceptedAt, acceptedBy: ctx.identity.subject, applied: false, _outbox: dispatches };
-        try {
-          await store.acceptances.insertOne(acceptance);
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
-          throw platformError('WRONG_STATE', '该申请已被受理', 'This application has already been accepted', { field: 'id' });
-        }
-        await store.applyAcceptance(acceptance);
-        ctx.kickOutbox();
-        ctx.log.info({ applicationId: app._id, items: dispatches.length }, 'application accepted and dispatched');
-        return view(ctx, store, (await store.applications.findOne({ _id: app._id }))!);
       },
     },
   };
