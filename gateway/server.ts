@@ -212,7 +212,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
 
   app.use(
     '/graphql',
-    express.json({ limit: '2mb' }),
+    express.json({ limit: '8mb' }),
     async (req, res, next) => {
       try {
         res.locals.identity = await authenticator.authenticate(req.header('authorization'));

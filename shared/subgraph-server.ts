@@ -136,7 +136,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
         });
       }
     },
-    express.json({ limit: '2mb' }),
+    express.json({ limit: '8mb' }),
     expressMiddleware(server, {
       context: async ({ res }) => ({
         identity: res.locals.identity as Identity,

@@ -13,7 +13,7 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
     name: department.code,
     typeDefs: departmentTypeDefs(department),
     resolvers: departmentResolvers(department) as unknown as GraphQLResolverMap<SubgraphContext>,
-    outboxCollections: ['decisions', 'licence_endings'],
+    outboxCollections: ['decisions', 'licence_endings', 'correction_requests'],
     createLoaders: (db) => createDepartmentLoaders(db, department),
     prepare: (db) => new DepartmentStore(db, department).prepare(),
     beforeSweep: (db) => new DepartmentStore(db, department).repair(),
