@@ -143,6 +143,8 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
       const { _id, ...fields } = outcome;
       await store.outcomes.updateOne({ _id }, { $setOnInsert: { ...fields, _outbox: forward } }, { upsert: true });
       const item = (await editions.edition(app.edition)).item(p.itemCode);
+      // 谁审批、谁负责: a denial names the deciding department's remedy.
+      const remedy = department(entry.departmentCode)!.remedy;
       await notify(store, app, {
         kind: p.decision === 'APPROVED' ? 'ITEM_APPROVED' : 'ITEM_DENIED',
         titleZh: p.decision === 'APPROVED' ? `准予许可：${item.nameZh}` : `不予许可：${item.nameZh}`,
@@ -150,8 +152,11 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
         bodyZh:
           p.decision === 'APPROVED'
             ? `「${item.nameZh}」已准予许可${p.onCommitment ? '（告知承诺审批，将进行事后核查）' : ''}。`
-            : `「${item.nameZh}」不予许可：${p.reasons.join('；')}。如不服，可依法申请行政复议或提起行政诉讼。`,
-        bodyEn: p.decision === 'APPROVED' ? `"${item.nameEn}" is approved${p.onCommitment ? ' on your commitment, to be verified' : ''}.` : `"${item.nameEn}" is denied: ${p.reasons.join('; ')}.`,
+            : `「${item.nameZh}」不予许可：${p.reasons.join('；')}。如不服，可向${remedy.reconsiderationZh}申请行政复议，或向${remedy.courtZh}提起行政诉讼。${remedy.deadlineNoteZh ?? ''}`,
+        bodyEn:
+          p.decision === 'APPROVED'
+            ? `"${item.nameEn}" is approved${p.onCommitment ? ' on your commitment, to be verified' : ''}.`
+            : `"${item.nameEn}" is denied: ${p.reasons.join('; ')}. You may apply to ${remedy.reconsiderationEn} for reconsideration, or sue at ${remedy.courtEn}.`,
       }, `decided:${p.itemCode}#${round}`);
       kickOutbox();
       // Whoever records the last outcome sees all of them; the unique summary id makes one of them win.

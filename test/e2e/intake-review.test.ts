@@ -384,6 +384,25 @@ describe('intake and review', () => {
       expect(others.data!.notifications).toEqual([]);
     });
 
+    it('lists overdue and near-due items for the bureau', async () => {
+      const business = sampleBusiness(851);
+      const app = await t.walk.accept(await submit(business));
+      // Time passes: accepted 30 days ago, nothing decided yet.
+      const db = await serviceDatabase(t.platform, 'applications');
+      await db.db!.collection('applications').updateOne({ _id: app.id as never }, { $set: { acceptedAt: new Date(Date.now() - 30 * 86400e3) } });
+      await db.close();
+      const DUE = '{ itemsDue { applicationId itemCode clock { overdue workingDaysLeft dueDate } } }';
+      expectRefusal(await as(t.walk.applicant(business.creditCode), DUE), 'FORBIDDEN');
+      const due = await as<{ itemsDue: { applicationId: string; itemCode: string; clock: { overdue: boolean; workingDaysLeft: number; dueDate: string } }[] }>(t.walk.issuer(), DUE);
+      const mine = due.data!.itemsDue.filter((d) => d.applicationId === app.id);
+      expect(mine.map((d) => d.itemCode).sort()).toEqual(app.items.map((i) => i.itemCode).sort());
+      for (const d of mine) {
+        expect(d.clock.overdue).toBe(true);
+        expect(d.clock.workingDaysLeft).toBeLessThan(0);
+        expect(d.clock.dueDate < today()).toBe(true);
+      }
+    });
+
     it('gives analysts processing times per industry and department on seeded history', async () => {
       // Five items decided in 3, 4, 6, 10 and 20 working days (one with a 2-day correction pause), across 2025's National Day.
       const db = await serviceDatabase(t.platform, 'applications');
