@@ -60,8 +60,8 @@ export class Walkthrough {
     await this.as(this.admin(), 'mutation { publishCatalogueEdition(note: "benchmark / test industry") { id } }');
   }
 
-  /** The whole path for one business, every item approved: the issued permit. */
-  async issuedPermit(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>) {
+  /** One business through intake and review, every item approved: the decided application. */
+  async approvedApplication(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>) {
     const form = await this.form(industryCode, answers);
     const submitted = await this.submit(this.clerk(), industryCode, answers, sampleValues(form.sections.flatMap((s) => s.fields), business));
     const accepted = await this.accept(submitted.id);
@@ -69,8 +69,12 @@ export class Walkthrough {
       await this.waitForReview(item.departmentCode, item.reviewId);
       await this.decide(item.departmentCode, item.reviewId, { approve: true });
     }
-    await this.waitUntilDecided(submitted.id);
-    return this.issuePermit(submitted.id);
+    return this.waitUntilDecided(submitted.id);
+  }
+
+  /** The whole path for one business, every item approved: the issued permit. */
+  async issuedPermit(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>) {
+    return this.issuePermit((await this.approvedApplication(industryCode, answers, business)).id);
   }
 
   async industry(code: string) {

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { eventually, graphql } from '../../scripts/lib/client';
-import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
+import { sampleBusiness } from '../../scripts/lib/sample-values';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal } from '../support/refusals';
 
@@ -13,18 +13,9 @@ describe('faults', () => {
   beforeAll(async () => {
     t = await startTestPlatform();
     // A hotel that serves food: licences from public security, health, fire rescue and market regulation.
-    const answers = { servesFood: true };
-    const form = await t.walk.form('hotel', answers);
-    const business = sampleBusiness(301);
-    const app = await t.walk.submit(t.walk.clerk(), 'hotel', answers, sampleValues(form.sections.flatMap((s) => s.fields), business));
-    const accepted = await t.walk.accept(app.id);
-    for (const item of accepted.items) {
-      await t.walk.waitForReview(item.departmentCode, item.reviewId);
-      await t.walk.decide(item.departmentCode, item.reviewId, { approve: true });
-    }
-    const decided = await t.walk.waitUntilDecided(app.id);
+    const decided = await t.walk.approvedApplication('hotel', { servesFood: true }, sampleBusiness(301));
     foodLicenceId = decided.items.find((i) => i.departmentCode === 'market-regulation')!.licenceId!;
-    permit = await t.walk.issuePermit(app.id);
+    permit = await t.walk.issuePermit(decided.id);
   });
   afterAll(async () => {
     await t?.stop();
@@ -107,16 +98,8 @@ describe('faults', () => {
 
   it('delivers an event written just before its source was killed -9, once, when the source comes back', async () => {
     // A second permit whose public-security licence will be revoked.
-    const answers = { servesFood: false };
-    const form = await t.walk.form('hotel', answers);
-    const app = await t.walk.submit(t.walk.clerk(), 'hotel', answers, sampleValues(form.sections.flatMap((s) => s.fields), sampleBusiness(303)));
-    const accepted = await t.walk.accept(app.id);
-    for (const item of accepted.items) {
-      await t.walk.waitForReview(item.departmentCode, item.reviewId);
-      await t.walk.decide(item.departmentCode, item.reviewId, { approve: true });
-    }
-    const decided = await t.walk.waitUntilDecided(app.id);
-    const second = await t.walk.issuePermit(app.id);
+    const decided = await t.walk.approvedApplication('hotel', { servesFood: false }, sampleBusiness(303));
+    const second = await t.walk.issuePermit(decided.id);
     const licenceId = decided.items.find((i) => i.departmentCode === 'public-security')!.licenceId!;
 
     // Public security holds its outbox, revokes (state and event written), and is killed before delivering.
@@ -145,15 +128,8 @@ describe('faults', () => {
   });
 
   it('refuses to issue a permit when one of its licences ended before the issue', async () => {
-    const answers = { areaOver300: false };
-    const form = await t.walk.form('convenience-store', answers);
-    const app = await t.walk.submit(t.walk.clerk(), 'convenience-store', answers, sampleValues(form.sections.flatMap((s) => s.fields), sampleBusiness(302)));
-    const accepted = await t.walk.accept(app.id);
-    for (const item of accepted.items) {
-      await t.walk.waitForReview(item.departmentCode, item.reviewId);
-      await t.walk.decide(item.departmentCode, item.reviewId, { approve: true });
-    }
-    const decided = await t.walk.waitUntilDecided(app.id);
+    const decided = await t.walk.approvedApplication('convenience-store', { areaOver300: false }, sampleBusiness(302));
+    const app = decided;
     const food = decided.items.find((i) => i.departmentCode === 'market-regulation')!;
     await t.walk.endLicence('market-regulation', food.licenceId!, 'CANCELLED', '申请人主动注销');
     const refused = await eventually('issue refused for the ended licence', async () => {

@@ -163,7 +163,11 @@ describe('intake and review', () => {
       expect(accepted.status).toBe('ACCEPTED');
       const clocked = await load(id);
       for (const item of clocked.items) expect(item.clock).toMatchObject({ paused: false, overdue: false });
-      expect(clocked.items[0].clock!.dueDate).toBe(calendar.addWorkingDays(beijingDate(new Date(clocked.acceptedAt!)), 5));
+      const acceptedOn = beijingDate(new Date(clocked.acceptedAt!));
+      expect(clocked.items[0].clock!.dueDate).toBe(calendar.addWorkingDays(acceptedOn, 5));
+      // The application's unified limit is its longest item's.
+      const unified = await as<{ application: { clock: { dueDate: string } } }>(t.walk.clerk(), 'query ($id: ID!) { application(id: $id) { clock { dueDate } } }', { id });
+      expect(unified.data!.application.clock.dueDate).toBe(clocked.items.map((i) => i.clock!.dueDate!).sort().at(-1));
     });
 
     it('refuses a supplement after its deadline', async () => {

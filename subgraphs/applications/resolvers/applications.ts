@@ -65,6 +65,8 @@ export function applicationView(
     submittedAt: app.submittedAt.toISOString(),
     acceptedAt: app.acceptedAt?.toISOString() ?? null,
     commitments: app.commitments ?? [],
+    // The unified limit: items run in parallel, so the application is due when its latest item is.
+    clock: Object.values(clocks).reduce<Clock | null>((latest, c) => (c && (!latest || (c.dueDate ?? '') > (latest.dueDate ?? '')) ? c : latest), null),
     materials,
     supplementNotice: app.supplementNotice ? { ...app.supplementNotice, noticedAt: app.supplementNotice.noticedAt.toISOString() } : null,
     supplementedAt: app.supplementedAt?.toISOString() ?? null,
