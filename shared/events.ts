@@ -92,18 +92,35 @@ export class OutboxRelay {
   private stopped = false;
   private started = false;
   private kickedWhileRunning = false;
+  /** Whether the last sweep found undelivered events. */
+  private foundPending = false;
   private lastFailureLog = 0;
   private readonly collections: mongo.Collection<mongo.Document>[];
+
+  private readonly intervalMs: number;
+  /** Idle sweeps back off up to this: writes kick the relay, so polling only catches what kicks missed. */
+  private readonly maxIdleMs: number;
+  private readonly beforeSweep?: () => Promise<void>;
+  private readonly external: Record<string, ExternalDelivery>;
 
   constructor(
     connection: Connection,
     collectionNames: string[],
     private readonly log: Logger,
-    private readonly intervalMs = Number(process.env.OUTBOX_INTERVAL_MS ?? 300),
-    private readonly beforeSweep?: () => Promise<void>,
-    private readonly external: Record<string, ExternalDelivery> = {},
+    options: {
+      intervalMs?: number;
+      maxIdleMs?: number;
+      /** Runs before each sweep (e.g. to finish half-applied claims). */
+      beforeSweep?: () => Promise<void>;
+      /** Deliveries to outside systems, by destination name. */
+      external?: Record<string, ExternalDelivery>;
+    } = {},
   ) {
     this.collections = collectionNames.map((name) => connection.db!.collection(name));
+    this.intervalMs = options.intervalMs ?? Number(process.env.OUTBOX_INTERVAL_MS ?? 300);
+    this.maxIdleMs = Math.max(options.maxIdleMs ?? Number(process.env.OUTBOX_MAX_IDLE_MS ?? 3000), this.intervalMs);
+    this.beforeSweep = options.beforeSweep;
+    this.external = options.external ?? {};
   }
 
   start(): void {
@@ -113,10 +130,13 @@ export class OutboxRelay {
       return;
     }
     this.started = true;
+    let delay = this.intervalMs;
     const tick = async () => {
       if (this.stopped) return;
       await this.sweep();
-      if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
+      // Something pending (e.g. a receiver down): keep the short interval; otherwise poll less and less.
+      delay = this.foundPending ? this.intervalMs : Math.min(delay * 2, this.maxIdleMs);
+      if (!this.stopped) this.timer = setTimeout(tick, delay);
     };
     this.timer = setTimeout(tick, 0);
   }
@@ -149,13 +169,16 @@ export class OutboxRelay {
   }
 
   private async doSweep(): Promise<void> {
+    let found = false;
     try {
       await this.beforeSweep?.();
       for (const collection of this.collections) {
         for await (const doc of collection.find({ [OUTBOX_FIELD]: { $exists: true, $ne: [] } })) {
+          found = true;
           await this.deliverOutbox(collection, doc);
         }
       }
+      this.foundPending = found;
     } catch (error) {
       this.log.warn({ err: error }, 'outbox sweep failed; will retry');
     }
@@ -206,6 +229,8 @@ export class EventInbox {
     private readonly serviceName: string,
     private readonly handlers: Record<string, EventHandler>,
     private readonly log: Logger,
+    /** Handlers may write events of their own: send them without waiting for a poll. */
+    private readonly kickOutbox: () => void = () => {},
   ) {
     this.processed = connection.db!.collection('processed_events');
   }
@@ -229,6 +254,7 @@ export class EventInbox {
       { upsert: true },
     );
     this.log.info({ eventId: event.id, type: event.type, from: event.source }, 'event applied');
+    this.kickOutbox();
     return { status: 200, body: { applied: true } };
   }
 }

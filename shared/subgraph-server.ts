@@ -69,16 +69,12 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   const db = await connectDatabase(definition.name);
   await definition.prepare?.(db, log);
 
-  const relay = new OutboxRelay(
-    db,
-    definition.outboxCollections ?? [],
-    log,
-    undefined,
-    definition.beforeSweep ? () => definition.beforeSweep!(db, log) : undefined,
-    definition.externalDeliveries,
-  );
+  const relay = new OutboxRelay(db, definition.outboxCollections ?? [], log, {
+    beforeSweep: definition.beforeSweep ? () => definition.beforeSweep!(db, log) : undefined,
+    external: definition.externalDeliveries,
+  });
   const kickOutbox = () => relay.kick();
-  const inbox = new EventInbox(db, definition.name, definition.eventHandlers?.(db, log, kickOutbox) ?? {}, log);
+  const inbox = new EventInbox(db, definition.name, definition.eventHandlers?.(db, log, kickOutbox) ?? {}, log, kickOutbox);
 
   const app = express();
   const httpServer = http.createServer(app);
