@@ -7,7 +7,7 @@ import type { PlatformEvent } from '../../shared/events';
  * The bureau's application data:
  * - `applications`: the record of one application, whatever the channel;
  * - `intake_decisions`: the window's intake check, one per stage (id
- *   `<applicationId>#<stage>`; stage 2 follows a supplement): ACCEPT (carrying one
+ *   `<applicationId>#<stage>`; stage 2 follows a supplement notice): ACCEPT (carrying one
  *   `ItemDispatched` per item), SUPPLEMENT (the one-time supplement notice) or
  *   REFUSE. Inserting it is the claim, so two clerks cannot decide one stage
  *   twice; it is then applied to the application (again by the sweep after a crash);
@@ -274,9 +274,12 @@ export class ApplicationStore {
     for (const withdrawal of await this.withdrawals.find({ applied: false, at: { $lt: staleBefore } }).toArray()) await this.applyWithdrawal(withdrawal);
   }
 
-  /** The intake stage an application is at: 2 once it has been supplemented. */
+  /**
+   * The intake stage an application is at: 1 until a supplement notice (which
+   * is stage 1's decision), 2 after it, when the clerk accepts or refuses.
+   */
   static intakeStage(app: ApplicationDoc): number {
-    return app.supplementedAt ? 2 : 1;
+    return app.supplementNotice ? 2 : 1;
   }
 
   /** Each item's latest outcome (highest round), by application. */

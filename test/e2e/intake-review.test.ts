@@ -181,6 +181,9 @@ describe('intake and review', () => {
       expectRefusal(refused, 'WRONG_STATE', 'applicationId');
       expect(refused.errors![0].extensions?.messageZh).toContain('期限');
       expect((await load(late)).status).toBe('SUPPLEMENT_REQUESTED');
+      // The window can then refuse it.
+      const closed = await as<{ refuseAtIntake: { status: string } }>(t.walk.clerk(), 'mutation ($id: ID!) { refuseAtIntake(applicationId: $id, reasons: ["逾期未补正"]) { status } }', { id: late });
+      expect(closed.data!.refuseAtIntake.status).toBe('REFUSED');
     });
 
     it('refuses at intake with reasons', async () => {
