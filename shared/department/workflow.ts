@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { calendarFor, saveSchedule } from '../calendar-store';
+import { isDuplicateKey } from '../db';
 import { itemClock } from '../clock';
 import { invalidInput, notFound, platformError } from '../errors';
 import { newEvent, type EventHandler } from '../events';
@@ -102,7 +103,8 @@ export function workflowResolvers(department: Department, view: (doc: ReviewDoc)
               newEvent('ItemCorrectionRequested', department.code, 'applications', { applicationId: review.applicationId, itemCode: review.itemCode, problems, from: today, correctionId: claimId }, `ItemCorrectionRequested:${claimId}`),
             ],
           });
-        } catch {
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
           throw platformError('CONFLICT', '另一位审批人员刚刚已要求补正', 'Another reviewer has just asked for a correction', { field: 'reviewId' });
         }
         // The clock stands still from today until the correction arrives.

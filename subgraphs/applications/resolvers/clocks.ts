@@ -1,5 +1,6 @@
 import { calendarFor, saveSchedule, schedules } from '../../../shared/calendar-store';
 import { itemClock, type Clock } from '../../../shared/clock';
+import { isDuplicateKey } from '../../../shared/db';
 import { invalidInput, platformError } from '../../../shared/errors';
 import { newEvent } from '../../../shared/events';
 import { requireRole } from '../../../shared/identity';
@@ -155,7 +156,8 @@ export function clockResolvers() {
             by: ctx.identity.subject,
             _outbox: [newEvent('ItemCorrected', 'applications', entry.departmentCode, { applicationId: app._id, itemCode: args.itemCode, values: given, to }, `ItemCorrected:${open.eventId}`)],
           });
-        } catch {
+        } catch (error) {
+          if (!isDuplicateKey(error)) throw error;
           throw platformError('WRONG_STATE', '该补正已提交', 'This correction has already been handed in', { field: 'itemCode' });
         }
         await store.clocks.updateOne({ _id: clock!._id }, { $set: { pauses: clock!.pauses.map((p) => (p.eventId === open.eventId ? { ...p, to } : p)) } });
