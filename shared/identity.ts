@@ -34,8 +34,31 @@ function identitySecret(): Uint8Array {
   return encoder.encode(secret);
 }
 
-/** Signed by the gateway for one subgraph request; short-lived so a leaked header is useless soon. */
+/**
+ * Both ends cache: the gateway reuses a signed header for the same identity
+ * for half its lifetime, and a subgraph remembers headers it has verified
+ * until they expire. Bounded, so a flood of identities cannot grow them.
+ */
+const CACHE_LIMIT = 10000;
+const signedCache = new Map<string, { token: string; reuseUntil: number }>();
+const verifiedCache = new Map<string, { identity: Identity; expiresAt: number }>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+}
+
+/** Signed by the gateway for subgraph requests; short-lived so a leaked header is useless soon. */
 export async function signIdentity(identity: Identity): Promise<string> {
+  const key = JSON.stringify(identity);
+  const cached = signedCache.get(key);
+  if (cached && cached.reuseUntil > Date.now()) return cached.token;
+  const token = await signIdentityNow(identity);
+  remember(signedCache, key, { token, reuseUntil: Date.now() + 30_000 });
+  return token;
+}
+
+async function signIdentityNow(identity: Identity): Promise<string> {
   return new SignJWT({ ...identity })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuer(IDENTITY_ISSUER)
@@ -46,12 +69,16 @@ export async function signIdentity(identity: Identity): Promise<string> {
 }
 
 export async function verifyIdentity(token: string): Promise<Identity> {
+  const cached = verifiedCache.get(token);
+  if (cached && cached.expiresAt > Date.now()) return cached.identity;
   const { payload } = await jwtVerify(token, identitySecret(), {
     issuer: IDENTITY_ISSUER,
     audience: IDENTITY_AUDIENCE,
     algorithms: ['HS256'],
   });
-  return toIdentity(payload);
+  const identity = toIdentity(payload);
+  remember(verifiedCache, token, { identity, expiresAt: (payload.exp ?? 0) * 1000 });
+  return identity;
 }
 
 /** Narrows verified claims to an Identity, refusing role/binding mismatches. */
