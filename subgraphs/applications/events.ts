@@ -99,12 +99,21 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
       const p = event.payload as { applicationId: string; code: string; version: number; permitId: string };
       const app = await store.applications.findOne({ _id: p.applicationId });
       if (!app) throw new Error(`permit for unknown application ${p.applicationId}`);
+      // 谁审批、谁负责: the holder is told, for each item, who decided it and where to turn.
+      const catalogue = await editions.edition(app.edition);
+      const accountability = app.items.map((entry) => {
+        const dept = department(entry.departmentCode)!;
+        return {
+          zh: `「${catalogue.item(entry.itemCode).nameZh}」由${dept.nameZh}审批，如不服可向${dept.remedy.reconsiderationZh}申请行政复议或向${dept.remedy.courtZh}提起行政诉讼`,
+          en: `"${catalogue.item(entry.itemCode).nameEn}" is decided by ${dept.nameEn}; reconsideration: ${dept.remedy.reconsiderationEn}; court: ${dept.remedy.courtEn}`,
+        };
+      });
       await notify(store, app, {
         kind: 'PERMIT_ISSUED',
         titleZh: p.version > 1 ? '综合许可凭证已换发' : '综合许可凭证已发放',
         titleEn: p.version > 1 ? 'Comprehensive permit re-issued' : 'Comprehensive permit issued',
-        bodyZh: `您的综合许可凭证（编码 ${p.code}，第 ${p.version} 版）已发放，扫描证面二维码可查看各单项许可的实时状态。`,
-        bodyEn: `Your comprehensive permit (code ${p.code}, version ${p.version}) is issued; its QR code shows each licence's live state.`,
+        bodyZh: `您的综合许可凭证（编码 ${p.code}，第 ${p.version} 版）已发放，扫描证面二维码可查看各单项许可的实时状态。${accountability.map((a) => a.zh).join('；')}。`,
+        bodyEn: `Your comprehensive permit (code ${p.code}, version ${p.version}) is issued; its QR code shows each licence's live state. ${accountability.map((a) => a.en).join('. ')}.`,
       }, `permit:${p.permitId}`);
       kickOutbox();
     },

@@ -328,6 +328,14 @@ describe('intake and review', () => {
       }
       await t.walk.waitUntilDecided(id);
       const permit = await t.walk.issuePermit(id);
+      // On issue the holder is told who decided each item and the remedy against it.
+      const told = await eventually('permit notification', async () => {
+        const r = await as<{ notifications: { kind: string; bodyZh: string }[] }>(t.walk.applicant(business.creditCode), 'query ($id: ID) { notifications(applicationId: $id) { kind bodyZh } }', { id });
+        return r.data!.notifications.find((n) => n.kind === 'PERMIT_ISSUED');
+      });
+      expect(told.bodyZh).toContain(permit.code);
+      expect(told.bodyZh).toContain('顺义区水务局审批');
+      expect(told.bodyZh).toContain('北京市顺义区人民法院');
 
       const VERIFY = 'mutation ($id: ID!, $p: Boolean!, $n: String!) { water { recordVerification(reviewId: $id, passed: $p, notes: $n) { state } } }';
       expectRefusal(await as(t.walk.reviewer('health'), VERIFY, { id: drainage.reviewId, p: false, n: 'x' }), 'FORBIDDEN');
