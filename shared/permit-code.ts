@@ -54,10 +54,8 @@ const encoder = new TextEncoder();
 
 export async function signQr(f: Omit<QrFields, 'signature'>, privateKey: KeyLike | Uint8Array): Promise<QrFields> {
   const jws = await new CompactSign(encoder.encode(signingInput(f))).setProtectedHeader({ alg: 'EdDSA', kid: f.kid }).sign(privateKey);
-  const [header, , signature] = jws.split('.');
-  // Keep only the signature in the QR (the header is fixed and the payload is rebuilt from the fields).
-  void header;
-  return { ...f, signature };
+  // Keep only the signature in the QR: the header is fixed and the payload is rebuilt from the fields.
+  return { ...f, signature: jws.split('.')[2] };
 }
 
 export type QrCheck = 'AUTHENTIC' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE';

@@ -3,11 +3,12 @@ import type { Connection } from 'mongoose';
 import { GraphQLJSON } from '../scalars';
 import { invalidInput, notFound, platformError, type FieldProblem } from '../errors';
 import { validateFormValues } from '../validation';
+import { beijingDate } from '../working-days';
 import { requireRole } from '../identity';
 import { itemIndex, department as departmentByCode, type Department } from '../registry';
 import type { SubgraphContext } from '../subgraph-server';
 import { requireOwnReviewer, reviewClock, workflowResolvers } from './workflow';
-import { beijingToday, COMMITMENT_SYSTEM, DepartmentStore, type EndingDoc, type LicenceDoc, type ReviewDoc } from './store';
+import { COMMITMENT_SYSTEM, DepartmentStore, type EndingDoc, type LicenceDoc, type ReviewDoc } from './store';
 
 type Ctx = SubgraphContext & { loaders: { licences: DataLoader<string, LicenceDoc | null> } };
 
@@ -266,7 +267,7 @@ export function departmentResolvers(department: Department) {
         const set: Record<string, unknown> = {};
         const { validUntil, details } = args.change;
         if (validUntil !== undefined && validUntil !== null) {
-          if (!/^\d{4}-\d{2}-\d{2}$/.test(validUntil) || Number.isNaN(Date.parse(validUntil)) || validUntil <= beijingToday()) {
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(validUntil) || Number.isNaN(Date.parse(validUntil)) || validUntil <= beijingDate(new Date())) {
             problems.push({ path: 'change.validUntil', code: 'INVALID_DATE', messageZh: '有效期截止日须为晚于今天的日期（YYYY-MM-DD）', messageEn: 'validUntil must be a date after today (YYYY-MM-DD)' });
           } else set.validUntil = validUntil;
         }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
 import { isDuplicateKey } from '../db';
 import { newEvent, type PlatformEvent } from '../events';
+import { beijingDate } from '../working-days';
 import type { Department } from '../registry';
 
 /**
@@ -376,7 +377,7 @@ export class DepartmentStore {
   }
 
   /** A licence whose end date has passed lapses (失效) without anyone acting. */
-  async lapseExpired(today = beijingToday()): Promise<number> {
+  async lapseExpired(today = beijingDate(new Date())): Promise<number> {
     const expired = await this.licences.find({ status: 'VALID', validUntil: { $ne: null, $lt: today } }).toArray();
     let lapsed = 0;
     for (const licence of expired) {
@@ -402,11 +403,6 @@ export class DepartmentStore {
 export const SYSTEM = 'system';
 /** Who approves on an applicant's commitment (告知承诺): the rule, at once, not a reviewer. */
 export const COMMITMENT_SYSTEM = 'system:commitment';
-
-/** Today's date in Beijing (UTC+8), as YYYY-MM-DD: licences end on Beijing calendar days. */
-export function beijingToday(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-}
 
 /** Printed licence number: item code, date, and a short stable suffix. */
 function licenceNumber(itemCode: string, date: Date, licenceId: string): string {

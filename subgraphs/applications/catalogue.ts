@@ -345,4 +345,3 @@ export function departmentOf(item: ItemDefinition) {
   return departmentByCode(item.department)!;
 }
 
-export { departments };

@@ -15,8 +15,6 @@ import type { DepartmentConfig } from '../../shared/registry';
  * - `licence_endings`: each `LicenceEnded` received (the fact that voids a
  *   permit), so a licence that ended before its permit was issued stops the issue.
  */
-export type ItemState = 'PERMITTED' | 'DENIED' | 'PENDING';
-
 export interface PermitItemDoc {
   itemCode: string;
   itemNameZh: string;

@@ -8,6 +8,7 @@ import type { ApplicationView } from '../../scripts/lib/walkthrough';
 import type { Identity } from '../../shared/identity';
 import { parseElectronicLicenceIdentifier } from '../../shared/elicence';
 import { parseQrContent, verifyQr } from '../../shared/permit-code';
+import { beijingDate } from '../../shared/working-days';
 import { serviceDatabase } from '../support/db';
 import { startFakeCityLibrary, type FakeCityLibrary } from '../support/fake-city-library';
 import { decodeQr, rasterisePdf } from '../support/pdf';
@@ -218,7 +219,7 @@ describe('the permit from issue to recall', () => {
     library.setDown(true); // the library is down when the permit is voided
     // Time passes: the fire inspection licence's end date is yesterday.
     const fireDb = await serviceDatabase(t.platform, 'fire-rescue');
-    const yesterday = new Date(Date.now() + 8 * 3600e3 - 86400e3).toISOString().slice(0, 10);
+    const yesterday = beijingDate(new Date(Date.now() - 86400e3));
     await fireDb.db!.collection('licences').updateOne({ _id: v3.items[1].licence!.id as never }, { $set: { validUntil: yesterday } });
     await fireDb.close();
     const voided = await eventually('permit void by lapse', async () => {

@@ -23,7 +23,7 @@ type Ctx = SubgraphContext;
  */
 export const SUPPLEMENT_WORKING_DAYS = Number(process.env.SUPPLEMENT_WORKING_DAYS ?? 10);
 
-export function calendarError(error: unknown): never {
+function calendarError(error: unknown): never {
   if (error instanceof UnknownYearError) {
     throw platformError('NOT_READY', `${error.year} 年的法定节假日安排尚未载入，无法计算工作日`, `No official holiday schedule is loaded for ${error.year}: working days cannot be counted`, {
       field: 'calendar',
