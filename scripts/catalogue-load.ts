@@ -22,7 +22,7 @@ async function main() {
     const edition = await new EditionStore(db).loadRepository('catalogue:load', !draftOnly);
     console.log(
       `${data.industries.length} industries, ${data.items.length} approval items loaded` +
-        (edition ? `; published as edition ${edition._id}` : ' into the draft (not published)'),
+        (edition.status === 'PUBLISHED' ? `; published as edition ${edition._id}` : ' into the draft (not published)'),
     );
   } finally {
     await db.close();

@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import mongoose, { type Connection } from 'mongoose';
+import { platformError } from './errors';
 
 /**
  * Each subgraph has its own database on the server named by MONGODB_URI:
@@ -13,12 +15,48 @@ export function databaseName(service: string): string {
 export const databaseCommandCounts = new Map<string, number>();
 const HANDSHAKE_COMMANDS = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart', 'saslContinue']);
 
+/**
+ * Time budgets that agree (docs/operations.md): the gateway waits
+ * SUBGRAPH_TIMEOUT_MS (5 s) for a subgraph; a subgraph answers within
+ * REQUEST_BUDGET_MS (4 s) and never starts a write it cannot finish inside it;
+ * each database operation gives up after DB_TIMEOUT_MS (3 s), and finding a
+ * server after DB_SERVER_SELECTION_MS (2 s). So when the database is down, the
+ * driver gives up before the gateway does and nothing is written late:
+ * "unavailable" means "not written".
+ */
+export const DB_TIMEOUT_MS = Number(process.env.DB_TIMEOUT_MS ?? 3000);
+export const DB_SERVER_SELECTION_MS = Number(process.env.DB_SERVER_SELECTION_MS ?? 2000);
+export const REQUEST_BUDGET_MS = Number(process.env.REQUEST_BUDGET_MS ?? 4000);
+
+const requestDeadline = new AsyncLocalStorage<number>();
+
+/** Runs `fn` (a request) with a deadline that every write inside it respects. */
+export function withRequestDeadline<T>(fn: () => T, budgetMs = REQUEST_BUDGET_MS): T {
+  return requestDeadline.run(Date.now() + budgetMs, fn);
+}
+
+/**
+ * Options for a write: inside a request, it must finish before the request's
+ * deadline or not be sent at all (the caller has been told "unavailable" by then).
+ */
+export function writeOptions(): { timeoutMS?: number } {
+  const deadline = requestDeadline.getStore();
+  if (deadline === undefined) return {};
+  const remaining = deadline - Date.now();
+  if (remaining < 100) {
+    throw platformError('UNAVAILABLE', '服务繁忙，本次操作未执行，请稍后重试', 'The service is busy; nothing was written. Try again shortly');
+  }
+  return { timeoutMS: Math.min(remaining, DB_TIMEOUT_MS) };
+}
+
 export async function connectDatabase(service: string): Promise<Connection> {
   const uri = process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI must be set (npm start sets it for you)');
   const connection = mongoose.createConnection(uri, {
     dbName: databaseName(service),
-    serverSelectionTimeoutMS: 10000,
+    serverSelectionTimeoutMS: DB_SERVER_SELECTION_MS,
+    connectTimeoutMS: DB_SERVER_SELECTION_MS,
+    socketTimeoutMS: DB_TIMEOUT_MS * 2,
     // FerretDB has no sessions or transactions; nothing here relies on them.
     autoIndex: true,
     monitorCommands: true,

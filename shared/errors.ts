@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'WRONG_STATE'
   | 'CONFLICT'
-  | 'NOT_READY';
+  | 'NOT_READY'
+  | 'UNAVAILABLE';
 
 export interface FieldProblem {
   /** Dotted path of the offending input, e.g. `input.values.floorArea`. */

@@ -11,8 +11,8 @@ import { parse, type GraphQLFormattedError } from 'graphql';
 import type { Connection } from 'mongoose';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
-import { connectDatabase, databaseCommandCounts } from './db';
-import { EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery } from './events';
+import { connectDatabase, databaseCommandCounts, REQUEST_BUDGET_MS, withRequestDeadline } from './db';
+import { EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
 
 /** What every resolver receives. */
 export interface SubgraphContext {
@@ -30,13 +30,13 @@ export interface SubgraphDefinition {
   name: string;
   typeDefs: string;
   resolvers: GraphQLResolverMap<SubgraphContext>;
-  /** Collections whose documents may carry `_outbox` events. */
-  outboxCollections?: string[];
+  /** The collections whose documents carry events or effects to complete, each store declaring its own. */
+  outboxSources?: (db: Connection, log: Logger) => OutboxSource[];
   eventHandlers?: (db: Connection, log: Logger, kickOutbox: () => void) => Record<string, EventHandler>;
   createLoaders?: (db: Connection) => Record<string, unknown>;
   /** Runs once after connecting (indexes, seed data). */
   prepare?: (db: Connection, log: Logger) => Promise<void>;
-  /** Runs before each outbox sweep (e.g. to finish half-applied decisions). */
+  /** Runs before each outbox sweep (e.g. to lapse licences past their end date). */
   beforeSweep?: (db: Connection, log: Logger) => Promise<void>;
   /** Deliveries to outside systems, by outbox destination name. */
   externalDeliveries?: Record<string, ExternalDelivery>;
@@ -47,8 +47,19 @@ export interface RunningSubgraph {
   close: () => Promise<void>;
 }
 
+/** The database did not answer in time (down, or too slow): nothing the request meant to write was written. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name ?? '';
+  return /^Mongo(ServerSelection|Network|NetworkTimeout|OperationTimeout|TopologyClosed|NotConnected)Error$/.test(name);
+}
+
 /** Production errors keep code and message; stack traces stay in the log. */
-export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
+  if (isDatabaseUnavailable((error as { originalError?: unknown } | undefined)?.originalError)) {
+    const messageZh = '数据库暂时不可用，本次操作未执行，请稍后重试';
+    const messageEn = 'The database is unavailable; nothing was written. Try again shortly';
+    return { message: `${messageZh} / ${messageEn}`, path: formatted.path, extensions: { code: 'UNAVAILABLE', messageZh, messageEn } };
+  }
   const { extensions, ...rest } = formatted;
   if (!extensions) return rest;
   const { stacktrace: _stacktrace, ...kept } = extensions as Record<string, unknown>;
@@ -69,7 +80,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   const db = await connectDatabase(definition.name);
   await definition.prepare?.(db, log);
 
-  const relay = new OutboxRelay(db, definition.outboxCollections ?? [], log, {
+  const relay = new OutboxRelay(db, definition.outboxSources?.(db, log) ?? [], log, {
     beforeSweep: definition.beforeSweep ? () => definition.beforeSweep!(db, log) : undefined,
     external: definition.externalDeliveries,
   });
@@ -105,7 +116,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   });
   app.post('/events', express.json({ limit: '1mb' }), async (req, res) => {
     try {
-      const result = await inbox.receive(String(req.body?.token ?? ''));
+      const result = await withRequestDeadline(() => inbox.receive(String(req.body?.token ?? '')));
       res.status(result.status).json(result.body);
     } catch (error) {
       log.error({ err: error }, 'event handler failed');
@@ -114,6 +125,10 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   });
   app.use(
     '/graphql',
+    (_req, res, next) => {
+      res.locals.receivedAt = Date.now();
+      next();
+    },
     // Identity first: no signature, no GraphQL (invariant 5).
     async (req, res, next) => {
       const header = req.header(IDENTITY_HEADER);
@@ -133,6 +148,8 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
       }
     },
     express.json({ limit: '8mb' }),
+    // Every write of the request must finish within its budget, counted from its arrival, or not start (db.ts).
+    (_req, res, next) => withRequestDeadline(next, REQUEST_BUDGET_MS - (Date.now() - res.locals.receivedAt)),
     expressMiddleware(server, {
       context: async ({ res }) => ({
         identity: res.locals.identity as Identity,

@@ -139,6 +139,12 @@ export function beijingDate(instant: Date): string {
   return dateOf(Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS));
 }
 
+/** The same day `years` later (YYYY-MM-DD); 29 February falls on 1 March in a common year. */
+export function addYears(date: string, years: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y + years, m - 1, d)).toISOString().slice(0, 10);
+}
+
 // ---------------------------------------------------------------------------
 // Per-year tables
 // ---------------------------------------------------------------------------

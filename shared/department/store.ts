@@ -1,411 +1,306 @@
 import { createHash } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
-import { isDuplicateKey } from '../db';
-import { newEvent, type PlatformEvent } from '../events';
-import { beijingDate } from '../working-days';
+import { platformError } from '../errors';
+import { newEvent, outbox, type OutboxSource, type PlatformEvent } from '../events';
+import { appendStep, insertOnce, LostRaceError, stepId } from '../records';
+import { addYears, beijingDate } from '../working-days';
 import type { Department } from '../registry';
+import { foldLicence, foldLicences, type Ending, type Licence, type LicenceChangeDoc, type LicenceDoc, type LicenceEndedDoc, type LicenceRecord } from './licence';
+import { foldReview, foldReviews, type NewReviewStep, type Review, type ReviewDoc, type ReviewStep, type VerificationResultDoc, type VerificationTaskDoc } from './review';
 
 /**
- * A department's data, in its own database:
- * - `reviews`: one per dispatched item (id = application id + item code);
- * - `decisions`: append-only, unique by `<reviewId>#1`; inserting one is how a
- *   reviewer claims the decision (atomic on MongoDB and FerretDB alike); it
- *   carries the `ItemDecided` event in its outbox;
- * - `licences`: issued on approval, id derived from the review so re-applying
- *   a decision never issues twice;
- * - `licence_endings`: unique by licence id; claims the ending of a licence and
- *   carries the `LicenceEnded` event.
- * - `licence_history`: the licence's append-only accountability record;
- *   entries caused by an event have ids derived from it, so a redelivery
- *   cannot add one twice.
- * A claim is applied right away and re-applied by the relay sweep if a crash
- * came in between (`applied: false`). A denied item that is resubmitted comes
- * back as the review's next `round`; each round is decided once (`<reviewId>#<round>`).
+ * A department's data, in its own database. Nothing is updated after it is
+ * written (shared/records.ts): reviews are logs of steps (`reviews`), licences
+ * are sets of records (`licences`), verifications are a task and its one
+ * result (`verifications`). Every write is an insert, and every state change
+ * is an insert whose id only one writer can win.
  */
-export type ReviewState = 'PENDING' | 'CORRECTION_REQUESTED' | 'APPROVED' | 'DENIED' | 'WITHDRAWN';
-
-/** A stretch of days the review's clock stood still (a correction request); `to` is null while open. */
-export interface Pause {
-  from: string;
-  to: string | null;
-}
-export type LicenceStatus = 'VALID' | 'CANCELLED' | 'LAPSED' | 'WITHDRAWN' | 'ANNULLED' | 'REVOKED';
-
-export interface Holder {
-  companyName: string;
-  creditCode: string;
-  legalRepresentative?: string;
-  businessAddress?: string;
-}
-
-export interface ReviewDoc {
-  _id: string;
-  applicationId: string;
-  applicationNumber: string;
-  itemCode: string;
-  holder: Holder;
-  values: Record<string, unknown>;
-  state: ReviewState;
-  /** 1 for the first dispatch; a resubmission after a denial is the next round. */
-  round: number;
-  receivedAt: Date;
-  /** Approved on the applicant's commitment (告知承诺), to be verified afterwards. */
-  commitment?: boolean;
-  pauses?: Pause[];
-  /** Correction requests made in this round. */
-  corrections?: number;
-  correctionProblems?: string[];
-  inspection?: { scheduledFor?: string; scheduledBy?: string; recordedAt?: Date; recordedBy?: string; passed?: boolean; notes?: string };
-  decidedAt?: Date;
-  decidedBy?: string;
-  reasons?: string[];
-  licenceId?: string;
-}
-
-export interface DecisionDoc {
-  _id: string;
-  reviewId: string;
-  decision: 'APPROVED' | 'DENIED';
-  decidedBy: string;
-  decidedAt: Date;
-  reasons: string[];
-  comment?: string;
-  licenceId?: string;
-  applied: boolean;
-  _outbox: PlatformEvent[];
-}
-
-export interface LicenceDoc {
-  _id: string;
-  typename: string;
-  licenceNumber: string;
-  itemCode: string;
-  reviewId: string;
-  applicationId: string;
-  holder: Holder;
-  details: Record<string, unknown>;
-  status: LicenceStatus;
-  issuedAt: Date;
-  /** YYYY-MM-DD; null for a licence without a fixed term (长期). */
-  validUntil: string | null;
-  endedAt?: Date;
-  endedReason?: string;
-}
-
-export interface VerificationTaskDoc {
-  _id: string; // the review id
-  licenceId: string;
-  applicationId: string;
-  itemCode: string;
-  holderName: string;
-  createdAt: Date;
-  deadline: string | null;
-  state: 'OPEN' | 'PASSED' | 'FAILED';
-  recordedAt?: Date;
-  recordedBy?: string;
-  notes?: string;
-}
-
-export interface CorrectionDoc {
-  _id: string; // <reviewId>#<round>#c<n>: the claim
-  reviewId: string;
-  problems: string[];
-  requestedAt: Date;
-  requestedBy: string;
-  _outbox: PlatformEvent[];
-}
-
-export interface LicenceHistoryDoc {
-  _id: string;
-  licenceId: string;
-  at: Date;
-  action: 'ISSUED' | 'CHANGED' | 'FACE_CHANGED' | 'ENDED';
-  byRole: string;
-  byDepartment?: string;
-  by: string;
-  reason?: string;
-  /** What changed, for CHANGED and FACE_CHANGED. */
-  changes?: Record<string, unknown>;
-}
-
-export interface EndingDoc {
-  _id: string;
-  licenceId: string;
-  ending: Exclude<LicenceStatus, 'VALID'>;
-  reason: string;
-  endedBy: string;
-  endedAt: Date;
-  applied: boolean;
-  _outbox: PlatformEvent[];
-}
-
 export class DepartmentStore {
-  readonly reviews: mongo.Collection<ReviewDoc>;
-  readonly decisions: mongo.Collection<DecisionDoc>;
-  readonly licences: mongo.Collection<LicenceDoc>;
-  readonly endings: mongo.Collection<EndingDoc>;
-  readonly history: mongo.Collection<LicenceHistoryDoc>;
-  readonly verifications: mongo.Collection<VerificationTaskDoc>;
-  readonly corrections: mongo.Collection<CorrectionDoc>;
+  readonly reviews: mongo.Collection<ReviewDoc | ReviewStep>;
+  readonly licences: mongo.Collection<LicenceRecord>;
+  readonly verifications: mongo.Collection<VerificationTaskDoc | VerificationResultDoc>;
 
   constructor(
     db: Connection,
     readonly department: Department,
   ) {
     this.reviews = db.db!.collection('reviews');
-    this.decisions = db.db!.collection('decisions');
     this.licences = db.db!.collection('licences');
-    this.endings = db.db!.collection('licence_endings');
-    this.history = db.db!.collection('licence_history');
-    this.verifications = db.db!.collection('verification_tasks');
-    this.corrections = db.db!.collection('correction_requests');
+    this.verifications = db.db!.collection('verifications');
+  }
+
+  /** The collections whose documents carry events or effects: declared here, next to the writes that fill them. */
+  outboxSources(): OutboxSource[] {
+    return [
+      { collection: 'reviews', complete: (doc) => this.completeStep(doc as ReviewStep) },
+      { collection: 'licences' },
+      { collection: 'verifications', complete: (doc) => this.completeVerification(doc as VerificationResultDoc) },
+    ];
   }
 
   async prepare(): Promise<void> {
-    await this.reviews.createIndex({ state: 1 });
-    await this.licences.createIndex({ reviewId: 1 }, { unique: true });
-    await this.licences.createIndex({ applicationId: 1 });
-    await this.history.createIndex({ licenceId: 1, at: 1 });
+    await this.reviews.createIndex({ reviewId: 1 });
+    await this.licences.createIndex({ licenceId: 1 });
+    await this.licences.createIndex({ record: 1, validUntil: 1 });
+    await this.verifications.createIndex({ record: 1 });
+    for (const collection of [this.reviews, this.licences, this.verifications]) await collection.createIndex({ _pending: 1 });
   }
 
   static licenceIdFor(reviewId: string): string {
     return `lic-${createHash('sha256').update(reviewId).digest('hex').slice(0, 24)}`;
   }
 
+  // ── reviews ───────────────────────────────────────────────────────────────
+
+  async review(reviewId: string): Promise<Review | null> {
+    const records = await this.reviews.find({ reviewId }).toArray();
+    return foldReviews(records)[0] ?? null;
+  }
+
+  async allReviews(): Promise<Review[]> {
+    return foldReviews(await this.reviews.find({}).toArray());
+  }
+
   /**
-   * Idempotent: a redelivered dispatch finds the review already there. A later
-   * round (a resubmission after a denial) reopens the review with the new values.
+   * Appends one step to a review's log, decided on its current state (see
+   * `appendStep`): `decide` returns the step, throws a refusal, or returns
+   * null when there is nothing to do. Returns the review after the step.
    */
-  async receiveDispatch(review: Omit<ReviewDoc, 'state'>): Promise<void> {
-    const { _id, ...fields } = review;
-    await this.reviews.updateOne({ _id }, { $setOnInsert: { ...fields, state: 'PENDING' } }, { upsert: true });
-    await this.reviews.updateOne(
-      { _id, state: 'DENIED', round: { $lt: review.round } },
-      { $set: { ...fields, state: 'PENDING', corrections: 0, pauses: [] }, $unset: { decidedAt: '', decidedBy: '', reasons: '', inspection: '' } },
-    );
+  async appendReviewStep(reviewId: string, decide: (review: Review) => NewReviewStep | null): Promise<{ review: Review; step: ReviewStep | null }> {
+    let appended: ReviewStep | null = null;
+    try {
+      const result = await appendStep(
+        async () => {
+          const review = await this.review(reviewId);
+          if (!review) throw new Error(`no review ${reviewId}`);
+          return { state: review, seq: review.seq };
+        },
+        (review) => decide(review),
+        async (step, seq) => {
+          const doc = { ...step, _id: stepId(reviewId, seq), record: 'STEP', reviewId, seq } as ReviewStep;
+          const won = await insertOnce(this.reviews, doc);
+          if (won) appended = doc;
+          return won;
+        },
+      );
+      if (!appended) return { review: result.state, step: null };
+    } catch (error) {
+      if (error instanceof LostRaceError) {
+        throw platformError('CONFLICT', '该事项正被同时办理，请刷新后重试', 'This item is being handled by someone else at the same moment; reload and try again', { field: 'reviewId' });
+      }
+      throw error;
+    }
+    await this.completeStep(appended);
+    return { review: (await this.review(reviewId))!, step: appended };
   }
 
-  /** The applicant withdrew: an undecided review is closed, and one not yet here never opens. */
-  async withdraw(applicationId: string, itemCode: string): Promise<void> {
-    const _id = `${applicationId}:${itemCode}`;
-    await this.reviews.updateOne(
-      { _id },
-      { $setOnInsert: { applicationId, applicationNumber: '', itemCode, holder: { companyName: '', creditCode: '' }, values: {}, round: 1, receivedAt: new Date(), state: 'WITHDRAWN' } },
-      { upsert: true },
-    );
-    await this.reviews.updateOne({ _id, state: { $in: ['PENDING', 'CORRECTION_REQUESTED'] } }, { $set: { state: 'WITHDRAWN' } });
+  /** The first dispatch of an item opens its review; a redelivery finds it there. */
+  async openReview(doc: Omit<ReviewDoc, 'record' | 'reviewId'>): Promise<void> {
+    await insertOnce(this.reviews, { ...doc, record: 'REVIEW', reviewId: doc._id });
   }
 
-  /** Appends to a licence's history; an id derived from an event makes a redelivery harmless. */
-  async recordHistory(entry: Omit<LicenceHistoryDoc, '_id'> & { _id?: string }): Promise<void> {
-    const { _id = `${entry.licenceId}:${entry.at.getTime()}:${Math.random().toString(36).slice(2, 8)}`, ...fields } = entry;
-    await this.history.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
+  /** A step's effects besides its events: an approval's licence and verification task. Harmless to repeat. */
+  async completeStep(step: ReviewStep): Promise<void> {
+    if (step.kind !== 'DECIDED') return;
+    if (step.licence) await insertOnce(this.licences, step.licence);
+    if (step.verificationTask) await insertOnce(this.verifications, step.verificationTask);
   }
 
-  decisionEvent(review: ReviewDoc, decision: Omit<DecisionDoc, '_outbox' | 'applied' | '_id' | 'reviewId'>): PlatformEvent {
-    const item = this.department.items.find((i) => i.code === review.itemCode)!;
+  /** The `ItemDecided` event of a decision (or of a withdrawal holding the review: decision WITHDRAWN). */
+  decisionEvent(review: Review, decision: { decision: 'APPROVED' | 'DENIED'; reasons: string[]; at: Date; onCommitment: boolean; licenceId: string | null }): PlatformEvent {
+    const item = this.department.items.find((i) => i.code === review.doc.itemCode)!;
     return newEvent('ItemDecided', this.department.code, 'applications', {
-      applicationId: review.applicationId,
-      itemCode: review.itemCode,
+      applicationId: review.doc.applicationId,
+      itemCode: review.doc.itemCode,
       departmentCode: this.department.code,
       decision: decision.decision,
       reasons: decision.reasons,
-      decidedAt: decision.decidedAt.toISOString(),
+      decidedAt: decision.at.toISOString(),
       receivedAt: review.receivedAt.toISOString(),
-      pauses: review.pauses ?? [],
-      onCommitment: decision.decidedBy === COMMITMENT_SYSTEM,
-      licenceId: decision.licenceId ?? null,
+      pauses: review.pauses,
+      onCommitment: decision.onCommitment,
+      licenceId: decision.licenceId,
       licenceType: decision.licenceId ? item.licenceType : null,
-      round: review.round ?? 1,
-    }, `ItemDecided:${review._id}#${review.round ?? 1}`);
+      round: review.round,
+    }, `ItemDecided:${review.id}#${review.round}`);
   }
 
   /**
-   * Claims the decision of a review's current round: the unique id
-   * `<reviewId>#<round>` lets exactly one decision win, even when two reviewers
-   * press at the same moment. Returns null when it was already claimed.
+   * The decision step: the licence an approval issues (and, on commitment, the
+   * verification task) travel in the step, written by its completion.
    */
-  async claimDecision(review: ReviewDoc, decision: 'APPROVED' | 'DENIED', decidedBy: string, reasons: string[], comment?: string): Promise<DecisionDoc | null> {
-    const decidedAt = new Date();
-    const licenceId = decision === 'APPROVED' ? DepartmentStore.licenceIdFor(review._id) : undefined;
-    const fields = { decision, decidedBy, decidedAt, reasons, licenceId };
-    const doc: DecisionDoc = {
-      _id: `${review._id}#${review.round ?? 1}`,
-      reviewId: review._id,
-      ...fields,
-      ...(comment ? { comment } : {}),
-      applied: false,
-      _outbox: [this.decisionEvent(review, fields)],
+  decisionStep(review: Review, decision: 'APPROVED' | 'DENIED', by: string, reasons: string[], options: { comment?: string; onCommitment?: boolean; verificationDeadline?: string | null } = {}): NewReviewStep {
+    const at = new Date();
+    const item = this.department.items.find((i) => i.code === review.doc.itemCode)!;
+    const licenceId = decision === 'APPROVED' ? DepartmentStore.licenceIdFor(review.id) : null;
+    const licence: LicenceDoc | undefined = licenceId
+      ? {
+          _id: licenceId,
+          record: 'LICENCE',
+          licenceId,
+          typename: item.licenceType,
+          licenceNumber: licenceNumber(item.code, at, licenceId),
+          itemCode: item.code,
+          reviewId: review.id,
+          applicationId: review.doc.applicationId,
+          holder: review.doc.holder,
+          // The licence's own fields, as decided.
+          details: Object.fromEntries(item.elements.filter((e) => e.section === 'item' || e.key === 'floorArea').map((e) => [e.key, review.values[e.key]])),
+          issuedAt: at,
+          issuedBy: by,
+          // 99 years or more means no fixed term (长期); otherwise counted from the Beijing date of the decision.
+          validUntil: item.validityYears >= 99 ? null : addYears(beijingDate(at), item.validityYears),
+        }
+      : undefined;
+    const onCommitment = Boolean(options.onCommitment);
+    const verificationTask: VerificationTaskDoc | undefined =
+      onCommitment && licenceId
+        ? { _id: review.id, record: 'TASK', licenceId, applicationId: review.doc.applicationId, itemCode: item.code, holderName: review.doc.holder.companyName, createdAt: at, deadline: options.verificationDeadline ?? null }
+        : undefined;
+    return {
+      kind: 'DECIDED',
+      round: review.round,
+      at,
+      by,
+      decision,
+      reasons,
+      onCommitment,
+      ...(options.comment ? { comment: options.comment } : {}),
+      ...(licence ? { licence } : {}),
+      ...(verificationTask ? { verificationTask } : {}),
+      ...outbox([this.decisionEvent(review, { decision, reasons, at, onCommitment, licenceId })], { effects: Boolean(licence) }),
     };
-    try {
-      await this.decisions.insertOne(doc);
-    } catch (error) {
-      if (isDuplicateKey(error)) return null;
-      throw error;
-    }
-    await this.applyDecision(doc);
-    return doc;
   }
 
-  /** Completes a claimed decision: issue the licence (approval) and update the review. Safe to repeat. */
-  async applyDecision(decision: DecisionDoc): Promise<void> {
-    const review = await this.reviews.findOne({ _id: decision.reviewId });
-    if (!review) throw new Error(`decision ${decision._id} for a missing review`);
-    if (decision.decision === 'APPROVED' && decision.licenceId) {
-      const item = this.department.items.find((i) => i.code === review.itemCode)!;
-      // 99 years or more means no fixed term (长期).
-      const validUntil = item.validityYears >= 99 ? null : new Date(decision.decidedAt);
-      validUntil?.setFullYear(validUntil.getFullYear() + item.validityYears);
-      const details = Object.fromEntries(
-        item.elements.filter((e) => e.section === 'item' || e.key === 'floorArea').map((e) => [e.key, review.values[e.key]]),
-      );
-      await this.licences.updateOne(
-        { _id: decision.licenceId },
-        {
-          $setOnInsert: {
-            typename: item.licenceType,
-            licenceNumber: licenceNumber(item.code, decision.decidedAt, decision.licenceId),
-            itemCode: item.code,
-            reviewId: review._id,
-            applicationId: review.applicationId,
-            holder: review.holder,
-            details,
-            status: 'VALID',
-            issuedAt: decision.decidedAt,
-            validUntil: validUntil ? validUntil.toISOString().slice(0, 10) : null,
-          },
-        },
-        { upsert: true },
-      );
-      await this.recordHistory({
-        _id: `${decision.licenceId}:ISSUED`,
-        licenceId: decision.licenceId,
-        at: decision.decidedAt,
-        action: 'ISSUED',
-        byRole: 'REVIEWER',
-        byDepartment: this.department.code,
-        by: decision.decidedBy,
-      });
-    }
-    await this.reviews.updateOne(
-      { _id: review._id },
-      {
-        $set: {
-          state: decision.decision,
-          decidedAt: decision.decidedAt,
-          decidedBy: decision.decidedBy,
-          reasons: decision.reasons,
-          ...(decision.licenceId ? { licenceId: decision.licenceId } : {}),
-        },
-      },
-    );
-    await this.decisions.updateOne({ _id: decision._id }, { $set: { applied: true } });
+  // ── licences ──────────────────────────────────────────────────────────────
+
+  async licence(licenceId: string): Promise<Licence | null> {
+    return (await this.licencesById([licenceId])).get(licenceId) ?? null;
   }
 
-  /** Completes a claimed ending. The event already travels with the claim. Safe to repeat. */
-  async applyEnding(ending: EndingDoc): Promise<void> {
-    await this.licences.updateOne(
-      { _id: ending.licenceId },
-      { $set: { status: ending.ending, endedAt: ending.endedAt, endedReason: ending.reason } },
-    );
-    await this.recordHistory({
-      _id: `${ending.licenceId}:ENDED`,
-      licenceId: ending.licenceId,
-      at: ending.endedAt,
-      action: 'ENDED',
-      byRole: ending.endedBy === SYSTEM ? 'SYSTEM' : 'REVIEWER',
-      byDepartment: this.department.code,
-      by: ending.endedBy,
-      reason: `${ending.ending}: ${ending.reason}`,
-    });
-    await this.endings.updateOne({ _id: ending._id }, { $set: { applied: true } });
+  /** Many licences in one query (the scan's `_entities` batch). */
+  async licencesById(ids: readonly string[]): Promise<Map<string, Licence>> {
+    return foldLicences(await this.licences.find({ licenceId: { $in: [...ids] } }).toArray());
   }
 
-  endingEvent(licence: LicenceDoc, ending: Pick<EndingDoc, 'ending' | 'reason' | 'endedAt'>): PlatformEvent {
+  endingEvent(licence: Licence, ending: Pick<LicenceEndedDoc, 'ending' | 'reason' | 'endedAt'>): PlatformEvent {
     return newEvent('LicenceEnded', this.department.code, 'permit', {
-      licenceId: licence._id,
-      licenceType: licence.typename,
-      itemCode: licence.itemCode,
+      licenceId: licence.id,
+      licenceType: licence.doc.typename,
+      itemCode: licence.doc.itemCode,
       departmentCode: this.department.code,
       ending: ending.ending,
       reason: ending.reason,
       endedAt: ending.endedAt.toISOString(),
-    }, `LicenceEnded:${licence._id}`);
+    }, `LicenceEnded:${licence.id}`);
   }
 
   /**
-   * Claims the ending of a licence: the unique id (the licence id) lets only one
-   * ending happen; the claim carries the `LicenceEnded` event. Returns false when
-   * the licence had already been claimed.
+   * Claims the ending of a licence: the unique id `<licenceId>:ENDED` lets only
+   * one ending happen, and the record carries the `LicenceEnded` event.
+   * Returns null when the licence had already ended.
    */
-  async claimEnding(licence: LicenceDoc, ending: EndingDoc['ending'], reason: string, endedBy: string): Promise<EndingDoc | null> {
+  async claimEnding(licence: Licence, ending: Ending, reason: string, endedBy: string): Promise<LicenceEndedDoc | null> {
     const endedAt = new Date();
     const fields = { ending, reason, endedAt };
-    const doc: EndingDoc = { _id: licence._id, licenceId: licence._id, ...fields, endedBy, applied: false, _outbox: [this.endingEvent(licence, fields)] };
-    try {
-      await this.endings.insertOne(doc);
-    } catch (error) {
-      if (isDuplicateKey(error)) return null;
-      throw error;
-    }
-    await this.applyEnding(doc);
-    return doc;
+    const doc: LicenceEndedDoc = {
+      _id: `${licence.id}:ENDED`,
+      record: 'ENDED',
+      licenceId: licence.id,
+      ...fields,
+      endedBy,
+      ...outbox([this.endingEvent(licence, fields)]),
+    };
+    return (await insertOnce(this.licences, doc)) ? doc : null;
   }
 
-  /** Applies a face change to every licence of the application here; the change id makes repeats harmless. */
-  async applyFaceChange(
-    applicationId: string,
-    changeId: string,
-    holder: Partial<Holder> & { legalRepresentative?: string },
-    by: { role: string; subject: string },
-    reason: string,
-  ): Promise<void> {
-    const set = Object.fromEntries(Object.entries(holder).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [`holder.${k}`, v]));
-    for (const licence of await this.licences.find({ applicationId }).toArray()) {
-      if (Object.keys(set).length) await this.licences.updateOne({ _id: licence._id }, { $set: set });
-      await this.recordHistory({
-        _id: `${licence._id}:${changeId}`,
-        licenceId: licence._id,
-        at: new Date(),
-        action: 'FACE_CHANGED',
-        byRole: by.role,
-        by: by.subject,
-        reason,
-        changes: holder,
-      });
+  /** Records a change of a licence; a change id derived from its cause makes a repeat harmless. */
+  async recordChange(change: Omit<LicenceChangeDoc, '_id'> & { _id?: string }): Promise<void> {
+    const { _id = `${change.licenceId}:${change.record}:${change.at.getTime()}:${Math.random().toString(36).slice(2, 8)}`, ...fields } = change;
+    await insertOnce(this.licences, { _id, ...fields });
+  }
+
+  /** A face change reaches every licence of the application here; the change id makes repeats harmless. */
+  async applyFaceChange(applicationId: string, changeId: string, holder: Partial<Omit<LicenceDoc['holder'], 'creditCode'>>, by: { role: string; subject: string }, reason: string): Promise<void> {
+    const changes = Object.fromEntries(Object.entries(holder).filter(([, v]) => v !== undefined && v !== null));
+    for (const licence of await this.licences.find({ record: 'LICENCE', applicationId }).toArray()) {
+      await this.recordChange({ _id: `${licence.licenceId}:${changeId}`, record: 'FACE_CHANGED', licenceId: licence.licenceId, at: new Date(), byRole: by.role, by: by.subject, reason, changes: { holder: changes } });
     }
   }
 
   /** A licence whose end date has passed lapses (失效) without anyone acting. */
   async lapseExpired(today = beijingDate(new Date())): Promise<number> {
-    const expired = await this.licences.find({ status: 'VALID', validUntil: { $ne: null, $lt: today } }).toArray();
+    // Candidates: an end date set at issue or by a later change that has passed; the fold says which still stand.
+    const byIssue = await this.licences.find({ record: 'LICENCE', validUntil: { $ne: null, $lt: today } }).project({ licenceId: 1 }).toArray();
+    const byChange = await this.licences.find({ record: 'CHANGED', 'changes.validUntil': { $lt: today } }).project({ licenceId: 1 }).toArray();
+    const ids = [...new Set([...byIssue, ...byChange].map((d) => d.licenceId as string))];
+    if (!ids.length) return 0;
     let lapsed = 0;
-    for (const licence of expired) {
+    for (const licence of (await this.licencesById(ids)).values()) {
+      if (licence.status !== 'VALID' || !licence.validUntil || licence.validUntil >= today) continue;
       if (await this.claimEnding(licence, 'LAPSED', `有效期于 ${licence.validUntil} 届满 / validity ended on ${licence.validUntil}`, SYSTEM)) lapsed++;
     }
     return lapsed;
   }
 
-  /** Finishes claims a crash left half-done and lapses expired licences; runs before each outbox sweep. */
-  async repair(): Promise<void> {
-    await this.lapseExpired();
-    const staleBefore = new Date(Date.now() - 2000);
-    for (const decision of await this.decisions.find({ applied: false, decidedAt: { $lt: staleBefore } }).toArray()) {
-      await this.applyDecision(decision);
-    }
-    for (const ending of await this.endings.find({ applied: false, endedAt: { $lt: staleBefore } }).toArray()) {
-      await this.applyEnding(ending);
+  // ── verifications ─────────────────────────────────────────────────────────
+
+  /**
+   * Records a verification's result: the unique id `<reviewId>:RESULT` lets one
+   * result stand. A failed one annuls the licence (its completion claims the ending).
+   */
+  async recordVerification(task: VerificationTaskDoc, passed: boolean, notes: string, by: string): Promise<VerificationResultDoc | null> {
+    const doc: VerificationResultDoc = {
+      _id: `${task._id}:RESULT`,
+      record: 'RESULT',
+      taskId: task._id,
+      licenceId: task.licenceId,
+      passed,
+      notes,
+      recordedAt: new Date(),
+      recordedBy: by,
+      ...outbox([], { effects: !passed }),
+    };
+    if (!(await insertOnce(this.verifications, doc))) return null;
+    await this.completeVerification(doc);
+    return doc;
+  }
+
+  /** A commitment found untrue: the licence granted on it is annulled (撤销), which voids the permit. */
+  async completeVerification(result: VerificationResultDoc): Promise<void> {
+    if (result.passed) return;
+    const licence = await this.licence(result.licenceId);
+    if (licence?.status === 'VALID') {
+      await this.claimEnding(licence, 'ANNULLED', `告知承诺核查不实：${result.notes} / commitment found untrue`, result.recordedBy);
     }
   }
+
+  async verificationTasks(): Promise<{ task: VerificationTaskDoc; result?: VerificationResultDoc }[]> {
+    const records = await this.verifications.find({}).toArray();
+    const results = new Map(records.filter((r): r is VerificationResultDoc => r.record === 'RESULT').map((r) => [r.taskId, r]));
+    return records.filter((r): r is VerificationTaskDoc => r.record === 'TASK').map((task) => ({ task, result: results.get(task._id) }));
+  }
+
+  /** Lapses expired licences; runs before each outbox sweep, at most every LAPSE_INTERVAL_MS. */
+  async beforeSweep(): Promise<void> {
+    const now = Date.now();
+    if (now - (lastLapseCheck.get(this.department.code) ?? 0) < LAPSE_INTERVAL_MS) return;
+    lastLapseCheck.set(this.department.code, now);
+    await this.lapseExpired();
+  }
 }
+
+const LAPSE_INTERVAL_MS = Number(process.env.LAPSE_INTERVAL_MS ?? 10_000);
+const lastLapseCheck = new Map<string, number>();
 
 /** Who acts when nobody does: a licence lapsing at its end date. */
 export const SYSTEM = 'system';
 /** Who approves on an applicant's commitment (告知承诺): the rule, at once, not a reviewer. */
 export const COMMITMENT_SYSTEM = 'system:commitment';
 
-/** Printed licence number: item code, date, and a short stable suffix. */
+/** Printed licence number: item code, Beijing date, and a short stable suffix. */
 function licenceNumber(itemCode: string, date: Date, licenceId: string): string {
-  const day = date.toISOString().slice(0, 10).replace(/-/g, '');
-  return `${itemCode}-${day}-${licenceId.slice(4, 12).toUpperCase()}`;
+  return `${itemCode}-${beijingDate(date).replace(/-/g, '')}-${licenceId.slice(4, 12).toUpperCase()}`;
 }
+
+export { foldLicence, foldReview };

@@ -1,12 +1,13 @@
 import type { Connection } from 'mongoose';
-import { isDuplicateKey } from '../../shared/db';
-import { newEvent, type EventHandler, type PlatformEvent } from '../../shared/events';
+import { newEvent, outbox, type EventHandler, type PlatformEvent } from '../../shared/events';
 import { department } from '../../shared/registry';
+import { insertOnce } from '../../shared/records';
 import type { Logger } from '../../shared/logger';
 import { submittedValue, type Catalogue } from './catalogue';
 import { editionsFor } from './editions';
 import { notify } from './notifications';
-import { ApplicationStore, type ApplicationDoc, type ApplicationItemDoc, type ItemOutcomeDoc } from './store';
+import { ApplicationStore } from './store';
+import type { Application, ApplicationItemDoc, ItemOutcomeDoc, NewApplicationStep, WithdrawalAnswerDoc } from './application';
 
 interface ItemDecidedPayload {
   applicationId: string;
@@ -42,50 +43,119 @@ function permitItem(entry: ApplicationItemDoc, outcome: ItemOutcomeDoc, catalogu
 }
 
 /** What the permit subgraph needs to issue the comprehensive permit: face data and every item's outcome. */
-export function applicationDecidedEvent(app: ApplicationDoc, outcomes: ItemOutcomeDoc[], catalogue: Catalogue): PlatformEvent {
-  const industry = catalogue.industry(app.industryCode)!;
+export function applicationDecidedEvent(app: Application, outcomes: ItemOutcomeDoc[], catalogue: Catalogue): PlatformEvent {
+  const industry = catalogue.industry(app.doc.industryCode)!;
+  const firstItem = app.doc.items[0].itemCode;
   return newEvent(
     'ApplicationDecided',
     'applications',
     'permit',
     {
-      applicationId: app._id,
-      applicationNumber: app.number,
+      applicationId: app.id,
+      applicationNumber: app.doc.number,
       industryCode: industry.code,
       industryNameZh: industry.nameZh,
       industryNameEn: industry.nameEn,
       holder: {
         companyName: app.holderName,
-        creditCode: app.creditCode,
-        legalRepresentative: submittedValue(app.values, app.items[0].itemCode, 'legalRepresentative') ?? null,
-        businessAddress: submittedValue(app.values, app.items[0].itemCode, 'businessAddress') ?? null,
+        creditCode: app.doc.creditCode,
+        legalRepresentative: submittedValue(app.values, firstItem, 'legalRepresentative') ?? null,
+        businessAddress: submittedValue(app.values, firstItem, 'businessAddress') ?? null,
       },
-      items: app.items.map((entry) => permitItem(entry, outcomes.find((o) => o.itemCode === entry.itemCode)!, catalogue)),
+      items: app.doc.items.map((entry) => permitItem(entry, outcomes.find((o) => o.itemCode === entry.itemCode)!, catalogue)),
     },
-    `ApplicationDecided:${app._id}`,
+    `ApplicationDecided:${app.id}`,
   );
+}
+
+/**
+ * Moves an application on once the departments have answered: a withdrawal
+ * succeeds when every department holds its review and fails when any item was
+ * decided first (its holds are released); an accepted application whose every
+ * item is decided is DECIDED. Each is a step appended from the state it was
+ * decided on, so concurrent answers settle it once.
+ */
+export async function settleApplication(db: Connection, applicationId: string, log: Logger): Promise<void> {
+  const store = new ApplicationStore(db);
+  const editions = editionsFor(db);
+  for (let guard = 0; guard < 4; guard++) {
+    const { step } = await store.appendApplicationStep(applicationId, async ({ app, outcomes, answers }) => nextSettlement(app, outcomes, answers, await editions.edition(app.doc.edition)));
+    if (!step) return;
+    log.info({ applicationId, step: step.kind }, 'application settled');
+  }
+}
+
+function nextSettlement(app: Application, outcomes: ItemOutcomeDoc[], answers: WithdrawalAnswerDoc[], catalogue: Catalogue): NewApplicationStep | null {
+  const at = new Date();
+  if (app.status === 'WITHDRAWING') {
+    const attempt = app.withdrawalAttempt!;
+    const decided = outcomes[0];
+    if (decided) {
+      // An item was decided before its department could hold it: the withdrawal fails as a whole, and the holds are let go.
+      return {
+        kind: 'WITHDRAWAL_FAILED',
+        at,
+        by: 'system',
+        attempt,
+        decidedItem: decided.itemCode,
+        notification: {
+          key: `withdrawal-failed:${attempt}`,
+          creditCode: app.doc.creditCode,
+          text: {
+            kind: 'WITHDRAWAL_FAILED',
+            titleZh: '撤回未成功',
+            titleEn: 'Withdrawal not possible',
+            bodyZh: `撤回未成功：「${catalogue.item(decided.itemCode).nameZh}」已由审批部门先行作出决定，申请继续办理。`,
+            bodyEn: `The withdrawal did not go through: "${catalogue.item(decided.itemCode).nameEn}" had already been decided; the application goes on.`,
+          },
+        },
+        ...outbox(
+          app.doc.items.map((entry) =>
+            newEvent('WithdrawalReleased', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: entry.itemCode, attempt }, `WithdrawalReleased:${attempt}:${entry.itemCode}`),
+          ),
+          { effects: true },
+        ),
+      };
+    }
+    const held = new Set(answers.filter((a) => a.attempt === attempt).map((a) => a.itemCode));
+    if (app.doc.items.every((i) => held.has(i.itemCode))) {
+      return {
+        kind: 'WITHDRAWN',
+        at,
+        by: app.withdrawal!.by,
+        reason: app.withdrawal!.reason,
+        notification: {
+          key: `withdrawn:${attempt}`,
+          creditCode: app.doc.creditCode,
+          text: { kind: 'WITHDRAWN', titleZh: '申请已撤回', titleEn: 'Application withdrawn', bodyZh: `您的申请 ${app.doc.number} 已撤回。`, bodyEn: `Application ${app.doc.number} is withdrawn.` },
+        },
+        ...outbox([], { effects: true }),
+      };
+    }
+    return null;
+  }
+  if (app.status === 'ACCEPTED' && app.doc.items.every((i) => outcomes.some((o) => o.itemCode === i.itemCode))) {
+    return { kind: 'DECIDED', at, by: 'system', ...outbox([applicationDecidedEvent(app, outcomes, catalogue)]) };
+  }
+  return null;
 }
 
 export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox: () => void): Record<string, EventHandler> {
   const store = new ApplicationStore(db);
   const editions = editionsFor(db);
+  const requireApp = async (id: string) => {
+    const app = await store.load(id);
+    if (!app) throw new Error(`event for unknown application ${id}`);
+    return app;
+  };
   return {
     /** A department asked for a correction: the item's clock stands still, and the applicant is told. */
     ItemCorrectionRequested: async (event) => {
       const p = event.payload as { applicationId: string; itemCode: string; problems: string[]; from: string; correctionId: string };
-      const app = await store.applications.findOne({ _id: p.applicationId });
-      if (!app) throw new Error(`correction for unknown application ${p.applicationId}`);
-      const id = `${p.applicationId}:${p.itemCode}`;
-      const clock = await store.clocks.findOne({ _id: id });
-      if (!clock?.pauses.some((x) => x.eventId === p.correctionId)) {
-        await store.clocks.updateOne(
-          { _id: id },
-          { $set: { applicationId: p.applicationId, itemCode: p.itemCode, pauses: [...(clock?.pauses ?? []), { from: p.from, to: null, eventId: p.correctionId }] } },
-          { upsert: true },
-        );
-      }
-      const item = (await editions.edition(app.edition)).item(p.itemCode);
-      await notify(store, app, {
+      const app = await requireApp(p.applicationId);
+      await insertOnce(store.correctionNotices, { _id: p.correctionId, applicationId: p.applicationId, itemCode: p.itemCode, problems: p.problems, from: p.from, at: new Date() });
+      const item = (await editions.edition(app.doc.edition)).item(p.itemCode);
+      await notify(store, { _id: app.id, creditCode: app.doc.creditCode }, {
         kind: 'CORRECTION_REQUESTED',
         titleZh: `请补正：${item.nameZh}`,
         titleEn: `Correction requested: ${item.nameEn}`,
@@ -97,18 +167,17 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
     /** The permit was issued (or re-issued): tell the applicant. */
     PermitIssued: async (event) => {
       const p = event.payload as { applicationId: string; code: string; version: number; permitId: string };
-      const app = await store.applications.findOne({ _id: p.applicationId });
-      if (!app) throw new Error(`permit for unknown application ${p.applicationId}`);
+      const app = await requireApp(p.applicationId);
       // 谁审批、谁负责: the holder is told, for each item, who decided it and where to turn.
-      const catalogue = await editions.edition(app.edition);
-      const accountability = app.items.map((entry) => {
+      const catalogue = await editions.edition(app.doc.edition);
+      const accountability = app.doc.items.map((entry) => {
         const dept = department(entry.departmentCode)!;
         return {
           zh: `「${catalogue.item(entry.itemCode).nameZh}」由${dept.nameZh}审批，如不服可向${dept.remedy.reconsiderationZh}申请行政复议或向${dept.remedy.courtZh}提起行政诉讼`,
           en: `"${catalogue.item(entry.itemCode).nameEn}" is decided by ${dept.nameEn}; reconsideration: ${dept.remedy.reconsiderationEn}; court: ${dept.remedy.courtEn}`,
         };
       });
-      await notify(store, app, {
+      await notify(store, { _id: app.id, creditCode: app.doc.creditCode }, {
         kind: 'PERMIT_ISSUED',
         titleZh: p.version > 1 ? '综合许可凭证已换发' : '综合许可凭证已发放',
         titleEn: p.version > 1 ? 'Comprehensive permit re-issued' : 'Comprehensive permit issued',
@@ -117,12 +186,13 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
       }, `permit:${p.permitId}`);
       kickOutbox();
     },
+    /** A department decided an item: record the outcome, tell the applicant, and settle the application. */
     ItemDecided: async (event) => {
       const p = event.payload as unknown as ItemDecidedPayload;
-      const app = await store.applications.findOne({ _id: p.applicationId });
-      if (!app) throw new Error(`decision for unknown application ${p.applicationId}`);
+      const app = await requireApp(p.applicationId);
       const round = p.round ?? 1;
-      const entry = app.items.find((i) => i.itemCode === p.itemCode)!;
+      const entry = app.doc.items.find((i) => i.itemCode === p.itemCode)!;
+      const catalogue = await editions.edition(app.doc.edition);
       const outcome: ItemOutcomeDoc = {
         _id: `${p.applicationId}:${p.itemCode}#${round}`,
         applicationId: p.applicationId,
@@ -136,25 +206,13 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
         pauses: p.pauses ?? [],
         onCommitment: Boolean(p.onCommitment),
       };
-      // A later round changes what the permit says: tell it, in the same write.
-      const forward =
-        round > 1
-          ? [
-              newEvent(
-                'ItemOutcomeChanged',
-                'applications',
-                'permit',
-                { applicationId: app._id, item: permitItem(entry, outcome, await editions.edition(app.edition)) },
-                `ItemOutcomeChanged:${outcome._id}`,
-              ),
-            ]
-          : [];
-      const { _id, ...fields } = outcome;
-      await store.outcomes.updateOne({ _id }, { $setOnInsert: { ...fields, _outbox: forward } }, { upsert: true });
-      const item = (await editions.edition(app.edition)).item(p.itemCode);
+      // A later round changes what the permit says: tell it, in the same insert.
+      const forward = round > 1 ? [newEvent('ItemOutcomeChanged', 'applications', 'permit', { applicationId: app.id, item: permitItem(entry, outcome, catalogue) }, `ItemOutcomeChanged:${outcome._id}`)] : [];
+      await insertOnce(store.outcomes, { ...outcome, ...outbox(forward) });
+      const item = catalogue.item(p.itemCode);
       // 谁审批、谁负责: a denial names the deciding department's remedy.
       const remedy = department(entry.departmentCode)!.remedy;
-      await notify(store, app, {
+      await notify(store, { _id: app.id, creditCode: app.doc.creditCode }, {
         kind: p.decision === 'APPROVED' ? 'ITEM_APPROVED' : 'ITEM_DENIED',
         titleZh: p.decision === 'APPROVED' ? `准予许可：${item.nameZh}` : `不予许可：${item.nameZh}`,
         titleEn: p.decision === 'APPROVED' ? `Approved: ${item.nameEn}` : `Denied: ${item.nameEn}`,
@@ -167,23 +225,16 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
             ? `"${item.nameEn}" is approved${p.onCommitment ? ' on your commitment, to be verified' : ''}.`
             : `"${item.nameEn}" is denied: ${p.reasons.join('; ')}. You may apply to ${remedy.reconsiderationEn} for reconsideration, or sue at ${remedy.courtEn}.`,
       }, `decided:${p.itemCode}#${round}`);
+      await settleApplication(db, app.id, log);
       kickOutbox();
-      // Whoever records the last outcome sees all of them; the unique summary id makes one of them win.
-      const outcomes = (await store.outcomesFor([app._id])).get(app._id)!;
-      if (outcomes.length < app.items.length) return;
-      try {
-        await store.summaries.insertOne({
-          _id: app._id,
-          decidedAt: new Date(),
-          _outbox: [applicationDecidedEvent(app, outcomes, await editions.edition(app.edition))],
-        });
-        await store.applications.updateOne({ _id: app._id }, { $set: { status: 'DECIDED' } });
-        log.info({ applicationId: app._id }, 'every item decided');
-        kickOutbox();
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-        await store.applications.updateOne({ _id: app._id }, { $set: { status: 'DECIDED' } });
-      }
+    },
+    /** A department holds its review for the applicant's withdrawal. */
+    ItemWithdrawalHeld: async (event) => {
+      const p = event.payload as { applicationId: string; itemCode: string; attempt: string };
+      await requireApp(p.applicationId);
+      await insertOnce(store.withdrawalAnswers, { _id: `${p.attempt}:${p.itemCode}`, applicationId: p.applicationId, attempt: p.attempt, itemCode: p.itemCode, at: new Date() });
+      await settleApplication(db, p.applicationId, log);
+      kickOutbox();
     },
   };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { newEvent, type PlatformEvent } from '../../shared/events';
-import type { ApplicationStore, NotificationDoc } from './store';
+import { newEvent, outbox, type OutboxFields, type PlatformEvent } from '../../shared/events';
+import { insertOnce } from '../../shared/records';
+import type { ApplicationStore } from './store';
 
 /**
  * What the applicant is told (acceptance, supplement notice, refusal, each
@@ -11,6 +12,26 @@ import type { ApplicationStore, NotificationDoc } from './store';
  * while the sender is down.
  */
 export const NOTIFIER = 'notifier';
+
+export interface NotificationDoc extends OutboxFields {
+  _id: string;
+  applicationId: string;
+  creditCode: string;
+  kind: string;
+  titleZh: string;
+  titleEn: string;
+  bodyZh: string;
+  bodyEn: string;
+  at: Date;
+  /** Whether a sender is configured; sent once the relay has delivered it. */
+  viaSender: boolean;
+}
+
+/** Where a notification stands: only recorded (no sender), waiting for the sender, or sent. */
+export function deliveryOf(doc: NotificationDoc): 'RECORDED' | 'PENDING' | 'SENT' {
+  if (!doc.viaSender) return 'RECORDED';
+  return doc._pending ? 'PENDING' : 'SENT';
+}
 
 export interface NotificationText {
   kind: string;
@@ -31,8 +52,7 @@ export async function notify(
   const send: PlatformEvent[] = process.env.NOTIFIER_URL
     ? [newEvent('NotificationSend', 'applications', NOTIFIER, { notificationId: id, creditCode: app.creditCode, ...text }, `NotificationSend:${id}`)]
     : [];
-  const doc: Omit<NotificationDoc, '_id'> = { applicationId: app._id, creditCode: app.creditCode, ...text, at: new Date(), viaSender: send.length > 0, _outbox: send };
-  await store.notifications.updateOne({ _id: id }, { $setOnInsert: doc }, { upsert: true });
+  await insertOnce(store.notifications, { _id: id, applicationId: app._id, creditCode: app.creditCode, ...text, at: new Date(), viaSender: send.length > 0, ...outbox(send) });
 }
 
 /** The sender: POST to NOTIFIER_URL with the event id as idempotency key; not 2xx throws, so it is retried. */

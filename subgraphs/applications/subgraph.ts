@@ -38,13 +38,12 @@ export function applicationsSubgraph(): SubgraphDefinition {
     // The clock type is shared with the departments and must read the same in both.
     typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${CLOCK_SDL}`,
     resolvers: resolvers as unknown as GraphQLResolverMap<SubgraphContext>,
-    outboxCollections: ['intake_decisions', 'withdrawals', 'decision_summaries', 'item_outcomes', 'resubmissions', 'face_changes', 'notifications', 'calendar_schedules', 'correction_replies'],
+    outboxSources: (db) => new ApplicationStore(db).outboxSources(),
     externalDeliveries: { [NOTIFIER]: sendNotification },
     prepare: async (db) => {
       await new ApplicationStore(db).prepare();
       await editionsFor(db).prepare();
     },
-    beforeSweep: (db) => new ApplicationStore(db).repair(),
     eventHandlers: (db, log, kick) => applicationEventHandlers(db, log, kick),
   };
 }

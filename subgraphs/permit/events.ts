@@ -1,39 +1,29 @@
 import type { Connection } from 'mongoose';
 import type { EventHandler } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
+import { insertOnce } from '../../shared/records';
 import { insertVersion, voidPermitsListing } from './lifecycle';
 import { PermitStore, type Holder, type LicenceEndingDoc, type PermitItemDoc, type PermitRequestDoc } from './store';
-import { isDuplicateKey } from '../../shared/db';
 
 export function permitEventHandlers(db: Connection, log: Logger): Record<string, EventHandler> {
   const store = new PermitStore(db);
   return {
-    /** Every item decided: remember what the permit will say. Redelivery rewrites the same data. */
+    /** Every item decided: remember what the permit will say. */
     ApplicationDecided: async (event) => {
-      const p = event.payload as unknown as Omit<PermitRequestDoc, '_id' | 'receivedAt'> & { applicationId: string };
-      const { applicationId, ...rest } = p;
-      await store.requests.updateOne({ _id: applicationId }, { $setOnInsert: { ...rest, receivedAt: new Date() } }, { upsert: true });
+      const p = event.payload as unknown as Omit<PermitRequestDoc, '_id' | 'record' | 'receivedAt'>;
+      await insertOnce(store.requests, { ...p, _id: p.applicationId, record: 'REQUEST', receivedAt: new Date() });
     },
 
     /**
      * An item's outcome changed after the application was decided (a resubmitted
-     * item was decided again). A later round replaces an earlier one; if a noted
-     * item is now permitted, the current permit is marked for re-issue.
+     * item was decided again): recorded as a change of the request. Whether the
+     * current permit is due for re-issue follows from it (a noted item now permitted).
      */
     ItemOutcomeChanged: async (event) => {
       const p = event.payload as { applicationId: string; item: PermitItemDoc };
-      const request = await store.requests.findOne({ _id: p.applicationId });
-      // Not there yet: the relay will bring this again after ApplicationDecided.
-      if (!request) throw new Error(`no permit request for ${p.applicationId} yet`);
-      const current = request.items.find((i) => i.itemCode === p.item.itemCode);
-      if (current && (current.round ?? 1) >= (p.item.round ?? 1)) return;
-      const items = request.items.map((i) => (i.itemCode === p.item.itemCode ? p.item : i));
-      await store.requests.updateOne({ _id: request._id }, { $set: { items } });
-      const permit = await store.latest(request._id);
-      if (permit?.status === 'VALID' && p.item.permitted && permit.items.some((i) => i.itemCode === p.item.itemCode && !i.permitted)) {
-        await store.permits.updateOne({ _id: permit._id, status: 'VALID' }, { $set: { reissueDue: true } });
-        log.info({ permitId: permit._id, itemCode: p.item.itemCode }, 'noted item now permitted: re-issue due');
-      }
+      // Not there yet: the relay brings this again after ApplicationDecided.
+      if (!(await store.request(p.applicationId))) throw new Error(`no permit request for ${p.applicationId} yet`);
+      await insertOnce(store.requests, { _id: event.id, record: 'ITEM_OUTCOME', applicationId: p.applicationId, item: p.item, at: new Date() });
     },
 
     /**
@@ -42,40 +32,41 @@ export function permitEventHandlers(db: Connection, log: Logger): Record<string,
      * which is re-issued with the new face. The change id makes it happen once.
      */
     PermitFaceChanged: async (event) => {
-      const p = event.payload as { applicationId: string; changeId: string; holder: Partial<Holder>; requestedBy: { role: string; subject: string }; reason: string };
-      const request = await store.requests.findOne({ _id: p.applicationId });
-      if (!request) throw new Error(`no permit request for ${p.applicationId} yet`);
-      const holder = { ...request.holder, ...p.holder };
-      await store.requests.updateOne({ _id: request._id }, { $set: { holder } });
-      const previous = await store.latest(request._id);
+      const p = event.payload as { applicationId: string; changeId: string; n?: number; holder: Partial<Holder>; requestedBy: { role: string; subject: string }; reason: string };
+      if (!(await store.request(p.applicationId))) throw new Error(`no permit request for ${p.applicationId} yet`);
+      const n = p.n ?? Number(p.changeId.split('#').pop());
+      await insertOnce(store.requests, { _id: event.id, record: 'FACE', applicationId: p.applicationId, n, changeId: p.changeId, holder: p.holder, at: new Date() });
+      const request = (await store.request(p.applicationId))!;
+      const { permits } = await store.versions(p.applicationId);
+      const previous = permits[0];
       if (!previous || previous.status !== 'VALID') return; // nothing issued (yet), or void: the request now carries the new face
-      if (await store.permits.findOne({ applicationId: request._id, cause: `FACE_CHANGE:${p.changeId}` })) return; // already re-issued for it
-      try {
-        await insertVersion(store, { ...request, holder }, {
-          previous,
-          cause: `FACE_CHANGE:${p.changeId}`,
-          actor: { role: p.requestedBy.role, subject: p.requestedBy.subject },
-          reason: `证面信息变更 / face change: ${p.reason}`,
-        });
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error; // another re-issue got this version number: redelivery will retry
-        throw new Error('version taken concurrently; retry');
-      }
+      if (permits.some((v) => v.doc.cause === `FACE_CHANGE:${p.changeId}`)) return; // already re-issued for it
+      const inserted = await insertVersion(store, request, {
+        previous,
+        cause: `FACE_CHANGE:${p.changeId}`,
+        actor: { role: p.requestedBy.role, subject: p.requestedBy.subject },
+        reason: `证面信息变更 / face change: ${p.reason}`,
+      });
+      // Another re-issue took this version number: the redelivery re-issues on top of it.
+      if (!inserted) throw new Error('version taken concurrently; retry');
+      await voidIfEnded(store, inserted.items.flatMap((i) => (i.licenceId ? [i.licenceId] : [])), log);
     },
 
     /** A licence ended: remember it, and void every valid permit listing it. */
     LicenceEnded: async (event) => {
       const p = event.payload as { licenceId: string; departmentCode: string; ending: string; reason: string; endedAt: string };
-      const ending: LicenceEndingDoc = {
-        _id: p.licenceId,
-        departmentCode: p.departmentCode,
-        ending: p.ending,
-        reason: p.reason,
-        endedAt: new Date(p.endedAt),
-      };
-      const { _id, ...fields } = ending;
-      await store.endings.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
+      const ending: LicenceEndingDoc = { _id: p.licenceId, departmentCode: p.departmentCode, ending: p.ending, reason: p.reason, endedAt: new Date(p.endedAt) };
+      await insertOnce(store.endings, ending);
       await voidPermitsListing(store, ending, log);
     },
   };
+}
+
+/**
+ * A version just inserted may list a licence whose ending arrived while it was
+ * being issued (that event found no such version yet): void it now. Either the
+ * ending's handler sees the new version, or this sees the ending.
+ */
+export async function voidIfEnded(store: PermitStore, licenceIds: string[], log: Logger): Promise<void> {
+  for (const ending of await store.endings.find({ _id: { $in: licenceIds } }).toArray()) await voidPermitsListing(store, ending, log);
 }

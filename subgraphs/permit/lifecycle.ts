@@ -1,20 +1,21 @@
 import { electronicLicenceIdentifier, ISSUER, licenceMetadata, PERMIT_LICENCE_TYPE_CODE } from '../../shared/elicence';
-import { newEvent, type PlatformEvent } from '../../shared/events';
+import { newEvent, outbox, type PlatformEvent } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
+import { insertOnce } from '../../shared/records';
 import { signPermitQr } from './qr';
-import { PermitStore, type HistoryEntry, type LicenceEndingDoc, type PermitDoc, type PermitRequestDoc } from './store';
+import { foldPermits, PermitStore, type LicenceEndingDoc, type PermitRecord, type PermitRequest, type PermitVersionDoc, type Permit, type VoidedDoc } from './store';
 
 /**
- * The permit's life: issue, re-issue (new version, old superseded), void. Each
- * step writes the permit and, in the same write, the push of the affected
- * version to the city e-licence library (when one is configured).
+ * The permit's life: issue, re-issue (new version, old superseded), void,
+ * recall. Each step is an insert, carrying the push of the affected version to
+ * the city e-licence library (when one is configured).
  */
 export const CITY_LIBRARY = 'city-library';
 
 export type LibraryEvent = 'ISSUED' | 'REISSUED' | 'VOIDED' | 'SUPERSEDED';
 
 /** The library push for one version in one state; its id is the idempotency key the library sees. */
-export function libraryPush(permit: PermitDoc, event: LibraryEvent, status: PermitDoc['status']): PlatformEvent[] {
+export function libraryPush(permit: PermitVersionDoc, event: LibraryEvent, status: Permit['status']): PlatformEvent[] {
   if (!process.env.CITY_LIBRARY_URL) return [];
   const metadata = licenceMetadata({
     identifier: permit.licenceIdentifier,
@@ -39,31 +40,25 @@ export interface Actor {
   department?: string;
 }
 
-const entry = (action: HistoryEntry['action'], version: number, actor: Actor, reason?: string): HistoryEntry => ({
-  at: new Date(),
-  action,
-  version,
-  byRole: actor.role,
-  ...(actor.department ? { byDepartment: actor.department } : {}),
-  by: actor.subject,
-  ...(reason ? { reason } : {}),
-});
-
 /**
  * Inserts the next version from the application's current request. The
  * unique id `<applicationId>:v<n>` is the claim: a second issue of the same
- * version fails with a duplicate key, which callers turn into a refusal.
+ * version fails with a duplicate key (null here), which callers turn into a refusal.
  */
 export async function insertVersion(
   store: PermitStore,
-  request: PermitRequestDoc,
-  options: { previous: PermitDoc | null; cause: string; actor: Actor; reason?: string },
-): Promise<PermitDoc> {
-  const version = (options.previous?.version ?? 0) + 1;
+  request: PermitRequest,
+  options: { previous: Permit | null; cause: string; actor: Actor; reason?: string },
+): Promise<PermitVersionDoc | null> {
+  const previous = options.previous?.doc;
+  const version = (previous?.version ?? 0) + 1;
   const code = PermitStore.newCode();
   const qr = await signPermitQr(code);
-  const doc: PermitDoc = {
-    _id: PermitStore.versionId(request._id, version),
+  const id = PermitStore.versionId(request._id, version);
+  const doc: PermitVersionDoc = {
+    _id: id,
+    record: 'VERSION',
+    permitId: id,
     code,
     version,
     applicationId: request._id,
@@ -73,27 +68,30 @@ export async function insertVersion(
     industryNameEn: request.industryNameEn,
     holder: request.holder,
     items: request.items,
-    status: 'VALID',
     issuedAt: new Date(),
     issuedBy: options.actor.subject,
+    issuedByRole: options.actor.role,
+    ...(options.reason ? { reason: options.reason } : {}),
     licenceIdentifier: electronicLicenceIdentifier({ typeCode: PERMIT_LICENCE_TYPE_CODE, issuerCreditCode: ISSUER.creditCode, serial: code, version }),
     qr: { generatedAt: qr.generatedAt, kid: qr.kid, signature: qr.signature, type: qr.type, issuer: qr.issuer },
     cause: options.cause,
-    ...(options.previous ? { supersedes: options.previous._id } : {}),
-    history: [
-      ...(options.previous?.history ?? []),
-      entry(options.previous ? 'REISSUED' : 'ISSUED', version, options.actor, options.reason),
-    ],
-    _outbox: [],
+    ...(previous ? { supersedes: previous._id } : {}),
+    ...outbox([]),
   };
-  doc._outbox = [
-    // The applicant is told (the bureau's notifications live with the application).
-    newEvent('PermitIssued', 'permit', 'applications', { applicationId: request._id, code, version, permitId: doc._id }, `PermitIssued:${doc._id}`),
-    ...libraryPush(doc, options.previous ? 'REISSUED' : 'ISSUED', 'VALID'),
-    ...(options.previous ? libraryPush(options.previous, 'SUPERSEDED', 'SUPERSEDED') : []),
-  ];
-  await store.permits.insertOne(doc);
-  if (options.previous) await store.markSuperseded(options.previous, doc);
+  Object.assign(
+    doc,
+    outbox(
+      [
+        // The applicant is told (the bureau's notifications live with the application).
+        newEvent('PermitIssued', 'permit', 'applications', { applicationId: request._id, code, version, permitId: id }, `PermitIssued:${id}`),
+        ...libraryPush(doc, previous ? 'REISSUED' : 'ISSUED', 'VALID'),
+        ...(previous ? libraryPush(previous, 'SUPERSEDED', 'SUPERSEDED') : []),
+      ],
+      { effects: Boolean(previous) },
+    ),
+  );
+  if (!(await insertOnce(store.permits, doc))) return null;
+  await store.completeRecord(doc);
   return doc;
 }
 
@@ -105,24 +103,26 @@ const ENDING_ZH: Record<string, string> = {
   REVOKED: '吊销',
 };
 
-/** Voids every valid permit listing the ended licence. Already void stays as it was, so repeating is harmless. */
+/** Voids every valid version listing the ended licence. Each void is a fact inserted once, so repeating is harmless. */
 export async function voidPermitsListing(store: PermitStore, ending: LicenceEndingDoc, log: Logger): Promise<void> {
-  const affected = await store.permits.find({ 'items.licenceId': ending._id, status: 'VALID' }).toArray();
-  for (const permit of affected) {
-    const item = permit.items.find((i) => i.licenceId === ending._id)!;
+  const listing = await store.permits.find({ record: 'VERSION', 'items.licenceId': ending._id }).toArray();
+  if (!listing.length) return;
+  const records = await store.permits.find({ applicationId: { $in: [...new Set(listing.map((v) => v.applicationId))] } }).toArray();
+  for (const permit of foldPermits(records as PermitRecord[]).filter((p) => p.status === 'VALID' && p.doc.items.some((i) => i.licenceId === ending._id))) {
+    const item = permit.doc.items.find((i) => i.licenceId === ending._id)!;
     const reason = `${item.itemNameZh}（${item.departmentNameZh}）已${ENDING_ZH[ending.ending] ?? ending.ending}：${ending.reason}`;
-    await store.permits.updateOne(
-      { _id: permit._id, status: 'VALID' },
-      {
-        $set: { status: 'VOID', voidedAt: ending.endedAt, voidReason: reason, voidedByLicenceId: ending._id, reissueDue: false },
-        $push: {
-          history: entry('VOIDED', permit.version, { role: 'REVIEWER', subject: ending.departmentCode, department: ending.departmentCode }, reason),
-          _outbox: { $each: libraryPush(permit, 'VOIDED', 'VOID') },
-        },
-      },
-    );
-    log.info({ permitId: permit._id, licenceId: ending._id }, 'permit voided');
+    const voided: VoidedDoc = {
+      _id: `${permit.id}:VOIDED`,
+      record: 'VOIDED',
+      applicationId: permit.doc.applicationId,
+      permitId: permit.id,
+      code: permit.doc.code,
+      at: ending.endedAt,
+      reason,
+      licenceId: ending._id,
+      departmentCode: ending.departmentCode,
+      ...outbox(libraryPush(permit.doc, 'VOIDED', 'VOID')),
+    };
+    if (await insertOnce(store.permits, voided)) log.info({ permitId: permit.id, licenceId: ending._id }, 'permit voided');
   }
 }
-
-export { entry as historyEntry };

@@ -18,8 +18,7 @@ export function permitSubgraph(): SubgraphDefinition {
     resolvers: { JSON: GraphQLJSON, ...permitResolvers() } as unknown as GraphQLResolverMap<SubgraphContext>,
     prepare: (db) => new PermitStore(db).prepare(),
     eventHandlers: (db, log) => permitEventHandlers(db, log),
-    outboxCollections: ['permits'],
-    beforeSweep: (db) => new PermitStore(db).repair(),
+    outboxSources: (db) => new PermitStore(db).outboxSources(),
     externalDeliveries: { [CITY_LIBRARY]: pushToCityLibrary },
   };
 }

@@ -175,7 +175,7 @@ describe('intake and review', () => {
       await as(t.walk.clerk(), 'mutation ($id: ID!) { requestSupplement(applicationId: $id, problems: [{ target: "other", messageZh: "请补充说明" }]) { id } }', { id: late });
       // Time passes: the deadline was yesterday.
       const db = await serviceDatabase(t.platform, 'applications');
-      await db.db!.collection('applications').updateOne({ _id: late as never }, { $set: { 'supplementNotice.deadline': beijingDate(new Date(Date.now() - 86400e3)) } });
+      await db.db!.collection('application_steps').updateOne({ applicationId: late, kind: 'SUPPLEMENT_REQUESTED' }, { $set: { 'notice.deadline': beijingDate(new Date(Date.now() - 86400e3)) } });
       await db.close();
       const refused = await as(t.walk.applicant(sampleBusiness(812).creditCode), 'mutation ($id: ID!) { supplementApplication(applicationId: $id, values: {}) { status } }', { id: late });
       expectRefusal(refused, 'WRONG_STATE', 'applicationId');
@@ -369,7 +369,7 @@ describe('intake and review', () => {
       expect((await as(t.walk.admin(), LOAD, { input: schedule })).errors).toBeUndefined();
       expect((await status()).unknownYearsAhead).not.toContain(unknown);
       const fireDb = await serviceDatabase(t.platform, 'fire-rescue');
-      await eventually('department has the schedule', async () => ((await fireDb.db!.collection('calendar_schedules').findOne({ _id: String(unknown) as never })) ? true : undefined));
+      await eventually('department has the schedule', async () => ((await fireDb.db!.collection('calendar_schedules').findOne({ year: unknown })) ? true : undefined));
       await fireDb.close();
     });
 
@@ -405,7 +405,7 @@ describe('intake and review', () => {
       const app = await t.walk.accept(await submit(business));
       // Time passes: accepted 30 days ago, nothing decided yet.
       const db = await serviceDatabase(t.platform, 'applications');
-      await db.db!.collection('applications').updateOne({ _id: app.id as never }, { $set: { acceptedAt: new Date(Date.now() - 30 * 86400e3) } });
+      await db.db!.collection('application_steps').updateOne({ applicationId: app.id, kind: 'ACCEPTED' }, { $set: { at: new Date(Date.now() - 30 * 86400e3) } });
       await db.close();
       const DUE = '{ itemsDue { applicationId itemCode clock { overdue workingDaysLeft dueDate } } }';
       expectRefusal(await as(t.walk.applicant(business.creditCode), DUE), 'FORBIDDEN');
@@ -438,11 +438,16 @@ describe('intake and review', () => {
           number: `SEED-${i}`,
           industryCode: 'seed-industry',
           edition: 'E1',
-          status: 'DECIDED',
+          creditCode: 'seed',
+          holderName: 'seed',
+          values: {},
           items: [{ itemCode: 'SEED-ITEM', departmentCode: 'seed-department' }],
-          acceptedAt: new Date(`${s.accepted}T02:00:00Z`),
+          submittedAt: new Date(`${s.accepted}T01:00:00Z`),
           commitments: [],
         });
+        for (const [seq, kind] of [[1, 'ACCEPTED'], [2, 'DECIDED']] as const) {
+          await db.db!.collection('application_steps').insertOne({ _id: `${appId}#${seq}` as never, applicationId: appId, seq, kind, at: new Date(`${s.accepted}T02:00:00Z`), by: 'seed', materials: [] });
+        }
         await db.db!.collection('item_outcomes').insertOne({
           _id: `${appId}:SEED-ITEM#1` as never,
           applicationId: appId,

@@ -1,22 +1,23 @@
 import { notFound, platformError } from '../../../shared/errors';
 import { requireRole, type Identity } from '../../../shared/identity';
-import type { ApplicationDoc, ApplicationStore } from '../store';
+import type { ApplicationStore } from '../store';
+import type { Application } from '../application';
 
 /** Who may act on an application: the applicant who owns it, or the window acting for them. */
-export function requireOwnerOrClerk(identity: Identity, app: ApplicationDoc, field = 'applicationId'): void {
+export function requireOwnerOrClerk(identity: Identity, app: Application, field = 'applicationId'): void {
   requireRole(identity, 'APPLICANT', 'CLERK');
-  if (identity.role === 'APPLICANT' && identity.creditCode !== app.creditCode) {
+  if (identity.role === 'APPLICANT' && identity.creditCode !== app.doc.creditCode) {
     throw platformError('FORBIDDEN', '只能为本企业的申请办理', "You may only act on your own business's applications", { field });
   }
 }
 
-export async function requireApplication(store: ApplicationStore, id: string, field = 'applicationId'): Promise<ApplicationDoc> {
-  const app = await store.applications.findOne({ _id: id });
+export async function requireApplication(store: ApplicationStore, id: string, field = 'applicationId'): Promise<Application> {
+  const app = await store.load(id);
   if (!app) throw notFound({ zh: '申请', en: 'application' }, field, id);
   return app;
 }
 
-export function canSee(identity: Identity, app: ApplicationDoc): boolean {
+export function canSee(identity: Identity, app: Application): boolean {
   if (['CLERK', 'ISSUER', 'ADMIN'].includes(identity.role)) return true;
-  return identity.role === 'APPLICANT' && identity.creditCode === app.creditCode;
+  return identity.role === 'APPLICANT' && identity.creditCode === app.doc.creditCode;
 }

@@ -1,13 +1,16 @@
 import { invalidInput, platformError } from '../../../shared/errors';
-import { newEvent } from '../../../shared/events';
-import { isDuplicateKey } from '../../../shared/db';
+import { newEvent, outbox } from '../../../shared/events';
+import { isDuplicateKey, writeOptions } from '../../../shared/db';
+import { insertOnce } from '../../../shared/records';
 import { requireRole, type Identity } from '../../../shared/identity';
 import { department } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
 import { applicableItems, buildForm, submittedValue, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
-import { ApplicationStore, type ApplicationDoc, type FaceChangeDoc, type ItemOutcomeDoc, type ResubmissionDoc } from '../store';
+import { ApplicationStore } from '../store';
+import type { Application, ApplicationDoc, ApplicationStatus, FaceChangeDoc, ItemOutcomeDoc, ResubmissionDoc } from '../application';
+import { deliveryOf } from '../notifications';
 import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
 import { canSee, requireApplication, requireOwnerOrClerk } from './access';
 import { intakeResolvers } from './intake';
@@ -20,7 +23,7 @@ type Ctx = SubgraphContext;
 
 /** The application as GraphQL shows it; item states come from the recorded outcomes. */
 export function applicationView(
-  app: ApplicationDoc,
+  app: Application,
   outcomes: ItemOutcomeDoc[],
   catalogue: Catalogue,
   identity: Identity,
@@ -28,21 +31,22 @@ export function applicationView(
   materials: unknown[] = [],
   clocks: Record<string, Clock | null> = {},
 ) {
-  const industry = catalogue.industry(app.industryCode);
+  const doc = app.doc;
+  const industry = catalogue.industry(doc.industryCode);
   return {
-    id: app._id,
-    number: app.number,
-    industryCode: app.industryCode,
-    industryNameZh: industry?.nameZh ?? app.industryCode,
-    edition: app.edition,
-    channel: app.channel,
-    submittedByClerk: app.submittedByClerk ?? null,
+    id: app.id,
+    number: doc.number,
+    industryCode: doc.industryCode,
+    industryNameZh: industry?.nameZh ?? doc.industryCode,
+    edition: doc.edition,
+    channel: doc.channel,
+    submittedByClerk: doc.submittedByClerk ?? null,
     status: app.status,
     holderName: app.holderName,
-    creditCode: app.creditCode,
-    answers: app.answers,
+    creditCode: doc.creditCode,
+    answers: doc.answers,
     values: canSee(identity, app) && identity.role !== 'ANALYST' ? app.values : null,
-    items: app.items.map((entry) => {
+    items: doc.items.map((entry) => {
       const item = catalogue.item(entry.itemCode);
       const decided = outcomes.find((o) => o.itemCode === entry.itemCode);
       const resubmitted = resubmissions.find((r) => r.itemCode === entry.itemCode);
@@ -53,8 +57,8 @@ export function applicationView(
         itemNameZh: item.nameZh,
         departmentCode: entry.departmentCode,
         departmentNameZh: department(entry.departmentCode)?.nameZh ?? entry.departmentCode,
-        status: outcome?.decision ?? (app.status === 'SUBMITTED' ? 'PENDING' : 'DISPATCHED'),
-        reviewId: `${app._id}:${entry.itemCode}`,
+        status: outcome?.decision ?? (app.acceptedAt ? 'DISPATCHED' : 'PENDING'),
+        reviewId: `${app.id}:${entry.itemCode}`,
         licenceId: outcome?.licenceId ?? null,
         reasons: outcome?.reasons ?? null,
         decidedAt: outcome?.decidedAt.toISOString() ?? null,
@@ -62,9 +66,9 @@ export function applicationView(
         clock: clocks[entry.itemCode] ?? null,
       };
     }),
-    submittedAt: app.submittedAt.toISOString(),
+    submittedAt: doc.submittedAt.toISOString(),
     acceptedAt: app.acceptedAt?.toISOString() ?? null,
-    commitments: app.commitments ?? [],
+    commitments: doc.commitments ?? [],
     // The unified limit: items run in parallel, so the application is due when its latest item is.
     clock: Object.values(clocks).reduce<Clock | null>((latest, c) => (c && (!latest || (c.dueDate ?? '') > (latest.dueDate ?? '')) ? c : latest), null),
     materials,
@@ -76,22 +80,22 @@ export function applicationView(
 }
 
 /** An application is always shown with the catalogue edition it was made under. */
-async function view(ctx: Ctx, store: ApplicationStore, app: ApplicationDoc) {
-  const outcomes = (await store.outcomesFor([app._id])).get(app._id) ?? [];
-  const resubmissions = (await store.resubmissionsFor([app._id])).get(app._id) ?? [];
-  const catalogue = await editionsFor(ctx.db).edition(app.edition);
+async function view(ctx: Ctx, store: ApplicationStore, app: Application) {
+  const outcomes = (await store.outcomesFor([app.id])).get(app.id) ?? [];
+  const resubmissions = (await store.resubmissionsFor([app.id])).get(app.id) ?? [];
+  const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
   return applicationView(app, outcomes, catalogue, ctx.identity, resubmissions, await materialStatuses(store, app, catalogue), await itemClocks(ctx, store, app, catalogue, outcomes));
 }
 
 /** Each item's working-day clock (null before acceptance). */
-async function itemClocks(ctx: Ctx, store: ApplicationStore, app: ApplicationDoc, catalogue: Catalogue, outcomes: ItemOutcomeDoc[]) {
+async function itemClocks(ctx: Ctx, store: ApplicationStore, app: Application, catalogue: Catalogue, outcomes: ItemOutcomeDoc[]) {
   if (!app.acceptedAt) return {};
   const calendar = await calendarFor(ctx.db);
-  const clocks = await store.clocks.find({ applicationId: app._id }).toArray();
+  const pauses = await store.pausesFor([app.id]);
   return Object.fromEntries(
-    app.items.map((entry) => [
+    app.doc.items.map((entry) => [
       entry.itemCode,
-      clockOf(calendar, app, catalogue, entry.itemCode, outcomes.find((o) => o.itemCode === entry.itemCode), clocks.find((c) => c.itemCode === entry.itemCode)),
+      clockOf(calendar, app, catalogue, entry.itemCode, outcomes.find((o) => o.itemCode === entry.itemCode), pauses.get(`${app.id}:${entry.itemCode}`)),
     ]),
   );
 }
@@ -109,30 +113,29 @@ export function applicationResolvers() {
         // An applicant sees only their own business's notifications.
         if (ctx.identity.role === 'APPLICANT') filter.creditCode = ctx.identity.creditCode;
         const docs = await store.notifications.find(filter).sort({ at: 1 }).limit(500).toArray();
-        return docs.map((n) => ({ id: n._id, applicationId: n.applicationId, kind: n.kind, titleZh: n.titleZh, titleEn: n.titleEn, bodyZh: n.bodyZh, bodyEn: n.bodyEn, at: n.at.toISOString(), delivery: !n.viaSender ? 'RECORDED' : (n._outbox ?? []).length ? 'PENDING' : 'SENT' }));
+        return docs.map((n) => ({ id: n._id, applicationId: n.applicationId, kind: n.kind, titleZh: n.titleZh, titleEn: n.titleEn, bodyZh: n.bodyZh, bodyEn: n.bodyEn, at: n.at.toISOString(), delivery: deliveryOf(n) }));
       },
       application: async (_: unknown, args: { id: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
-        const app = await store.applications.findOne({ _id: args.id });
+        const app = await store.load(args.id);
         if (!app || !canSee(ctx.identity, app)) return null;
         return view(ctx, store, app);
       },
-      applications: async (_: unknown, args: { status?: ApplicationDoc['status'] }, ctx: Ctx) => {
+      applications: async (_: unknown, args: { status?: ApplicationStatus }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
         const filter: Partial<ApplicationDoc> = {};
-        if (args.status) filter.status = args.status;
         if (ctx.identity.role === 'APPLICANT') filter.creditCode = ctx.identity.creditCode;
-        const apps = await store.applications.find(filter).sort({ submittedAt: -1 }).limit(200).toArray();
-        const ids = apps.map((a) => a._id);
+        const apps = (await store.loadMany(filter, { sort: { submittedAt: -1 } })).filter((a) => !args.status || a.status === args.status).slice(0, 200);
+        const ids = apps.map((a) => a.id);
         const [outcomes, resubmissions] = [await store.outcomesFor(ids), await store.resubmissionsFor(ids)];
         const editions = editionsFor(ctx.db);
         return Promise.all(
           apps.map(async (a) => {
-            const catalogue = await editions.edition(a.edition);
-            const clocks = await itemClocks(ctx, store, a, catalogue, outcomes.get(a._id)!);
-            return applicationView(a, outcomes.get(a._id)!, catalogue, ctx.identity, resubmissions.get(a._id), await materialStatuses(store, a, catalogue), clocks);
+            const catalogue = await editions.edition(a.doc.edition);
+            const clocks = await itemClocks(ctx, store, a, catalogue, outcomes.get(a.id)!);
+            return applicationView(a, outcomes.get(a.id)!, catalogue, ctx.identity, resubmissions.get(a.id), await materialStatuses(store, a, catalogue), clocks);
           }),
         );
       },
@@ -195,7 +198,6 @@ export function applicationResolvers() {
           channel: ctx.identity.role === 'CLERK' ? 'WINDOW' : 'ONLINE',
           submittedBy: ctx.identity.subject,
           ...(ctx.identity.role === 'CLERK' ? { submittedByClerk: ctx.identity.subject } : {}),
-          status: 'SUBMITTED',
           creditCode,
           holderName,
           answers,
@@ -206,7 +208,7 @@ export function applicationResolvers() {
         };
         for (let attempt = 0; ; attempt++) {
           try {
-            await store.applications.insertOne(doc);
+            await store.applications.insertOne(doc, writeOptions());
             break;
           } catch (error) {
             if (!isDuplicateKey(error) || attempt > 3) throw error;
@@ -214,20 +216,21 @@ export function applicationResolvers() {
           }
         }
         ctx.log.info({ applicationId: doc._id, channel: doc.channel }, 'application submitted');
-        return applicationView(doc, [], catalogue, ctx.identity);
+        const app = (await store.load(doc._id))!;
+        return applicationView(app, [], catalogue, ctx.identity, [], await materialStatuses(store, app, catalogue));
       },
       resubmitItem: async (_: unknown, args: { applicationId: string; itemCode: string; values: unknown }, ctx: Ctx) => {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.applicationId);
         requireOwnerOrClerk(ctx.identity, app);
-        const entry = app.items.find((i) => i.itemCode === args.itemCode);
+        const entry = app.doc.items.find((i) => i.itemCode === args.itemCode);
         if (!entry) throw platformError('BAD_USER_INPUT', `该申请不含事项「${args.itemCode}」`, `This application has no item "${args.itemCode}"`, { field: 'itemCode' });
-        const latest = (await store.outcomesFor([app._id])).get(app._id)!.find((o) => o.itemCode === entry.itemCode);
-        const pending = (await store.resubmissionsFor([app._id])).get(app._id)!.find((r) => r.itemCode === entry.itemCode);
+        const latest = (await store.latestOutcomes(app.id)).find((o) => o.itemCode === entry.itemCode);
+        const pending = (await store.resubmissionsFor([app.id])).get(app.id)!.find((r) => r.itemCode === entry.itemCode);
         if (!latest || latest.decision !== 'DENIED' || (pending && pending.round > latest.round)) {
           throw platformError('WRONG_STATE', '只有不予许可的事项才能重新提交', 'Only a denied item can be handed in again', { field: 'itemCode' });
         }
-        const catalogue = await editionsFor(ctx.db).edition(app.edition);
+        const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
         const item = catalogue.item(entry.itemCode);
         const values = typeof args.values === 'object' && args.values !== null && !Array.isArray(args.values) ? (args.values as Record<string, unknown>) : null;
         if (!values) throw invalidInput([{ path: 'values', code: 'INVALID_TYPE', messageZh: '填报值须为对象', messageEn: 'Values must be an object' }]);
@@ -239,32 +242,28 @@ export function applicationResolvers() {
         if (problems.length) throw invalidInput(problems);
         const round = latest.round + 1;
         const now = new Date();
+        // The claim: one resubmission per item and round.
         const doc: ResubmissionDoc = {
-          _id: `${app._id}:${item.code}#${round}`,
-          applicationId: app._id,
+          _id: `${app.id}:${item.code}#${round}`,
+          applicationId: app.id,
           itemCode: item.code,
           round,
           values: merged,
           submittedAt: now,
           submittedBy: ctx.identity.subject,
-          _outbox: [
+          ...outbox([
             newEvent(
               'ItemDispatched',
               'applications',
               entry.departmentCode,
-              { applicationId: app._id, applicationNumber: app.number, itemCode: item.code, holder: { companyName: app.holderName, creditCode: app.creditCode }, values: merged, dispatchedAt: now.toISOString(), round },
-              `ItemDispatched:${app._id}:${item.code}#${round}`,
+              { applicationId: app.id, applicationNumber: app.doc.number, itemCode: item.code, holder: { companyName: app.holderName, creditCode: app.doc.creditCode }, values: merged, dispatchedAt: now.toISOString(), round },
+              `ItemDispatched:${app.id}:${item.code}#${round}`,
             ),
-          ],
+          ]),
         };
-        try {
-          await store.resubmissions.insertOne(doc);
-        } catch (error) {
-          if (isDuplicateKey(error)) throw platformError('CONFLICT', '该事项刚刚已重新提交', 'This item was just handed in again', { field: 'itemCode' });
-          throw error;
-        }
+        if (!(await insertOnce(store.resubmissions, doc))) throw platformError('CONFLICT', '该事项刚刚已重新提交', 'This item was just handed in again', { field: 'itemCode' });
         ctx.kickOutbox();
-        ctx.log.info({ applicationId: app._id, itemCode: item.code, round }, 'denied item resubmitted');
+        ctx.log.info({ applicationId: app.id, itemCode: item.code, round }, 'denied item resubmitted');
         return view(ctx, store, app);
       },
       submitFaceChange: async (
@@ -278,8 +277,8 @@ export function applicationResolvers() {
         if (app.status !== 'DECIDED') {
           throw platformError('WRONG_STATE', '申请尚未办结，不能变更证面信息', 'The application is not decided yet; its permit face cannot change', { field: 'input.applicationId' });
         }
-        const catalogue = await editionsFor(ctx.db).edition(app.edition);
-        const elements = catalogue.item(app.items[0].itemCode).elements;
+        const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
+        const elements = catalogue.item(app.doc.items[0].itemCode).elements;
         const changes = Object.fromEntries(
           (['companyName', 'legalRepresentative', 'businessAddress'] as const).flatMap((k) => (args.input[k] != null ? [[k, args.input[k]]] : [])),
         );
@@ -288,38 +287,33 @@ export function applicationResolvers() {
         if (!args.input.reason?.trim()) problems.push({ path: 'input.reason', code: 'REQUIRED', messageZh: '必须说明变更原因', messageEn: 'A reason is required' });
         if (!Object.keys(changes).length) problems.push({ path: 'input', code: 'REQUIRED', messageZh: '没有要变更的证面信息', messageEn: 'Nothing on the face to change' });
         if (problems.length) throw invalidInput(problems);
-        const outcomes = (await store.outcomesFor([app._id])).get(app._id)!;
+        const outcomes = await store.latestOutcomes(app.id);
         const requestedBy = { role: ctx.identity.role, subject: ctx.identity.subject };
-        const count = await store.faceChanges.countDocuments({ applicationId: app._id });
-        const changeId = `${app._id}#${count + 1}`;
-        const holder = { ...changes };
-        const payload = { applicationId: app._id, changeId, holder, requestedBy, reason: args.input.reason.trim() };
-        // One change application: every department holding a licence of it, and the permit, in one write.
-        const departments = [...new Set(outcomes.filter((o) => o.licenceId).map((o) => app.items.find((i) => i.itemCode === o.itemCode)!.departmentCode))];
+        // The n-th change is a claim: two changes submitted at once cannot both be the n-th.
+        const n = (await store.faceChanges.countDocuments({ applicationId: app.id })) + 1;
+        const changeId = `${app.id}#${n}`;
+        const payload = { applicationId: app.id, changeId, holder: { ...changes }, requestedBy, reason: args.input.reason.trim() };
+        // One change application: every department holding a licence of it, and the permit, in one insert.
+        const departments = [...new Set(outcomes.filter((o) => o.licenceId).map((o) => app.doc.items.find((i) => i.itemCode === o.itemCode)!.departmentCode))];
         const doc: FaceChangeDoc = {
           _id: changeId,
-          applicationId: app._id,
+          applicationId: app.id,
+          n,
           changes,
           reason: payload.reason,
           submittedAt: new Date(),
           submittedBy: requestedBy,
-          _outbox: [
+          ...outbox([
             ...departments.map((d) => newEvent('LicenceFaceChanged', 'applications', d, payload, `LicenceFaceChanged:${changeId}:${d}`)),
-            newEvent('PermitFaceChanged', 'applications', 'permit', payload, `PermitFaceChanged:${changeId}`),
-          ],
+            newEvent('PermitFaceChanged', 'applications', 'permit', { ...payload, n }, `PermitFaceChanged:${changeId}`),
+          ]),
         };
-        try {
-          await store.faceChanges.insertOne(doc);
-        } catch (error) {
-          if (isDuplicateKey(error)) throw platformError('CONFLICT', '另一变更申请刚刚提交，请刷新后重试', 'Another change was just submitted; reload and try again', { field: 'input.applicationId' });
-          throw error;
+        if (!(await insertOnce(store.faceChanges, doc))) {
+          throw platformError('CONFLICT', '另一变更申请刚刚提交，请刷新后重试', 'Another change was just submitted; reload and try again', { field: 'input.applicationId' });
         }
-        const set: Record<string, unknown> = Object.fromEntries(Object.entries(changes).map(([k, v]) => [`values.${k}`, v]));
-        if (changes.companyName) set.holderName = changes.companyName;
-        await store.applications.updateOne({ _id: app._id }, { $set: set });
         ctx.kickOutbox();
-        ctx.log.info({ applicationId: app._id, changeId, departments }, 'face change submitted');
-        return { id: changeId, applicationId: app._id, changes, reason: payload.reason, departments, submittedAt: doc.submittedAt.toISOString() };
+        ctx.log.info({ applicationId: app.id, changeId, departments }, 'face change submitted');
+        return { id: changeId, applicationId: app.id, changes, reason: payload.reason, departments, submittedAt: doc.submittedAt.toISOString() };
       },
     },
   };

@@ -156,44 +156,35 @@ export function catalogueResolvers() {
     Mutation: {
       loadCatalogueFromRepository: async (_: unknown, args: { publish?: boolean }, ctx: Ctx) => {
         requireAdmin(ctx.identity);
-        const editions = editionsFor(ctx.db);
-        const published = await editions.loadRepository(ctx.identity.subject, Boolean(args.publish));
-        const doc = published ?? (await editions.editions.findOne({ _id: DRAFT_ID }))!;
-        return editionView(doc);
+        return editionView(await editionsFor(ctx.db).loadRepository(ctx.identity.subject, Boolean(args.publish)));
       },
       upsertCatalogueIndustry: async (_: unknown, args: { input: IndustryDefinition }, ctx: Ctx) => {
         requireAdmin(ctx.identity);
-        const editions = editionsFor(ctx.db);
         const input = withoutNulls(args.input);
-        const data = await editions.draftData();
-        const industries = [...data.industries.filter((i) => i.code !== input.code), input];
-        await editions.saveDraft({ ...data, industries }, ctx.identity.subject, 'input');
+        await editionsFor(ctx.db).editDraft(ctx.identity.subject, (data) => ({ ...data, industries: [...data.industries.filter((i) => i.code !== input.code), input] }), 'input');
         return industryView(input, await catalogueFor(ctx, DRAFT_ID));
       },
       removeCatalogueIndustry: async (_: unknown, args: { code: string }, ctx: Ctx) => {
         requireAdmin(ctx.identity);
-        const editions = editionsFor(ctx.db);
-        const data = await editions.draftData();
-        if (!data.industries.some((i) => i.code === args.code)) throw notFound({ zh: '行业', en: 'industry' }, 'code', args.code);
-        await editions.saveDraft({ ...data, industries: data.industries.filter((i) => i.code !== args.code) }, ctx.identity.subject);
+        await editionsFor(ctx.db).editDraft(ctx.identity.subject, (data) => {
+          if (!data.industries.some((i) => i.code === args.code)) throw notFound({ zh: '行业', en: 'industry' }, 'code', args.code);
+          return { ...data, industries: data.industries.filter((i) => i.code !== args.code) };
+        });
         return true;
       },
       upsertApprovalItem: async (_: unknown, args: { input: ItemDefinition }, ctx: Ctx) => {
         requireAdmin(ctx.identity);
-        const editions = editionsFor(ctx.db);
         const input = withoutNulls(args.input);
-        const data = await editions.draftData();
-        const items = [...data.items.filter((i) => i.code !== input.code), input];
-        await editions.saveDraft({ ...data, items }, ctx.identity.subject, 'input');
+        await editionsFor(ctx.db).editDraft(ctx.identity.subject, (data) => ({ ...data, items: [...data.items.filter((i) => i.code !== input.code), input] }), 'input');
         return itemView(input);
       },
       removeApprovalItem: async (_: unknown, args: { code: string }, ctx: Ctx) => {
         requireAdmin(ctx.identity);
-        const editions = editionsFor(ctx.db);
-        const data = await editions.draftData();
-        if (!data.items.some((i) => i.code === args.code)) throw notFound({ zh: '审批事项', en: 'approval item' }, 'code', args.code);
         // Refused when an industry still lists it: the checks report the dangling reference.
-        await editions.saveDraft({ ...data, items: data.items.filter((i) => i.code !== args.code) }, ctx.identity.subject);
+        await editionsFor(ctx.db).editDraft(ctx.identity.subject, (data) => {
+          if (!data.items.some((i) => i.code === args.code)) throw notFound({ zh: '审批事项', en: 'approval item' }, 'code', args.code);
+          return { ...data, items: data.items.filter((i) => i.code !== args.code) };
+        });
         return true;
       },
       publishCatalogueEdition: async (_: unknown, args: { note?: string }, ctx: Ctx) => {
@@ -202,7 +193,7 @@ export function catalogueResolvers() {
       },
       discardCatalogueDraft: async (_: unknown, _args: unknown, ctx: Ctx) => {
         requireAdmin(ctx.identity);
-        const discarded = await editionsFor(ctx.db).discardDraft();
+        const discarded = await editionsFor(ctx.db).discardDraft(ctx.identity.subject);
         if (!discarded) throw platformError('WRONG_STATE', '没有草稿可放弃', 'There is no draft to discard');
         return true;
       },

@@ -1,8 +1,8 @@
-import { calendarFor, saveSchedule, schedules } from '../../../shared/calendar-store';
+import { calendarFor, currentSchedules, saveSchedule } from '../../../shared/calendar-store';
 import { itemClock, type Clock } from '../../../shared/clock';
-import { isDuplicateKey } from '../../../shared/db';
 import { invalidInput, platformError } from '../../../shared/errors';
-import { newEvent } from '../../../shared/events';
+import { newEvent, outbox } from '../../../shared/events';
+import { insertOnce } from '../../../shared/records';
 import { requireRole } from '../../../shared/identity';
 import { departments } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
@@ -10,7 +10,8 @@ import { validateFormValues } from '../../../shared/validation';
 import { beijingDate, WorkingDayCalendar, validateYearSchedule } from '../../../shared/working-days';
 import type { Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
-import { ApplicationStore, type ApplicationDoc, type ItemClockDoc, type ItemOutcomeDoc } from '../store';
+import { ApplicationStore } from '../store';
+import type { Application, ItemOutcomeDoc } from '../application';
 import { requireApplication, requireOwnerOrClerk } from './access';
 
 type Ctx = SubgraphContext;
@@ -21,12 +22,12 @@ type Ctx = SubgraphContext;
  * near-due list, processing-time statistics, and the official holiday
  * schedules an admin loads when the State Council publishes them.
  */
-export function clockOf(calendar: WorkingDayCalendar, app: ApplicationDoc, catalogue: Catalogue, itemCode: string, outcome: ItemOutcomeDoc | undefined, clock: ItemClockDoc | undefined): Clock | null {
+export function clockOf(calendar: WorkingDayCalendar, app: Application, catalogue: Catalogue, itemCode: string, outcome: ItemOutcomeDoc | undefined, pauses: { from: string; to: string | null }[] | undefined): Clock | null {
   if (!app.acceptedAt) return null;
   return itemClock(calendar, {
     acceptedDate: beijingDate(app.acceptedAt),
     committedDays: catalogue.item(itemCode).committedDays,
-    pauses: outcome?.pauses ?? clock?.pauses ?? [],
+    pauses: outcome?.pauses ?? pauses ?? [],
     decidedDate: outcome ? beijingDate(outcome.decidedAt) : null,
     today: beijingDate(new Date()),
   });
@@ -51,18 +52,18 @@ export function clockResolvers() {
         requireRole(ctx.identity, 'ISSUER', 'CLERK', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
         const calendar = await calendarFor(ctx.db);
-        const apps = await store.applications.find({ status: 'ACCEPTED' }).limit(1000).toArray();
-        const ids = apps.map((a) => a._id);
+        const apps = (await store.loadMany({})).filter((a) => a.status === 'ACCEPTED' || a.status === 'WITHDRAWING').slice(0, 1000);
+        const ids = apps.map((a) => a.id);
         const outcomes = await store.outcomesFor(ids);
-        const clocks = await store.clocks.find({ applicationId: { $in: ids } }).toArray();
+        const pauses = await store.pausesFor(ids);
         const due = [];
         for (const app of apps) {
-          const catalogue = await editionsFor(ctx.db).edition(app.edition);
-          for (const entry of app.items) {
-            if (outcomes.get(app._id)!.some((o) => o.itemCode === entry.itemCode)) continue;
-            const clock = clockOf(calendar, app, catalogue, entry.itemCode, undefined, clocks.find((c) => c.itemCode === entry.itemCode && c.applicationId === app._id))!;
+          const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
+          for (const entry of app.doc.items) {
+            if (outcomes.get(app.id)!.some((o) => o.itemCode === entry.itemCode)) continue;
+            const clock = clockOf(calendar, app, catalogue, entry.itemCode, undefined, pauses.get(`${app.id}:${entry.itemCode}`))!;
             if (clock.overdue || (args.includeNearDue !== false && clock.nearDue) || clock.unknownYear) {
-              due.push({ applicationId: app._id, applicationNumber: app.number, holderName: app.holderName, itemCode: entry.itemCode, departmentCode: entry.departmentCode, clock });
+              due.push({ applicationId: app.id, applicationNumber: app.doc.number, holderName: app.holderName, itemCode: entry.itemCode, departmentCode: entry.departmentCode, clock });
             }
           }
         }
@@ -72,8 +73,8 @@ export function clockResolvers() {
         requireRole(ctx.identity, 'ANALYST', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
         const calendar = await calendarFor(ctx.db);
-        const apps = await store.applications.find({}).toArray();
-        const outcomes = await store.outcomesFor(apps.map((a) => a._id));
+        const apps = await store.loadMany({});
+        const outcomes = await store.outcomesFor(apps.map((a) => a.id));
         const unknownYears = new Set<number>();
         type Group = { days: number[]; states: Map<string, number> };
         const groups = { industry: new Map<string, Group>(), department: new Map<string, Group>() };
@@ -84,9 +85,9 @@ export function clockResolvers() {
           groups[kind].set(key, group);
         };
         for (const app of apps) {
-          for (const entry of app.items) {
-            const outcome = outcomes.get(app._id)!.find((o) => o.itemCode === entry.itemCode);
-            const state = outcome ? outcome.decision : ['ACCEPTED', 'DECIDED'].includes(app.status) ? 'IN_PROGRESS' : app.status;
+          for (const entry of app.doc.items) {
+            const outcome = outcomes.get(app.id)!.find((o) => o.itemCode === entry.itemCode);
+            const state = outcome ? outcome.decision : ['ACCEPTED', 'WITHDRAWING', 'DECIDED'].includes(app.status) ? 'IN_PROGRESS' : app.status;
             let days: number | null = null;
             if (outcome && app.acceptedAt) {
               try {
@@ -97,7 +98,7 @@ export function clockResolvers() {
                 else throw error;
               }
             }
-            add('industry', app.industryCode, state, days);
+            add('industry', app.doc.industryCode, state, days);
             add('department', entry.departmentCode, state, days);
           }
         }
@@ -119,7 +120,7 @@ export function clockResolvers() {
       calendarStatus: async (_: unknown, _args: unknown, ctx: Ctx) => {
         const calendar = await calendarFor(ctx.db);
         const year = Number(beijingDate(new Date()).slice(0, 4));
-        const loaded = await schedules(ctx.db).find({}).sort({ year: 1 }).toArray();
+        const loaded = await currentSchedules(ctx.db);
         return {
           libraryYears: WorkingDayCalendar.knownYearsOfLibrary(),
           loaded: loaded.map((s) => ({ year: s.year, source: s.source, loadedAt: s.loadedAt.toISOString(), loadedBy: s.loadedBy })),
@@ -133,10 +134,10 @@ export function clockResolvers() {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.applicationId);
         requireOwnerOrClerk(ctx.identity, app);
-        const clock = await store.clocks.findOne({ _id: `${app._id}:${args.itemCode}` });
-        const open = clock?.pauses.find((p) => p.to === null);
+        const open = (await store.pausesFor([app.id])).get(`${app.id}:${args.itemCode}`)?.find((p) => p.to === null);
         if (!open) throw platformError('WRONG_STATE', '该事项没有待补正的要求', 'No correction is awaited for this item', { field: 'itemCode' });
-        const catalogue = await editionsFor(ctx.db).edition(app.edition);
+        if (app.status !== 'ACCEPTED') throw platformError('WRONG_STATE', `申请当前状态为 ${app.status}，不能提交补正`, `No correction can be handed in while the application is ${app.status}`, { field: 'applicationId' });
+        const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
         const item = catalogue.item(args.itemCode);
         const given = (args.values ?? {}) as Record<string, unknown>;
         const fields = item.elements.filter((e) => e.key in given).map((e) => ({ ...e }));
@@ -146,23 +147,19 @@ export function clockResolvers() {
         }
         if (problems.length) throw invalidInput(problems);
         const to = beijingDate(new Date());
-        const entry = app.items.find((i) => i.itemCode === args.itemCode)!;
-        try {
-          await store.correctionReplies.insertOne({
-            _id: open.eventId,
-            applicationId: app._id,
-            itemCode: args.itemCode,
-            at: new Date(),
-            by: ctx.identity.subject,
-            _outbox: [newEvent('ItemCorrected', 'applications', entry.departmentCode, { applicationId: app._id, itemCode: args.itemCode, values: given, to }, `ItemCorrected:${open.eventId}`)],
-          });
-        } catch (error) {
-          if (!isDuplicateKey(error)) throw error;
-          throw platformError('WRONG_STATE', '该补正已提交', 'This correction has already been handed in', { field: 'itemCode' });
-        }
-        await store.clocks.updateOne({ _id: clock!._id }, { $set: { pauses: clock!.pauses.map((p) => (p.eventId === open.eventId ? { ...p, to } : p)) } });
-        const set = Object.fromEntries(Object.entries(given).map(([k, v]) => [`values.${k}`, v]));
-        if (Object.keys(set).length) await store.applications.updateOne({ _id: app._id }, { $set: set });
+        const entry = app.doc.items.find((i) => i.itemCode === args.itemCode)!;
+        // The reply is the claim on the request: one reply each.
+        const replied = await insertOnce(store.correctionReplies, {
+          _id: open.correctionId,
+          applicationId: app.id,
+          itemCode: args.itemCode,
+          values: given,
+          to,
+          at: new Date(),
+          by: ctx.identity.subject,
+          ...outbox([newEvent('ItemCorrected', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: args.itemCode, values: given, to, correctionId: open.correctionId }, `ItemCorrected:${open.correctionId}`)]),
+        });
+        if (!replied) throw platformError('WRONG_STATE', '该补正已提交', 'This correction has already been handed in', { field: 'itemCode' });
         ctx.kickOutbox();
         return true;
       },
@@ -175,7 +172,7 @@ export function clockResolvers() {
         const events = departments().map((d) =>
           newEvent('CalendarScheduleLoaded', 'applications', d.code, { schedule, by: ctx.identity.subject }, `CalendarScheduleLoaded:${schedule.year}:${Date.now()}:${d.code}`),
         );
-        await saveSchedule(ctx.db, schedule, ctx.identity.subject, events);
+        await saveSchedule(ctx.db, schedule, ctx.identity.subject, { events });
         ctx.kickOutbox();
         ctx.log.info({ year: schedule.year }, 'holiday schedule loaded');
         return { year: schedule.year, source: schedule.source, loadedAt: new Date().toISOString(), loadedBy: ctx.identity.subject };

@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { invalidInput, platformError } from '../../../shared/errors';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { applicableItems, requiredMaterials, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
-import { ApplicationStore, type ApplicationDoc, type MaterialDoc } from '../store';
+import { insertOnce } from '../../../shared/records';
+import { ApplicationStore } from '../store';
+import type { Application, MaterialDoc } from '../application';
 import { requireApplication, requireOwnerOrClerk } from './access';
 
 type Ctx = SubgraphContext;
@@ -23,12 +25,12 @@ export function sniffMediaType(bytes: Buffer): string | null {
   return Object.entries(SIGNATURES).find(([, signature]) => signature.every((b, i) => bytes[i] === b))?.[0] ?? null;
 }
 
-/** Each required material of an application and how it stands. */
-export async function materialStatuses(store: ApplicationStore, app: ApplicationDoc, catalogue: Catalogue) {
-  const industry = catalogue.industry(app.industryCode)!;
-  const items = applicableItems(catalogue, industry, app.answers);
-  const attached = await store.materials.find({ applicationId: app._id }).toArray();
-  return requiredMaterials(items, app.commitments ?? []).map((m) => {
+/** Each required material of an application and how it stands (as accepted, once it is). */
+export async function materialStatuses(store: ApplicationStore, app: Application, catalogue: Catalogue) {
+  const industry = catalogue.industry(app.doc.industryCode)!;
+  const items = applicableItems(catalogue, industry, app.doc.answers);
+  const attached = app.acceptedMaterials ?? (await store.currentMaterials(app.id));
+  return requiredMaterials(items, app.doc.commitments ?? []).map((m) => {
     const doc = attached.find((a) => a.materialCode === m.code);
     return {
       code: m.code,
@@ -72,10 +74,11 @@ export function materialResolvers() {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, input.applicationId, 'input.applicationId');
         requireOwnerOrClerk(ctx.identity, app, 'input.applicationId');
+        // Until acceptance: the accepted file is fixed (acceptance keeps what was attached then).
         if (!['SUBMITTED', 'SUPPLEMENT_REQUESTED'].includes(app.status)) {
           throw platformError('WRONG_STATE', '申请已受理或已办结，不能再补交材料', 'Materials can only be attached before intake is complete', { field: 'input.applicationId' });
         }
-        const catalogue = await editionsFor(ctx.db).edition(app.edition);
+        const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
         const required = await materialStatuses(store, app, catalogue);
         if (!required.some((m) => m.code === input.materialCode)) {
           throw invalidInput([
@@ -85,7 +88,7 @@ export function materialResolvers() {
         if (Boolean(input.file) === Boolean(input.heldReference)) {
           throw invalidInput([{ path: 'input', code: 'REQUIRED', messageZh: '请上传文件或引用已有材料（二选一）', messageEn: 'Give either a file or a held material, not both' }]);
         }
-        const base = { applicationId: app._id, creditCode: app.creditCode, materialCode: input.materialCode, attachedAt: new Date(), attachedBy: ctx.identity.subject };
+        const base = { applicationId: app.id, creditCode: app.doc.creditCode, materialCode: input.materialCode, attachedAt: new Date(), attachedBy: ctx.identity.subject };
         let doc: Omit<MaterialDoc, '_id'>;
         if (input.heldReference) {
           doc = await heldMaterial(store, app, input.materialCode, input.heldReference, base);
@@ -108,11 +111,12 @@ export function materialResolvers() {
           if (problems.length) throw invalidInput(problems);
           const sha256 = createHash('sha256').update(bytes).digest('hex');
           // Stored once per content, whoever sends it how often.
-          await store.files.updateOne({ _id: sha256 }, { $setOnInsert: { data: bytes, size: bytes.length, mediaType: sniffed! } }, { upsert: true });
+          await insertOnce(store.files, { _id: sha256, data: bytes, size: bytes.length, mediaType: sniffed! });
           doc = { ...base, source: 'UPLOAD', sha256, reference: null, size: bytes.length, mediaType: sniffed, name: file.name.trim() };
         }
-        await store.materials.replaceOne({ _id: `${app._id}:${input.materialCode}` }, doc, { upsert: true });
-        ctx.log.info({ applicationId: app._id, material: input.materialCode, source: doc.source }, 'material attached');
+        // Each attachment is its own record; the latest of a material counts.
+        await insertOnce(store.materials, { _id: `${app.id}:${input.materialCode}:${randomUUID()}`, ...doc });
+        ctx.log.info({ applicationId: app.id, material: input.materialCode, source: doc.source }, 'material attached');
         return (await materialStatuses(store, app, catalogue)).find((m) => m.code === input.materialCode)!;
       },
     },
@@ -121,7 +125,7 @@ export function materialResolvers() {
 
 async function heldMaterial(
   store: ApplicationStore,
-  app: ApplicationDoc,
+  app: Application,
   materialCode: string,
   reference: string,
   base: Pick<MaterialDoc, 'applicationId' | 'creditCode' | 'materialCode' | 'attachedAt' | 'attachedBy'>,
@@ -130,10 +134,10 @@ async function heldMaterial(
     if (materialCode !== 'business-licence') {
       throw invalidInput([{ path: 'input.heldReference', code: 'WRONG_MATERIAL', messageZh: '电子营业执照只能用作营业执照', messageEn: 'The electronic business licence can only stand for the business licence' }]);
     }
-    return { ...base, source: 'HELD', sha256: null, reference: `${ELICENCE_BUSINESS_LICENCE}:${app.creditCode}`, size: null, mediaType: null, name: '营业执照（电子证照）' };
+    return { ...base, source: 'HELD', sha256: null, reference: `${ELICENCE_BUSINESS_LICENCE}:${app.doc.creditCode}`, size: null, mediaType: null, name: '营业执照（电子证照）' };
   }
   const sha256 = reference.startsWith('UPLOAD:') ? reference.slice(7) : '';
-  const earlier = sha256 ? await store.materials.findOne({ creditCode: app.creditCode, source: 'UPLOAD', sha256 }) : null;
+  const earlier = sha256 ? await store.materials.findOne({ creditCode: app.doc.creditCode, source: 'UPLOAD', sha256 }) : null;
   if (!earlier) {
     throw invalidInput([{ path: 'input.heldReference', code: 'NOT_HELD', messageZh: '本企业没有这份已提交过的材料', messageEn: 'Your business has not handed in this material before' }]);
   }

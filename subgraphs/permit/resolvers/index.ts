@@ -1,37 +1,70 @@
-import { isDuplicateKey } from '../../../shared/db';
 import { notFound, platformError } from '../../../shared/errors';
+import { insertOnce } from '../../../shared/records';
 import { requireRole, type Identity } from '../../../shared/identity';
 import { parseQrContent, verifyQr } from '../../../shared/permit-code';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { maskPersonName } from '../../../shared/validation';
-import { historyEntry, insertVersion, voidPermitsListing } from '../lifecycle';
+import { voidIfEnded } from '../events';
+import { insertVersion } from '../lifecycle';
 import { permitQrContent, publishedKeys, qrPngBase64, qrSvg } from '../qr';
-import { PermitStore, type HistoryEntry, type PermitDoc } from '../store';
+import { PermitStore, type Permit, type PermitRecord, type PermitRequest, type PermitRequestDoc, type PermitVersionDoc } from '../store';
 
 type Ctx = SubgraphContext;
 
 /** The bureau sees everything; the holder sees their own permit; everyone else gets the public view. */
-function isPrivileged(identity: Identity, permit: PermitDoc): boolean {
+function isPrivileged(identity: Identity, permit: PermitVersionDoc): boolean {
   if (['ISSUER', 'CLERK', 'ADMIN'].includes(identity.role)) return true;
   return identity.role === 'APPLICANT' && identity.creditCode === permit.holder.creditCode;
 }
 
 /** Who may read the accountability record: the holder, the bureau, and each deciding department. */
-function mayReadHistory(identity: Identity, permit: PermitDoc): boolean {
+function mayReadHistory(identity: Identity, permit: PermitVersionDoc): boolean {
   if (isPrivileged(identity, permit)) return true;
   return identity.role === 'REVIEWER' && permit.items.some((i) => i.departmentCode === identity.department);
 }
 
+interface HistoryEntry {
+  at: Date;
+  action: 'ISSUED' | 'REISSUED' | 'SUPERSEDED' | 'VOIDED' | 'RECALLED';
+  version: number;
+  byRole: string;
+  byDepartment?: string;
+  by: string;
+  reason?: string;
+}
+
+/** A permit's accountability history: every version's issue and every fact about a version, in time order. */
+function history(records: PermitRecord[]): HistoryEntry[] {
+  const versions = new Map(records.filter((r): r is PermitVersionDoc => r.record === 'VERSION').map((v) => [v._id, v]));
+  const entries = records.flatMap((r): HistoryEntry[] => {
+    const version = versions.get(r.permitId)?.version ?? 0;
+    switch (r.record) {
+      case 'VERSION':
+        return [{ at: r.issuedAt, action: r.supersedes ? 'REISSUED' : 'ISSUED', version, byRole: r.issuedByRole, by: r.issuedBy, reason: r.reason }];
+      case 'SUPERSEDED':
+        return [{ at: r.at, action: 'SUPERSEDED', version, byRole: r.byRole, by: r.by, reason: `第 ${r.newVersion} 版已换发 / replaced by version ${r.newVersion}` }];
+      case 'VOIDED':
+        return [{ at: r.at, action: 'VOIDED', version, byRole: 'REVIEWER', byDepartment: r.departmentCode, by: r.departmentCode, reason: r.reason }];
+      case 'RECALLED':
+        return [{ at: r.at, action: 'RECALLED', version, byRole: r.byRole, by: r.by, reason: r.note }];
+    }
+  });
+  // At the same instant a re-issue comes before the version it supersedes is marked.
+  const rank = { ISSUED: 0, REISSUED: 0, SUPERSEDED: 1, VOIDED: 2, RECALLED: 3 };
+  return entries.sort((a, b) => a.at.getTime() - b.at.getTime() || rank[a.action] - rank[b.action] || a.version - b.version);
+}
+
 const historyView = (h: HistoryEntry) => ({ ...h, at: h.at.toISOString(), byDepartment: h.byDepartment ?? null, reason: h.reason ?? null });
 
-export function permitView(doc: PermitDoc, identity: Identity) {
+export function permitView(permit: Permit, identity: Identity) {
+  const doc = permit.doc;
   const privileged = isPrivileged(identity, doc);
   const qrContent = permitQrContent(doc.code, doc.qr);
   return {
     id: doc._id,
     code: doc.code,
     version: doc.version,
-    status: doc.status,
+    status: permit.status,
     industryCode: doc.industryCode,
     industryNameZh: doc.industryNameZh,
     industryNameEn: doc.industryNameEn,
@@ -48,24 +81,23 @@ export function permitView(doc: PermitDoc, identity: Identity) {
       licence: item.licenceId ? { __typename: item.licenceType, id: item.licenceId } : null,
     })),
     issuedAt: doc.issuedAt.toISOString(),
-    voidedAt: doc.voidedAt?.toISOString() ?? null,
-    voidReason: doc.voidReason ?? null,
-    voidedByLicenceId: doc.voidedByLicenceId ?? null,
-    recalledAt: doc.recalledAt?.toISOString() ?? null,
-    reissueDue: Boolean(doc.reissueDue),
-    supersededById: doc.supersededBy ?? null,
+    voidedAt: permit.voided?.at.toISOString() ?? null,
+    voidReason: permit.voided?.reason ?? null,
+    voidedByLicenceId: permit.voided?.licenceId ?? null,
+    recalledAt: permit.recalled?.at.toISOString() ?? null,
+    supersededById: permit.superseded?.supersededBy ?? null,
     scanUrl: qrContent,
     qrContent,
-    history: privileged ? doc.history.map(historyView) : null,
+    _permit: permit,
   };
 }
 
 type PermitView = ReturnType<typeof permitView>;
 
-async function requirePermit(store: PermitStore, id: string, field = 'permitId'): Promise<PermitDoc> {
-  const doc = await store.permits.findOne({ _id: id });
-  if (!doc) throw notFound({ zh: '综合许可凭证', en: 'permit' }, field, id);
-  return doc;
+async function requirePermit(store: PermitStore, id: string, field = 'permitId'): Promise<Permit> {
+  const permit = await store.byId(id);
+  if (!permit) throw notFound({ zh: '综合许可凭证', en: 'permit' }, field, id);
+  return permit;
 }
 
 const VERIFICATION_TEXT: Record<string, { zh: string; en: string }> = {
@@ -78,37 +110,52 @@ const VERIFICATION_TEXT: Record<string, { zh: string; en: string }> = {
   MALFORMED: { zh: '无法识别的二维码内容', en: 'Unrecognised QR content' },
 };
 
+/** Whether a valid version lists an item as not permitted that the request now shows permitted: the bureau should re-issue. */
+function reissueDue(permit: Permit, request: PermitRequest | null): boolean {
+  if (permit.status !== 'VALID' || !request) return false;
+  return permit.doc.items.some((i) => !i.permitted && request.items.some((r) => r.itemCode === i.itemCode && r.permitted));
+}
+
 export function permitResolvers() {
   return {
     SingleLicence: { __resolveType: (obj: { __typename: string }) => obj.__typename },
     Permit: {
       __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
-        const doc = await new PermitStore(ctx.db).permits.findOne({ _id: ref.id });
-        return doc ? permitView(doc, ctx.identity) : null;
+        const permit = await new PermitStore(ctx.db).byId(ref.id);
+        return permit ? permitView(permit, ctx.identity) : null;
       },
       qrSvg: (permit: PermitView) => qrSvg(permit.qrContent),
       qrPngBase64: (permit: PermitView) => qrPngBase64(permit.qrContent),
+      // Only a valid version with a noted item can be due: spare the others a query.
+      reissueDue: async (permit: PermitView, _: unknown, ctx: Ctx) =>
+        permit._permit.status === 'VALID' && permit.items.some((i) => !i.permitted) ? reissueDue(permit._permit, await new PermitStore(ctx.db).request(permit.applicationId)) : false,
+      // A version's history is its own and its predecessors' (the holder and the bureau only).
+      history: async (permit: PermitView, _: unknown, ctx: Ctx) => {
+        if (!isPrivileged(ctx.identity, permit._permit.doc)) return null;
+        const { records } = await new PermitStore(ctx.db).versions(permit.applicationId);
+        return history(records).filter((h) => h.version <= permit.version).map(historyView);
+      },
       supersededBy: async (permit: PermitView, _: unknown, ctx: Ctx) => {
         if (!permit.supersededById) return null;
-        const doc = await new PermitStore(ctx.db).permits.findOne({ _id: permit.supersededById });
-        return doc ? permitView(doc, ctx.identity) : null;
+        const newer = await new PermitStore(ctx.db).byId(permit.supersededById);
+        return newer ? permitView(newer, ctx.identity) : null;
       },
       currentVersion: async (permit: PermitView, _: unknown, ctx: Ctx) => {
         // Only a superseded version has a newer one: spare the scan a query otherwise.
         if (permit.status !== 'SUPERSEDED') return permit;
-        const doc = await new PermitStore(ctx.db).latest(permit.applicationId);
-        return doc ? permitView(doc, ctx.identity) : null;
+        const current = await new PermitStore(ctx.db).latest(permit.applicationId);
+        return current ? permitView(current, ctx.identity) : null;
       },
     },
     Query: {
       scanPermit: async (_: unknown, args: { code: string }, ctx: Ctx) => {
-        const doc = await new PermitStore(ctx.db).permits.findOne({ code: args.code.trim().toUpperCase() });
-        return doc ? permitView(doc, ctx.identity) : null;
+        const permit = await new PermitStore(ctx.db).byCode(args.code.trim().toUpperCase());
+        return permit ? permitView(permit, ctx.identity) : null;
       },
       verifyPermit: async (_: unknown, args: { qrContent: string }, ctx: Ctx) => {
         const store = new PermitStore(ctx.db);
-        const answer = async (result: string, doc: PermitDoc | null) => {
-          const current = doc ? await store.latest(doc.applicationId) : null;
+        const answer = async (result: string, permit: Permit | null) => {
+          const current = permit ? await store.latest(permit.doc.applicationId) : null;
           const authentic = ['AUTHENTIC', 'REGISTERED', 'SUPERSEDED'].includes(result);
           return {
             result,
@@ -116,73 +163,75 @@ export function permitResolvers() {
             messageZh: VERIFICATION_TEXT[result].zh,
             messageEn: VERIFICATION_TEXT[result].en,
             // A tampered or foreign code gets no permit data: it proves nothing.
-            permit: authentic && doc ? permitView(doc, ctx.identity) : null,
+            permit: authentic && permit ? permitView(permit, ctx.identity) : null,
             current: authentic && current ? permitView(current, ctx.identity) : null,
           };
         };
         const parsed = parseQrContent(args.qrContent);
         if (!parsed) return answer('MALFORMED', null);
-        const doc = await store.permits.findOne({ code: parsed.code });
-        if (!doc) return answer('UNKNOWN_CODE', null);
+        const permit = await store.byCode(parsed.code);
+        if (!permit) return answer('UNKNOWN_CODE', null);
         if (parsed.fields) {
           const check = await verifyQr(parsed.fields, await publishedKeys());
-          if (check !== 'AUTHENTIC') return answer(check, doc);
+          if (check !== 'AUTHENTIC') return answer(check, permit);
         }
-        if (doc.status === 'SUPERSEDED') return answer('SUPERSEDED', doc);
-        return answer(parsed.fields ? 'AUTHENTIC' : 'REGISTERED', doc);
+        if (permit.status === 'SUPERSEDED') return answer('SUPERSEDED', permit);
+        return answer(parsed.fields ? 'AUTHENTIC' : 'REGISTERED', permit);
       },
       permitSigningKeys: () => publishedKeys(),
       permit: async (_: unknown, args: { id: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN', 'REVIEWER');
-        const doc = await new PermitStore(ctx.db).permits.findOne({ _id: args.id });
-        return doc && mayReadHistory(ctx.identity, doc) ? permitView(doc, ctx.identity) : null;
+        const permit = await new PermitStore(ctx.db).byId(args.id);
+        return permit && mayReadHistory(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
       },
       permitForApplication: async (_: unknown, args: { applicationId: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
-        const doc = await new PermitStore(ctx.db).latest(args.applicationId);
-        return doc && isPrivileged(ctx.identity, doc) ? permitView(doc, ctx.identity) : null;
+        const permit = await new PermitStore(ctx.db).latest(args.applicationId);
+        return permit && isPrivileged(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
       },
       permitHistory: async (_: unknown, args: { permitId: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN', 'REVIEWER');
         const store = new PermitStore(ctx.db);
-        const doc = await requirePermit(store, args.permitId);
-        if (!mayReadHistory(ctx.identity, doc)) {
+        const permit = await requirePermit(store, args.permitId);
+        if (!mayReadHistory(ctx.identity, permit.doc)) {
           throw platformError('FORBIDDEN', '只有持证人、发证机关和审批部门可查看凭证履历', 'Only the holder, the bureau and the deciding departments may read this history', {
             field: 'permitId',
           });
         }
-        // Every version's record, merged: each version carries its predecessors' entries.
-        const versions = await store.permits.find({ applicationId: doc.applicationId }).toArray();
-        const seen = new Map<string, HistoryEntry>();
-        for (const h of versions.flatMap((v) => v.history)) seen.set(`${h.action}:${h.version}:${h.at.getTime()}`, h);
-        return [...seen.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a.version - b.version).map(historyView);
+        return history((await store.versions(permit.doc.applicationId)).records).map(historyView);
       },
       permitRequests: async (_: unknown, _args: unknown, ctx: Ctx) => {
         requireRole(ctx.identity, 'ISSUER', 'ADMIN');
         const store = new PermitStore(ctx.db);
-        const requests = await store.requests.find({}).sort({ receivedAt: 1 }).limit(200).toArray();
-        const issued = new Set(
-          (await store.permits.find({ applicationId: { $in: requests.map((r) => r._id) } }).toArray()).map((p) => p.applicationId),
-        );
-        return requests.map((r) => ({
-          applicationId: r._id,
+        const requests = await store.requests.find({ record: 'REQUEST' }).sort({ receivedAt: 1 }).limit(200).toArray();
+        const ids = requests.map((r) => r.applicationId);
+        const issued = new Set((await store.permits.find({ record: 'VERSION', applicationId: { $in: ids } }).project({ applicationId: 1 }).toArray()).map((p) => p.applicationId as string));
+        return (requests as PermitRequestDoc[]).map((r) => ({
+          applicationId: r.applicationId,
           applicationNumber: r.applicationNumber,
           holderName: r.holder.companyName,
           industryNameZh: r.industryNameZh,
-          issued: issued.has(r._id),
+          issued: issued.has(r.applicationId),
         }));
       },
       permitsAwaitingReissue: async (_: unknown, _args: unknown, ctx: Ctx) => {
         requireRole(ctx.identity, 'ISSUER', 'ADMIN');
-        const docs = await new PermitStore(ctx.db).permits.find({ reissueDue: true, status: 'VALID' }).toArray();
-        return docs.map((d) => permitView(d, ctx.identity));
+        const store = new PermitStore(ctx.db);
+        // Requests that changed after the decision are the only candidates.
+        const changed = [...new Set((await store.requests.find({ record: 'ITEM_OUTCOME' }).project({ applicationId: 1 }).toArray()).map((r) => r.applicationId as string))];
+        const due = [];
+        for (const applicationId of changed) {
+          const latest = await store.latest(applicationId);
+          if (latest && reissueDue(latest, await store.request(applicationId))) due.push(permitView(latest, ctx.identity));
+        }
+        return due;
       },
     },
     Mutation: {
       issuePermit: async (_: unknown, args: { applicationId: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'ISSUER');
         const store = new PermitStore(ctx.db);
-        const request = await store.requests.findOne({ _id: args.applicationId });
+        const request = await store.request(args.applicationId);
         if (!request) {
           throw platformError(
             'NOT_READY',
@@ -207,23 +256,13 @@ export function permitResolvers() {
             { field: 'applicationId' },
           );
         }
-        let doc: PermitDoc;
-        try {
-          doc = await insertVersion(store, request, { previous: null, cause: 'ISSUE', actor: { role: ctx.identity.role, subject: ctx.identity.subject } });
-        } catch (error) {
-          if (isDuplicateKey(error)) {
-            throw platformError('WRONG_STATE', '该申请的综合许可凭证已发放', 'The permit for this application is already issued', {
-              field: 'applicationId',
-            });
-          }
-          throw error;
-        }
+        const doc = await insertVersion(store, request, { previous: null, cause: 'ISSUE', actor: { role: ctx.identity.role, subject: ctx.identity.subject } });
+        if (!doc) throw platformError('WRONG_STATE', '该申请的综合许可凭证已发放', 'The permit for this application is already issued', { field: 'applicationId' });
         ctx.kickOutbox();
         ctx.log.info({ permitId: doc._id, code: doc.code }, 'permit issued');
         // A licence that ended while we were issuing: its event found no permit yet, so void now.
-        const endedMeanwhile = await store.endings.findOne({ _id: { $in: licenceIds } });
-        if (endedMeanwhile) await voidPermitsListing(store, endedMeanwhile, ctx.log);
-        return permitView((await store.permits.findOne({ _id: doc._id }))!, ctx.identity);
+        await voidIfEnded(store, licenceIds, ctx.log);
+        return permitView((await store.byId(doc._id))!, ctx.identity);
       },
       reissuePermit: async (_: unknown, args: { permitId: string; reason: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'ISSUER');
@@ -233,47 +272,41 @@ export function permitResolvers() {
         if (previous.status !== 'VALID') {
           throw platformError('WRONG_STATE', `该凭证状态为 ${previous.status}，不能换发`, `A ${previous.status} permit cannot be re-issued`, { field: 'permitId' });
         }
-        const request = (await store.requests.findOne({ _id: previous.applicationId }))!;
-        let doc: PermitDoc;
-        try {
-          doc = await insertVersion(store, request, {
-            previous,
-            cause: 'ITEM_PERMITTED',
-            actor: { role: ctx.identity.role, subject: ctx.identity.subject },
-            reason: args.reason.trim(),
-          });
-        } catch (error) {
-          if (isDuplicateKey(error)) {
-            throw platformError('CONFLICT', '该凭证刚刚已被换发', 'This permit was just re-issued by someone else', { field: 'permitId' });
-          }
-          throw error;
-        }
+        const request = (await store.request(previous.doc.applicationId))!;
+        const doc = await insertVersion(store, request, {
+          previous,
+          cause: 'ITEM_PERMITTED',
+          actor: { role: ctx.identity.role, subject: ctx.identity.subject },
+          reason: args.reason.trim(),
+        });
+        if (!doc) throw platformError('CONFLICT', '该凭证刚刚已被换发', 'This permit was just re-issued by someone else', { field: 'permitId' });
         ctx.kickOutbox();
-        ctx.log.info({ permitId: doc._id, supersedes: previous._id }, 'permit re-issued');
-        return permitView(doc, ctx.identity);
+        ctx.log.info({ permitId: doc._id, supersedes: previous.id }, 'permit re-issued');
+        await voidIfEnded(store, doc.items.flatMap((i) => (i.licenceId ? [i.licenceId] : [])), ctx.log);
+        return permitView((await store.byId(doc._id))!, ctx.identity);
       },
       recordPermitRecall: async (_: unknown, args: { permitId: string; note: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'ISSUER');
         if (!args.note.trim()) throw platformError('BAD_USER_INPUT', '必须填写收回情况说明', 'A note on the recall is required', { field: 'note' });
         const store = new PermitStore(ctx.db);
         const permit = await requirePermit(store, args.permitId);
-        if (permit.status !== 'VOID' || permit.recalledAt) {
-          throw platformError(
-            'WRONG_STATE',
-            permit.recalledAt ? '该凭证已登记收回' : '只有已作废的凭证才能登记收回',
-            permit.recalledAt ? 'The recall is already recorded' : 'Only a void permit is recalled',
-            { field: 'permitId' },
-          );
-        }
-        const now = new Date();
-        await store.permits.updateOne(
-          { _id: permit._id, recalledAt: { $exists: false } },
-          {
-            $set: { recalledAt: now, recalledBy: ctx.identity.subject },
-            $push: { history: historyEntry('RECALLED', permit.version, { role: ctx.identity.role, subject: ctx.identity.subject }, args.note.trim()) },
-          },
-        );
-        return permitView((await store.permits.findOne({ _id: permit._id }))!, ctx.identity);
+        const already = () => platformError('WRONG_STATE', '该凭证已登记收回', 'The recall is already recorded', { field: 'permitId' });
+        if (permit.recalled) throw already();
+        if (permit.status !== 'VOID') throw platformError('WRONG_STATE', '只有已作废的凭证才能登记收回', 'Only a void permit is recalled', { field: 'permitId' });
+        // Void is for good, so the check above cannot go stale; the recall itself is claimed once.
+        const recorded = await insertOnce(store.permits, {
+          _id: `${permit.id}:RECALLED`,
+          record: 'RECALLED',
+          applicationId: permit.doc.applicationId,
+          permitId: permit.id,
+          code: permit.doc.code,
+          at: new Date(),
+          byRole: ctx.identity.role,
+          by: ctx.identity.subject,
+          note: args.note.trim(),
+        });
+        if (!recorded) throw already();
+        return permitView((await store.byId(permit.id))!, ctx.identity);
       },
     },
   };
