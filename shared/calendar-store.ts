@@ -1,6 +1,6 @@
 import type { Connection, mongo } from 'mongoose';
 import { outbox, type OutboxFields, type PlatformEvent } from './events';
-import { insertOnce } from './records';
+import { insertPending } from './records';
 import { WorkingDayCalendar, type YearSchedule } from './working-days';
 
 /**
@@ -47,7 +47,7 @@ export async function calendarFor(db: Connection): Promise<WorkingDayCalendar> {
  */
 export async function saveSchedule(db: Connection, schedule: YearSchedule, by: string, options: { id?: string; events?: PlatformEvent[] } = {}): Promise<void> {
   const loadedAt = new Date();
-  await insertOnce(schedules(db), {
+  await insertPending(db.db!, schedules(db), {
     _id: options.id ?? `${schedule.year}#${loadedAt.getTime()}#${Math.random().toString(36).slice(2, 8)}`,
     ...schedule,
     loadedAt,

@@ -11,8 +11,20 @@ export function databaseName(service: string): string {
   return `${process.env.DB_PREFIX ?? 'yiye_'}${service.replace(/-/g, '_')}`;
 }
 
-/** Database commands sent by this process, by command name (from the driver's command monitoring). */
+/**
+ * Database commands sent by this process, by command name and kind (from the
+ * driver's command monitoring): a `find` is a lookup `byId` when its filter is
+ * one `_id` alone (answered from the index on every database), otherwise a
+ * `sweep` (which the embedded database answers by reading the whole collection).
+ */
 export const databaseCommandCounts = new Map<string, number>();
+
+function commandKey(event: { commandName: string; command?: Record<string, unknown> }): string {
+  if (event.commandName !== 'find') return event.commandName;
+  const filter = (event.command?.filter ?? {}) as Record<string, unknown>;
+  const keys = Object.keys(filter);
+  return keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string' ? 'find:byId' : 'find:sweep';
+}
 const HANDSHAKE_COMMANDS = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart', 'saslContinue']);
 
 /**
@@ -61,9 +73,10 @@ export async function connectDatabase(service: string): Promise<Connection> {
     autoIndex: true,
     monitorCommands: true,
   });
-  connection.getClient().on('commandStarted', (event: { commandName: string }) => {
+  connection.getClient().on('commandStarted', (event: { commandName: string; command?: Record<string, unknown> }) => {
     if (HANDSHAKE_COMMANDS.has(event.commandName)) return;
-    databaseCommandCounts.set(event.commandName, (databaseCommandCounts.get(event.commandName) ?? 0) + 1);
+    const key = commandKey(event);
+    databaseCommandCounts.set(key, (databaseCommandCounts.get(key) ?? 0) + 1);
   });
   await connection.asPromise();
   return connection;

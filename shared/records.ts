@@ -1,9 +1,12 @@
 import type { mongo } from 'mongoose';
 import { isDuplicateKey, writeOptions } from './db';
+import { announceInserted } from './events/announce';
+import { OUTBOX_QUEUE, type OutboxEntry } from './events/event';
 
 /**
- * How state changes are written so that no two writers ever race on one
- * document (docs/architecture.md, "Who writes what").
+ * How state is written and read so that no two writers ever race on one
+ * document and every read of current state is a lookup by id
+ * (docs/architecture.md, "Who writes what").
  *
  * FerretDB applies an update by reading the document, changing it in Go and
  * writing the whole document back, so two concurrent updates of one document
@@ -17,18 +20,72 @@ import { isDuplicateKey, writeOptions } from './db';
  *   that state and inserts the next sequence number. Two writers deciding from
  *   the same state compete for the same id, so exactly one wins; the loser
  *   reads again and decides again (usually: refused, with the real reason).
- * Documents are never updated after they are inserted, with one exception:
- * the outbox relay alone clears `_pending` on the claims it has delivered.
+ * Nothing is updated after it is inserted. And since the embedded database
+ * answers a query on any other field by reading the whole collection, current
+ * state is read by id: the log one step after another (`readLog`), claims by
+ * the id they are known by.
  */
 
 /** Inserts the document unless one with its id exists. True when this call inserted it. */
 export async function insertOnce<T extends { _id: string }>(collection: mongo.Collection<T>, doc: T): Promise<boolean> {
+  if (isPending(doc)) throw new Error(`a document with events or effects goes through insertPending (${collection.collectionName}/${doc._id})`);
+  return insertRaw(collection, doc);
+}
+
+async function insertRaw<T extends { _id: string }>(collection: mongo.Collection<T>, doc: T): Promise<boolean> {
   try {
     await collection.insertOne(doc as mongo.OptionalUnlessRequiredId<T>, writeOptions());
     return true;
   } catch (error) {
     if (isDuplicateKey(error)) return false;
     throw error;
+  }
+}
+
+function isPending(doc: object): boolean {
+  const d = doc as { _outbox?: unknown[]; _effects?: boolean };
+  return Boolean(d._outbox?.length || d._effects);
+}
+
+/**
+ * Inserts a claim or step that carries events (or effects to complete). Its
+ * entry in the service's outbox queue goes in first, then the document: the
+ * document is the commit point, and whenever it exists its entry exists until
+ * the relay has finished with it. (An entry whose document never came, because
+ * the writer died or lost the claim, is cleared by the relay.)
+ */
+export async function insertPending<T extends { _id: string }>(db: mongo.Db, collection: mongo.Collection<T>, doc: T): Promise<boolean> {
+  if (!isPending(doc)) return insertRaw(collection, doc);
+  const entry: OutboxEntry = { _id: `${collection.collectionName}/${doc._id}`, collection: collection.collectionName, docId: doc._id, queuedAt: new Date() };
+  await insertRaw(db.collection<OutboxEntry>(OUTBOX_QUEUE), entry);
+  if (!(await insertRaw(collection, doc))) return false;
+  announceInserted(collection, doc);
+  return true;
+}
+
+/** One document by id. */
+export async function byId<T extends { _id: string }>(collection: mongo.Collection<T>, id: string): Promise<T | null> {
+  return (await collection.findOne({ _id: id } as mongo.Filter<T>)) as T | null;
+}
+
+/** Many documents by id, each its own lookup (a lookup by id is the one query every database answers from its index). */
+export async function byIds<T extends { _id: string }>(collection: mongo.Collection<T>, ids: readonly string[]): Promise<T[]> {
+  const docs: (T | null)[] = await Promise.all([...new Set(ids)].map((id) => byId(collection, id)));
+  return docs.filter((d): d is T => d !== null);
+}
+
+/**
+ * An aggregate's log, in order: the documents `idOf(1)`, `idOf(2)`, … up to the
+ * first that is missing, read by id a few at a time.
+ */
+export async function readLog<T extends { _id: string }>(collection: mongo.Collection<T>, idOf: (n: number) => string, batch = 4): Promise<T[]> {
+  const log: T[] = [];
+  for (let from = 1; ; from += batch) {
+    const docs = await Promise.all(Array.from({ length: batch }, (_, i) => byId(collection, idOf(from + i))));
+    for (const doc of docs) {
+      if (!doc) return log;
+      log.push(doc);
+    }
   }
 }
 
@@ -54,7 +111,7 @@ export async function appendStep<S, T>(
   read: () => Promise<{ state: S; seq: number }>,
   decide: (state: S, seq: number) => T | null | Promise<T | null>,
   insert: (step: T, seq: number) => Promise<boolean>,
-  attempts = 5,
+  attempts = 8,
 ): Promise<{ step: T | null; state: S; seq: number }> {
   for (let attempt = 1; ; attempt++) {
     const { state, seq } = await read();
@@ -63,7 +120,7 @@ export async function appendStep<S, T>(
     if (await insert(step, seq + 1)) return { step, state, seq: seq + 1 };
     if (attempt >= attempts) throw new LostRaceError();
     // Someone else appended first: back off a little so competing writers spread out.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * attempt));
   }
 }
 

@@ -1,20 +1,21 @@
 import { request } from 'undici';
 
-/** Database commands a service has sent so far, summed over command names (from its /metrics). */
-export async function databaseCommands(serviceUrl: string): Promise<number> {
+/** Database commands a service has sent so far, summed over command names (from its /metrics); `only` picks one command, e.g. `find:sweep`. */
+export async function databaseCommands(serviceUrl: string, only?: string): Promise<number> {
   const response = await request(`${serviceUrl}/metrics`);
   const text = await response.body.text();
   return text
     .split('\n')
-    .filter((line) => line.startsWith('yiye_db_commands_total{'))
+    .filter((line) => line.startsWith('yiye_db_commands_total{') && (!only || line.includes(`command="${only}"`)))
     .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
 }
 
-/** Runs `work` and returns how many database commands each service sent meanwhile. */
-export async function countDatabaseCommands(serviceUrls: Record<string, string>, work: () => Promise<void>): Promise<Record<string, number>> {
-  const before = Object.fromEntries(await Promise.all(Object.entries(serviceUrls).map(async ([n, u]) => [n, await databaseCommands(u)] as const)));
+/** Runs `work` and returns how many database commands (or only those of one command) each service sent meanwhile. */
+export async function countDatabaseCommands(serviceUrls: Record<string, string>, work: () => Promise<void>, only?: string): Promise<Record<string, number>> {
+  const count = async () => Object.fromEntries(await Promise.all(Object.entries(serviceUrls).map(async ([n, u]) => [n, await databaseCommands(u, only)] as const)));
+  const before = await count();
   await work();
-  const after = Object.fromEntries(await Promise.all(Object.entries(serviceUrls).map(async ([n, u]) => [n, await databaseCommands(u)] as const)));
+  const after = await count();
   return Object.fromEntries(Object.keys(serviceUrls).map((n) => [n, after[n] - before[n]]));
 }
 

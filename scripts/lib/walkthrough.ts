@@ -152,15 +152,17 @@ export class Walkthrough {
     return data.application;
   }
 
-  /** The department's pending queue, until the dispatched review shows up. */
+  /** The department's review, until the dispatched item has arrived and waits for a decision. */
   async waitForReview(departmentCode: string, reviewId: string) {
     const dept = department(departmentCode)!;
     return eventually(`review ${reviewId} in ${departmentCode}`, async () => {
-      const data = await this.as<Record<string, { reviews: { id: string; state: string }[] }>>(
+      const data = await this.as<Record<string, { review: { id: string; state: string } | null }>>(
         this.reviewer(departmentCode),
-        `{ ${dept.graphqlName} { reviews(state: PENDING) { id state } } }`,
+        `query ($id: ID!) { ${dept.graphqlName} { review(id: $id) { id state } } }`,
+        { id: reviewId },
       );
-      return data[dept.graphqlName].reviews.find((r) => r.id === reviewId);
+      const review = data[dept.graphqlName].review;
+      return review?.state === 'PENDING' ? review : undefined;
     });
   }
 

@@ -6,7 +6,7 @@ import type { Holder } from './review';
  * `licenceId`, so one query reads a licence whole:
  * - the licence itself (id = licence id), written once when the approval is made;
  * - its ending (id `<licenceId>:ENDED`): the claim, so a licence ends once, carrying `LicenceEnded`;
- * - its changes (CHANGED, FACE_CHANGED), each a record of its own.
+ * - its changes (CHANGED, FACE_CHANGED), its log: `<licenceId>#<n>`.
  * No record is ever updated: the licence's current state is their fold
  * (`foldLicence`), and its accountability history is the same records in time order.
  */
@@ -42,8 +42,11 @@ export interface LicenceEndedDoc extends OutboxFields {
 
 export interface LicenceChangeDoc {
   _id: string;
+  seq: number;
   record: 'CHANGED' | 'FACE_CHANGED';
   licenceId: string;
+  /** The cause (a face change's id) that makes the change happen once. */
+  changeId?: string;
   at: Date;
   byRole: string;
   byDepartment?: string;
@@ -67,7 +70,7 @@ export interface Licence {
 }
 
 export function foldLicence(doc: LicenceDoc, records: LicenceRecord[]): Licence {
-  const changes = records.filter((r): r is LicenceChangeDoc => r.record === 'CHANGED' || r.record === 'FACE_CHANGED').sort((a, b) => a.at.getTime() - b.at.getTime());
+  const changes = records.filter((r): r is LicenceChangeDoc => r.record === 'CHANGED' || r.record === 'FACE_CHANGED').sort((a, b) => a.seq - b.seq);
   const ended = records.find((r): r is LicenceEndedDoc => r.record === 'ENDED');
   const licence: Licence = { doc, id: doc._id, status: ended?.ending ?? 'VALID', holder: doc.holder, details: doc.details, validUntil: doc.validUntil, ended, changes };
   for (const change of changes) {

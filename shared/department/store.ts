@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
 import { platformError } from '../errors';
 import { newEvent, outbox, type OutboxSource, type PlatformEvent } from '../events';
-import { appendStep, insertOnce, LostRaceError, stepId } from '../records';
+import { appendStep, byId, insertOnce, insertPending, LostRaceError, readLog, stepId } from '../records';
 import { addYears, beijingDate } from '../working-days';
 import type { Department } from '../registry';
 import { foldLicence, foldLicences, type Ending, type Licence, type LicenceChangeDoc, type LicenceDoc, type LicenceEndedDoc, type LicenceRecord } from './licence';
@@ -16,6 +16,7 @@ import { foldReview, foldReviews, type NewReviewStep, type Review, type ReviewDo
  * is an insert whose id only one writer can win.
  */
 export class DepartmentStore {
+  readonly db: mongo.Db;
   readonly reviews: mongo.Collection<ReviewDoc | ReviewStep>;
   readonly licences: mongo.Collection<LicenceRecord>;
   readonly verifications: mongo.Collection<VerificationTaskDoc | VerificationResultDoc>;
@@ -24,6 +25,7 @@ export class DepartmentStore {
     db: Connection,
     readonly department: Department,
   ) {
+    this.db = db.db!;
     this.reviews = db.db!.collection('reviews');
     this.licences = db.db!.collection('licences');
     this.verifications = db.db!.collection('verifications');
@@ -39,11 +41,8 @@ export class DepartmentStore {
   }
 
   async prepare(): Promise<void> {
-    await this.reviews.createIndex({ reviewId: 1 });
-    await this.licences.createIndex({ licenceId: 1 });
+    // Reads go by id; this one serves the daily sweep for licences past their end date.
     await this.licences.createIndex({ record: 1, validUntil: 1 });
-    await this.verifications.createIndex({ record: 1 });
-    for (const collection of [this.reviews, this.licences, this.verifications]) await collection.createIndex({ _pending: 1 });
   }
 
   static licenceIdFor(reviewId: string): string {
@@ -52,11 +51,13 @@ export class DepartmentStore {
 
   // ── reviews ───────────────────────────────────────────────────────────────
 
+  /** A review: its document and its log of steps, read by id. */
   async review(reviewId: string): Promise<Review | null> {
-    const records = await this.reviews.find({ reviewId }).toArray();
-    return foldReviews(records)[0] ?? null;
+    const [doc, steps] = await Promise.all([byId(this.reviews, reviewId), readLog(this.reviews, (n) => stepId(reviewId, n))]);
+    return doc?.record === 'REVIEW' ? foldReview(doc, steps as ReviewStep[]) : null;
   }
 
+  /** Every review of the department, for its queue (a sweep over the collection). */
   async allReviews(): Promise<Review[]> {
     return foldReviews(await this.reviews.find({}).toArray());
   }
@@ -78,7 +79,7 @@ export class DepartmentStore {
         (review) => decide(review),
         async (step, seq) => {
           const doc = { ...step, _id: stepId(reviewId, seq), record: 'STEP', reviewId, seq } as ReviewStep;
-          const won = await insertOnce(this.reviews, doc);
+          const won = await insertPending(this.db, this.reviews, doc);
           if (won) appended = doc;
           return won;
         },
@@ -178,14 +179,22 @@ export class DepartmentStore {
     return (await this.licencesById([licenceId])).get(licenceId) ?? null;
   }
 
-  /** Many licences in one query (the scan's `_entities` batch). */
+  /** Many licences at once (the scan's `_entities` batch): each read by id, side by side. */
   async licencesById(ids: readonly string[]): Promise<Map<string, Licence>> {
-    return foldLicences(await this.licences.find({ licenceId: { $in: [...ids] } }).toArray());
+    const records = await Promise.all(
+      [...new Set(ids)].map(async (id) => {
+        // Changes are rare: their log is read one step at a time.
+        const [doc, ended, changes] = await Promise.all([byId(this.licences, id), byId(this.licences, `${id}:ENDED`), readLog(this.licences, (n) => stepId(id, n), 1)]);
+        return [doc, ended, ...changes].filter((r): r is LicenceRecord => r !== null);
+      }),
+    );
+    return foldLicences(records.flat());
   }
 
   endingEvent(licence: Licence, ending: Pick<LicenceEndedDoc, 'ending' | 'reason' | 'endedAt'>): PlatformEvent {
     return newEvent('LicenceEnded', this.department.code, 'permit', {
       licenceId: licence.id,
+      applicationId: licence.doc.applicationId,
       licenceType: licence.doc.typename,
       itemCode: licence.doc.itemCode,
       departmentCode: this.department.code,
@@ -211,26 +220,37 @@ export class DepartmentStore {
       endedBy,
       ...outbox([this.endingEvent(licence, fields)]),
     };
-    return (await insertOnce(this.licences, doc)) ? doc : null;
+    return (await insertPending(this.db, this.licences, doc)) ? doc : null;
   }
 
-  /** Records a change of a licence; a change id derived from its cause makes a repeat harmless. */
-  async recordChange(change: Omit<LicenceChangeDoc, '_id'> & { _id?: string }): Promise<void> {
-    const { _id = `${change.licenceId}:${change.record}:${change.at.getTime()}:${Math.random().toString(36).slice(2, 8)}`, ...fields } = change;
-    await insertOnce(this.licences, { _id, ...fields });
+  /**
+   * Appends a change to a licence's log (`<licenceId>#<n>`): two changes at
+   * once both land, one after the other. A change carrying a cause id (a face
+   * change) is recorded once however often its event comes.
+   */
+  async recordChange(change: Omit<LicenceChangeDoc, '_id' | 'seq'>): Promise<void> {
+    await appendStep(
+      async () => {
+        const log = (await readLog(this.licences, (n) => stepId(change.licenceId, n))) as LicenceChangeDoc[];
+        return { state: log, seq: log.length };
+      },
+      (log) => (change.changeId && log.some((c) => c.changeId === change.changeId) ? null : change),
+      (step, seq) => insertOnce(this.licences, { ...step, _id: stepId(change.licenceId, seq), seq }),
+    );
   }
 
-  /** A face change reaches every licence of the application here; the change id makes repeats harmless. */
-  async applyFaceChange(applicationId: string, changeId: string, holder: Partial<Omit<LicenceDoc['holder'], 'creditCode'>>, by: { role: string; subject: string }, reason: string): Promise<void> {
+  /** A face change reaches the application's licences here; the change id makes repeats harmless. */
+  async applyFaceChange(licenceIds: string[], changeId: string, holder: Partial<Omit<LicenceDoc['holder'], 'creditCode'>>, by: { role: string; subject: string }, reason: string): Promise<void> {
     const changes = Object.fromEntries(Object.entries(holder).filter(([, v]) => v !== undefined && v !== null));
-    for (const licence of await this.licences.find({ record: 'LICENCE', applicationId }).toArray()) {
-      await this.recordChange({ _id: `${licence.licenceId}:${changeId}`, record: 'FACE_CHANGED', licenceId: licence.licenceId, at: new Date(), byRole: by.role, by: by.subject, reason, changes: { holder: changes } });
+    for (const licence of (await this.licencesById(licenceIds)).values()) {
+      await this.recordChange({ record: 'FACE_CHANGED', changeId, licenceId: licence.id, at: new Date(), byRole: by.role, by: by.subject, reason, changes: { holder: changes } });
     }
   }
 
   /** A licence whose end date has passed lapses (失效) without anyone acting. */
   async lapseExpired(today = beijingDate(new Date())): Promise<number> {
     // Candidates: an end date set at issue or by a later change that has passed; the fold says which still stand.
+    // (A sweep over the collection: it runs every LAPSE_INTERVAL_MS, not per request.)
     const byIssue = await this.licences.find({ record: 'LICENCE', validUntil: { $ne: null, $lt: today } }).project({ licenceId: 1 }).toArray();
     const byChange = await this.licences.find({ record: 'CHANGED', 'changes.validUntil': { $lt: today } }).project({ licenceId: 1 }).toArray();
     const ids = [...new Set([...byIssue, ...byChange].map((d) => d.licenceId as string))];
@@ -261,7 +281,7 @@ export class DepartmentStore {
       recordedBy: by,
       ...outbox([], { effects: !passed }),
     };
-    if (!(await insertOnce(this.verifications, doc))) return null;
+    if (!(await insertPending(this.db, this.verifications, doc))) return null;
     await this.completeVerification(doc);
     return doc;
   }
@@ -275,6 +295,12 @@ export class DepartmentStore {
     }
   }
 
+  async verificationTask(reviewId: string): Promise<{ task: VerificationTaskDoc; result?: VerificationResultDoc } | null> {
+    const [task, result] = await Promise.all([byId(this.verifications, reviewId), byId(this.verifications, `${reviewId}:RESULT`)]);
+    return task?.record === 'TASK' ? { task, result: (result as VerificationResultDoc | null) ?? undefined } : null;
+  }
+
+  /** Every verification task of the department, for its list (a sweep over the collection). */
   async verificationTasks(): Promise<{ task: VerificationTaskDoc; result?: VerificationResultDoc }[]> {
     const records = await this.verifications.find({}).toArray();
     const results = new Map(records.filter((r): r is VerificationResultDoc => r.record === 'RESULT').map((r) => [r.taskId, r]));
@@ -290,7 +316,7 @@ export class DepartmentStore {
   }
 }
 
-const LAPSE_INTERVAL_MS = Number(process.env.LAPSE_INTERVAL_MS ?? 10_000);
+const LAPSE_INTERVAL_MS = Number(process.env.LAPSE_INTERVAL_MS ?? 60_000);
 const lastLapseCheck = new Map<string, number>();
 
 /** Who acts when nobody does: a licence lapsing at its end date. */

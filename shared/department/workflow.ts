@@ -169,7 +169,7 @@ export function workflowResolvers(department: Department, view: (review: Review)
       recordVerification: async (_: unknown, args: { reviewId: string; passed: boolean; notes: string }, ctx: Ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
-        const entry = (await store.verificationTasks()).find((t) => t.task._id === args.reviewId);
+        const entry = await store.verificationTask(args.reviewId);
         if (!entry) throw notFound({ zh: '核查任务', en: 'verification task' }, 'reviewId', args.reviewId);
         if (!args.notes.trim()) throw invalidInput([{ path: 'notes', code: 'REQUIRED', messageZh: '请记录核查情况', messageEn: 'Record what the verification found' }]);
         const already = () => platformError('WRONG_STATE', '该核查已有结论', 'This verification has already been recorded', { field: 'reviewId' });
@@ -278,11 +278,12 @@ export function departmentEventHandlers(db: Connection, department: Department, 
       const p = event.payload as {
         applicationId: string;
         changeId: string;
+        licenceIds: string[];
         holder: { companyName?: string; legalRepresentative?: string; businessAddress?: string };
         requestedBy: { role: string; subject: string };
         reason: string;
       };
-      await store.applyFaceChange(p.applicationId, p.changeId, p.holder, p.requestedBy, p.reason);
+      await store.applyFaceChange(p.licenceIds ?? [], p.changeId, p.holder, p.requestedBy, p.reason);
     },
   };
 }

@@ -29,20 +29,32 @@ export function newEvent<P extends Record<string, unknown>>(
 }
 
 /**
- * The fields a claim or step document carries when it has events to send or
- * effects to complete: the relay finds it by `_pending`, completes its effects,
- * sends `_outbox` and then clears `_pending` (the only write to the document
- * after its insert). `_queuedAt` orders deliveries to one destination.
+ * The fields a claim or step document carries when it has events to send
+ * (`_outbox`) or effects the relay must complete even without events
+ * (`_effects`). Such a document is inserted with `insertPending`
+ * (shared/records.ts), which first queues it in the service's outbox queue;
+ * the relay takes it from there and removes the entry when it is done. The
+ * document itself is never written again.
  */
 export interface OutboxFields {
   _outbox: PlatformEvent[];
-  _pending: boolean;
-  _queuedAt: Date;
+  _effects?: boolean;
 }
 
-/** Outbox fields for a new document; `effects` marks a document whose effects the relay must complete even without events. */
+/** Outbox fields for a new document; `effects` marks one whose effects the relay must complete even without events. */
 export function outbox(events: PlatformEvent[], options: { effects?: boolean } = {}): OutboxFields {
-  return { _outbox: events, _pending: events.length > 0 || Boolean(options.effects), _queuedAt: new Date() };
+  return { _outbox: events, ...(options.effects ? { _effects: true } : {}) };
+}
+
+/** The service's outbox queue: one entry per pending document, removed by the relay when it is done. */
+export const OUTBOX_QUEUE = 'outbox';
+
+export interface OutboxEntry {
+  /** `<collection>/<documentId>` */
+  _id: string;
+  collection: string;
+  docId: string;
+  queuedAt: Date;
 }
 
 const encoder = new TextEncoder();

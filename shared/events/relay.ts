@@ -2,13 +2,12 @@ import type { Connection, mongo } from 'mongoose';
 import { request } from 'undici';
 import { serviceUrl } from '../registry';
 import type { Logger } from '../logger';
-import { insertOnce } from '../records';
-import { signEvent, type PlatformEvent } from './event';
+import { onPendingInserted } from './announce';
+import { OUTBOX_QUEUE, signEvent, type OutboxEntry, type PlatformEvent } from './event';
 
 /**
  * A collection whose documents may carry events (`_outbox`) or effects to
- * complete (`_pending`). Each store declares its own, so no hand-kept list can
- * forget one.
+ * complete. Each store declares its own, so no hand-kept list can forget one.
  */
 export interface OutboxSource {
   collection: string;
@@ -31,6 +30,10 @@ export class InProgress extends Error {}
 
 /** How long one delivery may take before the destination counts as unavailable. */
 export const DELIVERY_TIMEOUT_MS = Number(process.env.EVENT_DELIVERY_TIMEOUT_MS ?? 5000);
+/** The longest a failing destination waits before its next try. */
+const MAX_BACKOFF_MS = Number(process.env.EVENT_MAX_BACKOFF_MS ?? 5000);
+/** A queue entry whose document never came (its writer died, or lost its claim) is dropped after this. */
+const ORPHAN_AFTER_MS = Number(process.env.OUTBOX_ORPHAN_MS ?? 60_000);
 
 /** Delivers one event; resolves only on a 2xx from the destination. */
 export async function deliverEvent(event: PlatformEvent): Promise<void> {
@@ -58,44 +61,54 @@ interface Lane {
   backoffUntil: number;
 }
 
-interface TrackedDoc {
-  collection: mongo.Collection<mongo.Document>;
-  id: unknown;
+/** A pending document the relay holds: its queue entry and its events. */
+interface Taken {
+  entryId: string;
   eventIds: string[];
 }
 
 const SWEEP_LIMIT = 500;
 
 /**
- * Finds documents with `_pending` set, completes their effects, and delivers
- * their events, each destination in its own lane: a slow or frozen destination
- * holds back only its own events. Within a lane, events go in the order they
- * were written (`_queuedAt`, then their place in the document); after a
- * failure the lane backs off and the rest of its events wait for a later sweep,
- * so that order holds. When every event of a document is delivered, the relay
- * clears its `_pending`.
+ * Delivers what claims and steps have to send. It takes each pending
+ * document this process inserts as it is inserted (announce.ts), and sweeps
+ * the service's outbox queue for the rest (left by a crash, or waiting for a
+ * destination that was down). For each document it completes its effects,
+ * then delivers its events, each destination in its own lane: a slow or
+ * frozen destination holds back only its own events. Within a lane, events go
+ * in the order they were written (queue order, then their place in the
+ * document); after a failure the lane backs off and its remaining events wait
+ * for the next sweep, so that order holds. When every event of a document is
+ * delivered, the relay removes its queue entry, its only write.
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
+  private kickTimer?: NodeJS.Timeout;
+  private retryTimer?: { at: number; timer: NodeJS.Timeout };
+  private unsubscribe?: () => void;
+  /** Announced documents are taken one after another, in the order they were written. */
+  private announced: Promise<void> = Promise.resolve();
   private running?: Promise<void>;
   private stopped = false;
   private started = false;
   private kickedWhileRunning = false;
-  /** Whether the last sweep found pending documents. */
-  private foundPending = false;
+  /** Whether the last sweep left something waiting (a destination backing off, a completion that failed). */
+  private waiting = false;
   private lastFailureLog = new Map<string, number>();
-  private readonly sources: { source: OutboxSource; collection: mongo.Collection<mongo.Document> }[];
+  private readonly sources: Map<string, { source: OutboxSource; collection: mongo.Collection<mongo.Document> }>;
+  private readonly queue: mongo.Collection<OutboxEntry>;
+  private readonly deadLetters: mongo.Collection<{ _id: string; event: PlatformEvent; from: string; error: string; at: Date }>;
+  private readonly databaseName: string;
   private readonly lanes = new Map<string, Lane>();
-  /** Events queued or in flight, and events delivered whose document is not yet marked done. */
+  /** Events queued or in flight, and events delivered whose document is not yet done. */
   private readonly queued = new Set<string>();
   private readonly delivered = new Set<string>();
-  private readonly tracked = new Map<string, TrackedDoc>();
+  private readonly taken = new Map<string, Taken>();
   /** Documents whose effects this process has completed. */
   private readonly completed = new Set<string>();
-  private readonly deadLetters: mongo.Collection<{ _id: string; event: PlatformEvent; from: string; error: string; at: Date }>;
 
   private readonly intervalMs: number;
-  /** Idle sweeps back off up to this: writes kick the relay, so polling only catches what kicks missed. */
+  /** Idle sweeps back off up to this: inserts are announced, so sweeps only catch what was left behind. */
   private readonly maxIdleMs: number;
   private readonly beforeSweep?: () => Promise<void>;
   private readonly external: Record<string, ExternalDelivery>;
@@ -113,10 +126,13 @@ export class OutboxRelay {
       external?: Record<string, ExternalDelivery>;
     } = {},
   ) {
-    this.sources = sources.map((source) => ({ source, collection: connection.db!.collection(source.collection) }));
-    this.deadLetters = connection.db!.collection('dead_letters');
-    this.intervalMs = options.intervalMs ?? Number(process.env.OUTBOX_INTERVAL_MS ?? 300);
-    this.maxIdleMs = Math.max(options.maxIdleMs ?? Number(process.env.OUTBOX_MAX_IDLE_MS ?? 3000), this.intervalMs);
+    const db = connection.db!;
+    this.sources = new Map(sources.map((source) => [source.collection, { source, collection: db.collection(source.collection) }]));
+    this.queue = db.collection(OUTBOX_QUEUE);
+    this.deadLetters = db.collection('dead_letters');
+    this.databaseName = db.databaseName;
+    this.intervalMs = options.intervalMs ?? Number(process.env.OUTBOX_INTERVAL_MS ?? 1000);
+    this.maxIdleMs = Math.max(options.maxIdleMs ?? Number(process.env.OUTBOX_MAX_IDLE_MS ?? 5000), this.intervalMs);
     this.beforeSweep = options.beforeSweep;
     this.external = options.external ?? {};
   }
@@ -128,12 +144,13 @@ export class OutboxRelay {
       return;
     }
     this.started = true;
+    this.unsubscribe = onPendingInserted(this.databaseName, (collection, doc) => this.announce(collection, doc));
     let delay = this.intervalMs;
     const tick = async () => {
       if (this.stopped) return;
       await this.sweep();
-      // Something pending (e.g. a receiver down): keep the short interval; otherwise poll less and less.
-      delay = this.foundPending ? this.intervalMs : Math.min(delay * 2, this.maxIdleMs);
+      // Something waiting: keep the short interval; otherwise poll less and less.
+      delay = this.waiting ? this.intervalMs : Math.min(delay * 2, this.maxIdleMs);
       if (!this.stopped) this.timer = setTimeout(tick, delay);
     };
     this.timer = setTimeout(tick, 0);
@@ -141,17 +158,54 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.unsubscribe?.();
+    for (const timer of [this.timer, this.kickTimer, this.retryTimer?.timer]) if (timer) clearTimeout(timer);
+    await this.announced;
     await this.running;
     await Promise.all([...this.lanes.values()].map((lane) => lane.running));
   }
 
-  /** Runs one sweep now (called right after a write, to cut latency). */
+  /**
+   * Asks for a sweep soon (after a write, as a safety net: the write's own
+   * documents are announced and taken at once). Kicks within one interval share a sweep.
+   */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    // A write during a sweep may have been missed by it: sweep once more afterwards.
+    if (!this.started || this.stopped || this.kickTimer) return;
+    this.kickTimer = setTimeout(() => {
+      this.kickTimer = undefined;
+      this.sweepNow();
+    }, this.intervalMs);
+  }
+
+  private sweepNow(): void {
+    // A document queued during a sweep may have been missed by it: sweep once more afterwards.
     if (this.running) this.kickedWhileRunning = true;
     else void this.sweep();
+  }
+
+  private sweepAfter(ms: number): void {
+    const at = Date.now() + ms;
+    if (this.stopped || (this.retryTimer && this.retryTimer.at <= at)) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer.timer);
+    this.retryTimer = {
+      at,
+      timer: setTimeout(() => {
+        this.retryTimer = undefined;
+        this.sweepNow();
+      }, ms),
+    };
+  }
+
+  /** A pending document this process has just inserted: take it without a query. */
+  private announce(collectionName: string, doc: mongo.Document): void {
+    const entry = this.sources.get(collectionName);
+    if (!entry || this.stopped) return;
+    this.announced = this.announced
+      .then(async () => {
+        await this.take(entry.source, `${collectionName}/${String(doc._id)}`, doc);
+        this.runLanes();
+      })
+      .catch((error) => this.log.warn({ err: String(error) }, 'taking an announced document failed; the sweep will find it'));
   }
 
   sweep(): Promise<void> {
@@ -168,50 +222,65 @@ export class OutboxRelay {
   }
 
   private async doSweep(): Promise<void> {
-    let found = false;
+    let waiting = false;
     try {
       await this.beforeSweep?.();
-      for (const { source, collection } of this.sources) {
-        const docs = await collection.find({ _pending: true }).sort({ _queuedAt: 1 }).limit(SWEEP_LIMIT).toArray();
-        for (const doc of docs) {
-          found = true;
-          await this.take(source, collection, doc);
+      const entries = await this.queue.find({}).sort({ queuedAt: 1 }).limit(SWEEP_LIMIT).toArray();
+      for (const entry of entries) {
+        if (this.taken.has(entry._id)) continue; // already in hand
+        const source = this.sources.get(entry.collection);
+        const doc = source ? await source.collection.findOne({ _id: entry.docId as unknown as mongo.ObjectId }) : null;
+        if (!source || !doc) {
+          // The document never came (its writer died before inserting it, or lost its claim to another): drop the entry in time.
+          if (Date.now() - entry.queuedAt.getTime() > ORPHAN_AFTER_MS) await this.queue.deleteOne({ _id: entry._id });
+          else waiting = true;
+          continue;
         }
+        if (await this.take(source.source, entry._id, doc)) waiting = true;
       }
-      this.foundPending = found;
     } catch (error) {
-      this.foundPending = true;
+      waiting = true;
       this.log.warn({ err: String(error) }, 'outbox sweep failed; will retry');
     }
-    for (const lane of this.lanes.values()) this.run(lane);
+    this.waiting = waiting;
+    this.runLanes();
   }
 
-  /** Completes one pending document's effects and queues its undelivered events. */
-  private async take(source: OutboxSource, collection: mongo.Collection<mongo.Document>, doc: mongo.Document): Promise<void> {
-    const key = `${collection.collectionName}/${String(doc._id)}`;
-    if (!this.completed.has(key)) {
+  /**
+   * Completes one pending document's effects and queues its undelivered events.
+   * Returns true when something of it has to wait (a destination backing off,
+   * a completion that failed), so the relay sweeps again soon.
+   */
+  private async take(source: OutboxSource, entryId: string, doc: mongo.Document): Promise<boolean> {
+    if (!this.completed.has(entryId)) {
       try {
         await source.complete?.(doc);
       } catch (error) {
-        this.log.warn({ doc: key, err: String(error) }, 'completing a claim failed; will retry');
-        return;
+        this.log.warn({ doc: entryId, err: String(error) }, 'completing a claim failed; will retry');
+        return true;
       }
-      this.completed.add(key);
+      this.completed.add(entryId);
     }
     const events = (doc._outbox ?? []) as PlatformEvent[];
-    this.tracked.set(key, { collection, id: doc._id, eventIds: events.map((e) => e.id) });
+    this.taken.set(entryId, { entryId, eventIds: events.map((e) => e.id) });
     if (events.every((e) => this.delivered.has(e.id))) {
-      await this.markDone(key);
-      return;
+      await this.done(entryId);
+      return false;
     }
     const now = Date.now();
+    let waiting = false;
     for (const event of events) {
       if (this.delivered.has(event.id) || this.queued.has(event.id)) continue;
       const lane = this.laneFor(event.destination);
-      if (lane.backoffUntil > now) continue;
+      if (lane.backoffUntil > now) {
+        waiting = true;
+        continue;
+      }
       this.queued.add(event.id);
-      lane.queue.push({ event, key });
+      lane.queue.push({ event, key: entryId });
     }
+    if (waiting) this.taken.delete(entryId); // the next sweep takes it again, after the back-off
+    return waiting;
   }
 
   private laneFor(destination: string): Lane {
@@ -221,6 +290,10 @@ export class OutboxRelay {
       this.lanes.set(destination, lane);
     }
     return lane;
+  }
+
+  private runLanes(): void {
+    for (const lane of this.lanes.values()) this.run(lane);
   }
 
   private run(lane: Lane): void {
@@ -233,63 +306,65 @@ export class OutboxRelay {
           lane.failures = 0;
           this.log.info({ eventId: item.event.id, type: item.event.type, to: lane.destination }, 'event delivered');
         } catch (error) {
-          if (error instanceof PermanentRefusal) {
-            await this.park(item.event, item.key, error);
-          } else {
-            this.queued.delete(item.event.id);
-            this.holdLane(lane, error);
+          if (!(error instanceof PermanentRefusal)) {
+            this.holdLane(lane, item, error);
             continue;
           }
+          await this.park(item.event, item.key, error);
         }
         this.queued.delete(item.event.id);
         this.delivered.add(item.event.id);
-        await this.markDoneIfComplete(item.key);
+        const taken = this.taken.get(item.key);
+        if (taken && taken.eventIds.every((id) => this.delivered.has(id))) await this.done(item.key);
       }
     })().finally(() => {
       lane.running = undefined;
     });
   }
 
-  /** A failed delivery: this destination backs off; its later events wait for a sweep after the back-off, keeping their order. */
-  private holdLane(lane: Lane, error: unknown): void {
+  /**
+   * A failed delivery: this destination backs off; its remaining events (and
+   * their documents) wait for the first sweep after the back-off, which brings
+   * them again in their order.
+   */
+  private holdLane(lane: Lane, failed: { event: PlatformEvent; key: string }, error: unknown): void {
     if (error instanceof InProgress) {
       lane.backoffUntil = Date.now() + 500;
     } else {
       lane.failures++;
-      lane.backoffUntil = Date.now() + Math.min(30_000, 250 * 2 ** Math.min(lane.failures, 7));
+      lane.backoffUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(lane.failures, 7));
       const last = this.lastFailureLog.get(lane.destination) ?? 0;
       if (Date.now() - last > 5000) {
         this.lastFailureLog.set(lane.destination, Date.now());
         this.log.warn({ to: lane.destination, failures: lane.failures, err: String(error) }, 'event delivery failed; this destination backs off, others go on');
       }
     }
-    for (const rest of lane.queue) this.queued.delete(rest.event.id);
+    for (const item of [failed, ...lane.queue]) {
+      this.queued.delete(item.event.id);
+      this.taken.delete(item.key);
+    }
     lane.queue = [];
+    this.sweepAfter(lane.backoffUntil - Date.now());
   }
 
   /** Parks an event its destination will never take, where an operator can see and replay it. */
   private async park(event: PlatformEvent, key: string, error: Error): Promise<void> {
-    await insertOnce(this.deadLetters, { _id: event.id, event, from: key, error: error.message, at: new Date() });
+    await this.deadLetters.insertOne({ _id: event.id, event, from: key, error: error.message, at: new Date() }).catch(() => undefined);
     this.log.error({ eventId: event.id, type: event.type, to: event.destination, err: error.message }, 'event refused by its destination: parked in dead_letters');
   }
 
-  private async markDoneIfComplete(key: string): Promise<void> {
-    const doc = this.tracked.get(key);
-    if (doc && doc.eventIds.every((id) => this.delivered.has(id))) await this.markDone(key);
-  }
-
-  /** The one write to a claim after its insert: it is complete and delivered. */
-  private async markDone(key: string): Promise<void> {
-    const doc = this.tracked.get(key);
-    if (!doc) return;
+  /** Every event of the document is delivered and its effects complete: its queue entry goes. */
+  private async done(entryId: string): Promise<void> {
+    const taken = this.taken.get(entryId);
     try {
-      await doc.collection.updateOne({ _id: doc.id as mongo.ObjectId }, { $set: { _pending: false } });
+      await this.queue.deleteOne({ _id: entryId });
     } catch (error) {
-      this.log.warn({ doc: key, err: String(error) }, 'could not mark a delivered document; will retry');
+      this.log.warn({ doc: entryId, err: String(error) }, 'could not clear a delivered document from the queue; will retry');
+      this.taken.delete(entryId);
       return;
     }
-    this.tracked.delete(key);
-    this.completed.delete(key);
-    for (const id of doc.eventIds) this.delivered.delete(id);
+    this.taken.delete(entryId);
+    this.completed.delete(entryId);
+    for (const id of taken?.eventIds ?? []) this.delivered.delete(id);
   }
 }

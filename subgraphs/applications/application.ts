@@ -1,21 +1,25 @@
 import type { Answers } from '../../shared/catalogue';
 import type { OutboxFields } from '../../shared/events';
-import type { NotificationText } from './notifications';
 
 /**
  * An application as its records: the submission (`applications`, written once)
- * and its log of steps (`application_steps`, id `<applicationId>#<seq>`), one
- * per change of state. Every change of the application's life (acceptance,
- * the supplement notice, the supplement, refusal, withdrawal, the decision of
- * every item) is a step appended from the state it was decided on, so two of
- * them can never both happen from one state: a supplement and a withdrawal at
- * the same moment compete for the same step, and one of them is refused.
+ * and its log (`application_steps`, id `<applicationId>#<seq>`), one step per
+ * thing that happened to it: a material attached, acceptance, the supplement
+ * notice and the supplement, refusal, withdrawal, each item's decision, a
+ * correction asked and given, a denied item handed in again, a face change.
+ * What the application is now is the fold of its log (`foldApplication`).
  *
- *   SUBMITTED ──ACCEPTED──► ACCEPTED ──DECIDED──► DECIDED
+ * Each step is appended from the state it was decided on, so two of them can
+ * never both happen from one state: a supplement and a withdrawal at the same
+ * moment compete for the same step, and one of them is refused. A step that
+ * settles the application (the last item decided, the last department
+ * holding for a withdrawal) says so itself, so nothing can happen in between.
+ *
+ *   SUBMITTED ──ACCEPTED──► ACCEPTED ──(every item decided)──► DECIDED
  *       │ └SUPPLEMENT_REQUESTED─► SUPPLEMENT_REQUESTED ──SUPPLEMENTED──► SUBMITTED (stage 2)
  *       └─REFUSED / WITHDRAWN (from SUBMITTED or SUPPLEMENT_REQUESTED)
- *   ACCEPTED ──WITHDRAWAL_REQUESTED──► WITHDRAWING ──WITHDRAWN──► WITHDRAWN
- *                                           └──WITHDRAWAL_FAILED──► ACCEPTED
+ *   ACCEPTED ──WITHDRAWAL_REQUESTED──► WITHDRAWING ──(every department holds)──► WITHDRAWN
+ *                                           └──(an item decided first)──► ACCEPTED
  *
  * Withdrawing an accepted application asks every department to hold its review
  * (the hold and a reviewer's decision compete for the same step of the review):
@@ -64,10 +68,7 @@ export interface ApplicationDoc {
   commitments: string[];
 }
 
-export interface MaterialDoc {
-  _id: string;
-  applicationId: string;
-  creditCode: string;
+export interface Material {
   materialCode: string;
   source: 'UPLOAD' | 'HELD';
   /** For uploads: the file's SHA-256; for held materials: the holding's reference. */
@@ -80,64 +81,60 @@ export interface MaterialDoc {
   attachedBy: string;
 }
 
+/** An item's outcome as the department decided it (from `ItemDecided`). */
+export interface ItemOutcome {
+  itemCode: string;
+  round: number;
+  decision: 'APPROVED' | 'DENIED';
+  reasons: string[];
+  decidedAt: Date;
+  licenceId: string | null;
+  licenceType: string | null;
+  /** The review's clock pauses (correction requests), for processing-time statistics. */
+  pauses: { from: string; to: string | null }[];
+  onCommitment: boolean;
+}
+
+export interface FaceChange {
+  changeId: string;
+  changes: { companyName?: string; legalRepresentative?: string; businessAddress?: string };
+  reason: string;
+}
+
+/** How a step settles the application, when it is the one that completes something. */
+export type Settlement = 'DECIDED' | 'WITHDRAWN' | 'WITHDRAWAL_FAILED';
+
 interface StepCommon extends Partial<OutboxFields> {
   _id: string;
   applicationId: string;
   seq: number;
   at: Date;
   by: string;
+  /** What this step completes, in order (the last item decided while withdrawing: the withdrawal fails, and the application is decided). */
+  settles?: Settlement[];
   /** What the applicant is told of this step; written by the step's completion. */
-  notification?: { key: string; creditCode: string; text: NotificationText };
+  notification?: { key: string; creditCode: string; text: { kind: string; titleZh: string; titleEn: string; bodyZh: string; bodyEn: string } };
 }
 
 export type ApplicationStep = StepCommon &
   (
-    | { kind: 'ACCEPTED'; materials: MaterialDoc[] }
+    | { kind: 'MATERIAL_ATTACHED'; material: Material }
+    | { kind: 'ACCEPTED' }
     | { kind: 'SUPPLEMENT_REQUESTED'; notice: SupplementNotice }
     | { kind: 'SUPPLEMENTED'; values: Record<string, unknown> }
     | { kind: 'REFUSED'; reasons: string[] }
     | { kind: 'WITHDRAWN'; reason: string }
     | { kind: 'WITHDRAWAL_REQUESTED'; reason: string }
-    | { kind: 'WITHDRAWAL_FAILED'; attempt: string; decidedItem: string }
-    | { kind: 'DECIDED' }
+    | { kind: 'ITEM_HELD'; itemCode: string; attempt: string }
+    | { kind: 'ITEM_DECIDED'; outcome: ItemOutcome }
+    | { kind: 'CORRECTION_REQUESTED'; itemCode: string; correctionId: string; problems: string[]; from: string }
+    | { kind: 'CORRECTED'; itemCode: string; correctionId: string; values: Record<string, unknown>; to: string }
+    | { kind: 'RESUBMITTED'; itemCode: string; round: number; values: Record<string, unknown> }
+    | ({ kind: 'FACE_CHANGED' } & FaceChange)
   );
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type NewApplicationStep = DistributiveOmit<ApplicationStep, '_id' | 'applicationId' | 'seq'>;
-
-/** The applicant's reply to a department's correction request (id = the request's id): the claim. */
-export interface CorrectionReplyDoc extends OutboxFields {
-  _id: string;
-  applicationId: string;
-  itemCode: string;
-  values: Record<string, unknown>;
-  /** The day the clock runs again. */
-  to: string;
-  at: Date;
-  by: string;
-}
-
-/** A department's correction request, as the bureau learnt it (from `ItemCorrectionRequested`). */
-export interface CorrectionNoticeDoc {
-  _id: string;
-  applicationId: string;
-  itemCode: string;
-  problems: string[];
-  /** The day the clock stopped. */
-  from: string;
-  at: Date;
-}
-
-export interface FaceChangeDoc extends OutboxFields {
-  _id: string;
-  applicationId: string;
-  /** 1, 2, …: the order face changes apply in. */
-  n: number;
-  changes: { companyName?: string; legalRepresentative?: string; businessAddress?: string };
-  reason: string;
-  submittedAt: Date;
-  submittedBy: { role: string; subject: string };
-}
 
 /** The application as its records say it stands now. */
 export interface Application {
@@ -148,28 +145,52 @@ export interface Application {
   /** Submitted values, with the supplement, corrections and face changes applied in order. */
   values: Record<string, unknown>;
   holderName: string;
+  /** The latest attachment of each material (fixed from acceptance on). */
+  materials: Map<string, Material>;
   acceptedAt?: Date;
   acceptedBy?: string;
-  /** The materials as accepted: fixed from acceptance on. */
-  acceptedMaterials?: MaterialDoc[];
   supplementNotice?: SupplementNotice;
   supplementedAt?: Date;
   refusal?: { at: Date; by: string; reasons: string[] };
   withdrawal?: { at: Date; by: string; reason: string };
-  /** The withdrawal in progress (its step id), while WITHDRAWING. */
+  /** The withdrawal in progress (its step id), while WITHDRAWING, and the items held for it. */
   withdrawalAttempt?: string;
+  held: Set<string>;
   /** A withdrawal that failed because an item was decided first. */
   failedWithdrawal?: { at: Date; decidedItem: string };
+  /** Each item's latest outcome, and its latest resubmission. */
+  outcomes: Map<string, ItemOutcome>;
+  resubmissions: Map<string, { round: number; at: Date }>;
+  /** Each item's clock pauses: a correction request stops it, the correction restarts it. */
+  pauses: Map<string, { from: string; to: string | null; correctionId: string }[]>;
+  faceChanges: FaceChange[];
   steps: ApplicationStep[];
 }
 
-export function foldApplication(doc: ApplicationDoc, steps: ApplicationStep[], corrections: CorrectionReplyDoc[] = [], faceChanges: FaceChangeDoc[] = []): Application {
-  const app: Application = { doc, id: doc._id, seq: 0, status: 'SUBMITTED', values: doc.values, holderName: doc.holderName, steps: [...steps].sort((a, b) => a.seq - b.seq) };
+export function foldApplication(doc: ApplicationDoc, steps: ApplicationStep[]): Application {
+  const app: Application = {
+    doc,
+    id: doc._id,
+    seq: 0,
+    status: 'SUBMITTED',
+    values: doc.values,
+    holderName: doc.holderName,
+    materials: new Map(),
+    held: new Set(),
+    outcomes: new Map(),
+    resubmissions: new Map(),
+    pauses: new Map(),
+    faceChanges: [],
+    steps: [...steps].sort((a, b) => a.seq - b.seq),
+  };
   for (const step of app.steps) {
     app.seq = step.seq;
     switch (step.kind) {
+      case 'MATERIAL_ATTACHED':
+        app.materials.set(step.material.materialCode, step.material);
+        break;
       case 'ACCEPTED':
-        Object.assign(app, { status: 'ACCEPTED', acceptedAt: step.at, acceptedBy: step.by, acceptedMaterials: step.materials });
+        Object.assign(app, { status: 'ACCEPTED', acceptedAt: step.at, acceptedBy: step.by });
         break;
       case 'SUPPLEMENT_REQUESTED':
         Object.assign(app, { status: 'SUPPLEMENT_REQUESTED', supplementNotice: step.notice });
@@ -180,66 +201,48 @@ export function foldApplication(doc: ApplicationDoc, steps: ApplicationStep[], c
       case 'REFUSED':
         Object.assign(app, { status: 'REFUSED', refusal: { at: step.at, by: step.by, reasons: step.reasons } });
         break;
-      case 'WITHDRAWAL_REQUESTED':
-        Object.assign(app, { status: 'WITHDRAWING', withdrawalAttempt: step._id, withdrawal: { at: step.at, by: step.by, reason: step.reason } });
-        break;
       case 'WITHDRAWN':
-        app.status = 'WITHDRAWN';
-        app.withdrawal = app.withdrawal ?? { at: step.at, by: step.by, reason: step.reason };
-        delete app.withdrawalAttempt;
+        Object.assign(app, { status: 'WITHDRAWN', withdrawal: { at: step.at, by: step.by, reason: step.reason } });
         break;
-      case 'WITHDRAWAL_FAILED':
-        Object.assign(app, { status: 'ACCEPTED', failedWithdrawal: { at: step.at, decidedItem: step.decidedItem } });
-        delete app.withdrawal;
-        delete app.withdrawalAttempt;
+      case 'WITHDRAWAL_REQUESTED':
+        Object.assign(app, { status: 'WITHDRAWING', withdrawalAttempt: step._id, withdrawal: { at: step.at, by: step.by, reason: step.reason }, held: new Set() });
         break;
-      case 'DECIDED':
-        app.status = 'DECIDED';
+      case 'ITEM_HELD':
+        if (step.attempt === app.withdrawalAttempt) app.held.add(step.itemCode);
+        break;
+      case 'ITEM_DECIDED':
+        app.outcomes.set(step.outcome.itemCode, step.outcome);
+        break;
+      case 'CORRECTION_REQUESTED':
+        app.pauses.set(step.itemCode, [...(app.pauses.get(step.itemCode) ?? []), { from: step.from, to: null, correctionId: step.correctionId }]);
+        break;
+      case 'CORRECTED':
+        app.pauses.set(step.itemCode, (app.pauses.get(step.itemCode) ?? []).map((p) => (p.correctionId === step.correctionId ? { ...p, to: step.to } : p)));
+        app.values = { ...app.values, ...step.values };
+        break;
+      case 'RESUBMITTED':
+        app.resubmissions.set(step.itemCode, { round: step.round, at: step.at });
+        break;
+      case 'FACE_CHANGED':
+        app.faceChanges.push({ changeId: step.changeId, changes: step.changes, reason: step.reason });
+        app.values = { ...app.values, ...step.changes };
+        if (step.changes.companyName) app.holderName = step.changes.companyName;
         break;
     }
+    // The step that completes something says so, so the application moves on with it.
+    for (const settlement of step.settles ?? []) {
+      if (settlement === 'WITHDRAWAL_FAILED') {
+        const decidedItem = step.kind === 'ITEM_DECIDED' ? step.outcome.itemCode : '';
+        Object.assign(app, { status: 'ACCEPTED', failedWithdrawal: { at: step.at, decidedItem } });
+        delete app.withdrawal;
+      } else app.status = settlement;
+      delete app.withdrawalAttempt;
+    }
   }
-  // Corrections and face changes change the values after acceptance, in the order they were made.
-  const later = [
-    ...corrections.map((c) => ({ at: c.at.getTime(), n: 0, values: c.values })),
-    ...faceChanges.map((f) => ({ at: f.submittedAt.getTime(), n: f.n, values: f.changes as Record<string, unknown> })),
-  ].sort((a, b) => a.at - b.at || a.n - b.n);
-  for (const change of later) app.values = { ...app.values, ...change.values };
-  const named = [...faceChanges].sort((a, b) => a.n - b.n).filter((f) => f.changes.companyName);
-  if (named.length) app.holderName = named[named.length - 1].changes.companyName!;
   return app;
 }
 
-/** Items' outcomes as recorded from the departments' decisions. */
-export interface ItemOutcomeDoc extends Partial<OutboxFields> {
-  _id: string;
-  applicationId: string;
-  itemCode: string;
-  round: number;
-  /** The review's clock pauses (correction requests), for processing-time statistics. */
-  pauses?: { from: string; to: string | null }[];
-  onCommitment?: boolean;
-  decision: 'APPROVED' | 'DENIED';
-  reasons: string[];
-  decidedAt: Date;
-  licenceId: string | null;
-  licenceType: string | null;
-}
-
-/** A department's answer to a withdrawal: it holds the item's review (id `<attempt>:<itemCode>`). */
-export interface WithdrawalAnswerDoc {
-  _id: string;
-  applicationId: string;
-  attempt: string;
-  itemCode: string;
-  at: Date;
-}
-
-export interface ResubmissionDoc extends OutboxFields {
-  _id: string;
-  applicationId: string;
-  itemCode: string;
-  round: number;
-  values: Record<string, unknown>;
-  submittedAt: Date;
-  submittedBy: string;
+/** The items still to be decided (no outcome yet). */
+export function undecidedItems(app: Application): ApplicationItemDoc[] {
+  return app.doc.items.filter((i) => !app.outcomes.has(i.itemCode));
 }

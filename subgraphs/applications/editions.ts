@@ -1,6 +1,6 @@
 import type { Connection, mongo } from 'mongoose';
 import { invalidInput, platformError } from '../../shared/errors';
-import { appendStep, insertOnce, LostRaceError } from '../../shared/records';
+import { appendStep, byId, insertOnce, LostRaceError } from '../../shared/records';
 import { buildCatalogue, catalogueProblems, repositoryCatalogueData, type Catalogue, type CatalogueData } from './catalogue';
 
 /**
@@ -59,6 +59,9 @@ export class EditionStore {
   /** Published editions never change, so each is built once. */
   private readonly published = new Map<string, Catalogue>();
   private current?: { id: string; checkedAt: number };
+  /** The highest edition number and draft revision seen: the next ones are probed by id from there. */
+  private knownEdition = 0;
+  private knownRevision = 0;
 
   constructor(db: Connection) {
     this.editions = db.db!.collection('catalogue_editions');
@@ -67,8 +70,6 @@ export class EditionStore {
 
   /** On first start there is no edition: load and publish the repository's catalogue. */
   async prepare(): Promise<void> {
-    await this.editions.createIndex({ number: 1 });
-    await this.drafts.createIndex({ n: 1 });
     if (await this.latestPublished()) return;
     try {
       await this.loadRepository('system', true);
@@ -78,17 +79,28 @@ export class EditionStore {
     }
   }
 
-  private async latestPublished(): Promise<EditionDoc | undefined> {
-    const [latest] = await this.editions.find({ status: 'PUBLISHED' }).sort({ number: -1 }).limit(1).toArray();
-    return latest;
+  /**
+   * The newest published edition's number: editions are numbered E1, E2, …, so
+   * the next is probed by id from the highest seen (a lookup by id, never a sweep).
+   */
+  private async latestNumber(): Promise<number> {
+    let n = this.knownEdition;
+    while (await byId(this.editions, `E${n + 1}`)) n++;
+    this.knownEdition = Math.max(this.knownEdition, n);
+    return this.knownEdition;
+  }
+
+  private async latestPublished(): Promise<EditionDoc | null> {
+    const n = await this.latestNumber();
+    return n ? byId(this.editions, `E${n}`) : null;
   }
 
   /** The newest published edition; rechecked at most once a second (another process may publish). */
   async currentEdition(): Promise<Catalogue> {
     if (!this.current || Date.now() - this.current.checkedAt > 1000) {
-      const [latest] = await this.editions.find({ status: 'PUBLISHED' }, { projection: { _id: 1 } }).sort({ number: -1 }).limit(1).toArray();
-      if (!latest) throw platformError('NOT_READY', '尚无已发布的目录版本', 'No catalogue edition has been published yet');
-      this.current = { id: latest._id, checkedAt: Date.now() };
+      const n = await this.latestNumber();
+      if (!n) throw platformError('NOT_READY', '尚无已发布的目录版本', 'No catalogue edition has been published yet');
+      this.current = { id: `E${n}`, checkedAt: Date.now() };
     }
     return this.edition(this.current.id);
   }
@@ -107,10 +119,13 @@ export class EditionStore {
 
   /** The latest revision, and whether it is a live draft (not discarded, not yet published). */
   private async latestRevision(): Promise<{ n: number; draft: DraftRevisionDoc | null }> {
-    const [latest] = await this.drafts.find({}).sort({ n: -1 }).limit(1).toArray();
+    let n = this.knownRevision;
+    while (await byId(this.drafts, `r${n + 1}`)) n++;
+    this.knownRevision = Math.max(this.knownRevision, n);
+    const latest = this.knownRevision ? await byId(this.drafts, `r${this.knownRevision}`) : null;
     if (!latest || !latest.data) return { n: latest?.n ?? 0, draft: null };
-    const published = await this.editions.findOne({ fromDraft: latest.n });
-    return { n: latest.n, draft: published ? null : latest };
+    const edition = await this.latestPublished();
+    return { n: latest.n, draft: edition?.fromDraft === latest.n ? null : latest };
   }
 
   /** The draft as an edition-shaped document, if there is one. */
@@ -168,7 +183,7 @@ export class EditionStore {
     if (!draft) throw platformError('WRONG_STATE', '没有待发布的草稿', 'There is no draft to publish');
     const problems = catalogueProblems(draft.data!);
     if (problems.length) throw invalidInput(problems);
-    const number = ((await this.latestPublished())?.number ?? 0) + 1;
+    const number = (await this.latestNumber()) + 1;
     const edition: EditionDoc = {
       _id: `E${number}`,
       number,
@@ -193,7 +208,8 @@ export class EditionStore {
   }
 
   async list(): Promise<EditionDoc[]> {
-    const published = await this.editions.find({}).sort({ number: -1 }).toArray();
+    const n = await this.latestNumber();
+    const published = (await Promise.all(Array.from({ length: n }, (_, i) => byId(this.editions, `E${n - i}`)))).filter((e): e is EditionDoc => e !== null);
     const draft = await this.draft();
     return draft ? [draft, ...published] : published;
   }

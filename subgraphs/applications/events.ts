@@ -1,13 +1,12 @@
 import type { Connection } from 'mongoose';
 import { newEvent, outbox, type EventHandler, type PlatformEvent } from '../../shared/events';
 import { department } from '../../shared/registry';
-import { insertOnce } from '../../shared/records';
 import type { Logger } from '../../shared/logger';
 import { submittedValue, type Catalogue } from './catalogue';
 import { editionsFor } from './editions';
 import { notify } from './notifications';
 import { ApplicationStore } from './store';
-import type { Application, ApplicationItemDoc, ItemOutcomeDoc, NewApplicationStep, WithdrawalAnswerDoc } from './application';
+import type { Application, ApplicationItemDoc, ItemOutcome, NewApplicationStep, Settlement } from './application';
 
 interface ItemDecidedPayload {
   applicationId: string;
@@ -23,7 +22,7 @@ interface ItemDecidedPayload {
 }
 
 /** One item as the permit records it: what was decided, by whom, and the remedy against it. */
-function permitItem(entry: ApplicationItemDoc, outcome: ItemOutcomeDoc, catalogue: Catalogue) {
+export function permitItem(entry: ApplicationItemDoc, outcome: ItemOutcome, catalogue: Catalogue) {
   const item = catalogue.item(entry.itemCode);
   const dept = department(entry.departmentCode)!;
   return {
@@ -43,7 +42,7 @@ function permitItem(entry: ApplicationItemDoc, outcome: ItemOutcomeDoc, catalogu
 }
 
 /** What the permit subgraph needs to issue the comprehensive permit: face data and every item's outcome. */
-export function applicationDecidedEvent(app: Application, outcomes: ItemOutcomeDoc[], catalogue: Catalogue): PlatformEvent {
+export function applicationDecidedEvent(app: Application, outcomes: Map<string, ItemOutcome>, catalogue: Catalogue): PlatformEvent {
   const industry = catalogue.industry(app.doc.industryCode)!;
   const firstItem = app.doc.items[0].itemCode;
   return newEvent(
@@ -62,85 +61,101 @@ export function applicationDecidedEvent(app: Application, outcomes: ItemOutcomeD
         legalRepresentative: submittedValue(app.values, firstItem, 'legalRepresentative') ?? null,
         businessAddress: submittedValue(app.values, firstItem, 'businessAddress') ?? null,
       },
-      items: app.doc.items.map((entry) => permitItem(entry, outcomes.find((o) => o.itemCode === entry.itemCode)!, catalogue)),
+      items: app.doc.items.map((entry) => permitItem(entry, outcomes.get(entry.itemCode)!, catalogue)),
     },
     `ApplicationDecided:${app.id}`,
   );
 }
 
+/** The releases a failed withdrawal sends: every department lets its hold go. */
+function releases(app: Application, attempt: string): PlatformEvent[] {
+  return app.doc.items.map((entry) =>
+    newEvent('WithdrawalReleased', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: entry.itemCode, attempt }, `WithdrawalReleased:${attempt}:${entry.itemCode}`),
+  );
+}
+
 /**
- * Moves an application on once the departments have answered: a withdrawal
- * succeeds when every department holds its review and fails when any item was
- * decided first (its holds are released); an accepted application whose every
- * item is decided is DECIDED. Each is a step appended from the state it was
- * decided on, so concurrent answers settle it once.
+ * An item's decision, recorded in the application's log. If it is the step
+ * that settles the application, it says so and carries what follows: while a
+ * withdrawal waits, the withdrawal fails (its holds are released); the last
+ * item decided makes the application DECIDED (the permit is told).
  */
-export async function settleApplication(db: Connection, applicationId: string, log: Logger): Promise<void> {
-  const store = new ApplicationStore(db);
-  const editions = editionsFor(db);
-  for (let guard = 0; guard < 4; guard++) {
-    const { step } = await store.appendApplicationStep(applicationId, async ({ app, outcomes, answers }) => nextSettlement(app, outcomes, answers, await editions.edition(app.doc.edition)));
-    if (!step) return;
-    log.info({ applicationId, step: step.kind }, 'application settled');
+export function itemDecidedStep(app: Application, outcome: ItemOutcome, catalogue: Catalogue, by: string): NewApplicationStep | null {
+  const known = app.outcomes.get(outcome.itemCode);
+  if (known && known.round >= outcome.round) return null; // a redelivery
+  const entry = app.doc.items.find((i) => i.itemCode === outcome.itemCode);
+  if (!entry) throw new Error(`application ${app.id} has no item ${outcome.itemCode}`);
+  const outcomes = new Map(app.outcomes).set(outcome.itemCode, outcome);
+  const settles: Settlement[] = [];
+  const events: PlatformEvent[] = [];
+  // A later round changes what the permit says: tell it, in the same step.
+  if (outcome.round > 1) events.push(newEvent('ItemOutcomeChanged', 'applications', 'permit', { applicationId: app.id, item: permitItem(entry, outcome, catalogue) }, `ItemOutcomeChanged:${app.id}:${outcome.itemCode}#${outcome.round}`));
+  let status = app.status;
+  if (status === 'WITHDRAWING') {
+    settles.push('WITHDRAWAL_FAILED');
+    events.push(...releases(app, app.withdrawalAttempt!));
+    status = 'ACCEPTED';
   }
+  if (status === 'ACCEPTED' && app.doc.items.every((i) => outcomes.has(i.itemCode))) {
+    settles.push('DECIDED');
+    events.push(applicationDecidedEvent(app, outcomes, catalogue));
+  }
+  const item = catalogue.item(outcome.itemCode);
+  // 谁审批、谁负责: a denial names the deciding department's remedy.
+  const remedy = department(entry.departmentCode)!.remedy;
+  const approved = outcome.decision === 'APPROVED';
+  return {
+    kind: 'ITEM_DECIDED',
+    at: new Date(),
+    by,
+    outcome,
+    ...(settles.length ? { settles } : {}),
+    notification: {
+      key: `decided:${outcome.itemCode}#${outcome.round}`,
+      creditCode: app.doc.creditCode,
+      text: {
+        kind: approved ? 'ITEM_APPROVED' : 'ITEM_DENIED',
+        titleZh: approved ? `准予许可：${item.nameZh}` : `不予许可：${item.nameZh}`,
+        titleEn: approved ? `Approved: ${item.nameEn}` : `Denied: ${item.nameEn}`,
+        bodyZh: approved
+          ? `「${item.nameZh}」已准予许可${outcome.onCommitment ? '（告知承诺审批，将进行事后核查）' : ''}。${settles.includes('WITHDRAWAL_FAILED') ? '该事项在撤回前已作出决定，撤回未成功，申请继续办理。' : ''}`
+          : `「${item.nameZh}」不予许可：${outcome.reasons.join('；')}。如不服，可向${remedy.reconsiderationZh}申请行政复议，或向${remedy.courtZh}提起行政诉讼。${remedy.deadlineNoteZh ?? ''}`,
+        bodyEn: approved
+          ? `"${item.nameEn}" is approved${outcome.onCommitment ? ' on your commitment, to be verified' : ''}.${settles.includes('WITHDRAWAL_FAILED') ? ' It was decided before the withdrawal: the withdrawal did not go through and the application goes on.' : ''}`
+          : `"${item.nameEn}" is denied: ${outcome.reasons.join('; ')}. You may apply to ${remedy.reconsiderationEn} for reconsideration, or sue at ${remedy.courtEn}.`,
+      },
+    },
+    ...outbox(events, { effects: true }),
+  };
 }
 
-function nextSettlement(app: Application, outcomes: ItemOutcomeDoc[], answers: WithdrawalAnswerDoc[], catalogue: Catalogue): NewApplicationStep | null {
-  const at = new Date();
-  if (app.status === 'WITHDRAWING') {
-    const attempt = app.withdrawalAttempt!;
-    const decided = outcomes[0];
-    if (decided) {
-      // An item was decided before its department could hold it: the withdrawal fails as a whole, and the holds are let go.
-      return {
-        kind: 'WITHDRAWAL_FAILED',
-        at,
-        by: 'system',
-        attempt,
-        decidedItem: decided.itemCode,
-        notification: {
-          key: `withdrawal-failed:${attempt}`,
-          creditCode: app.doc.creditCode,
-          text: {
-            kind: 'WITHDRAWAL_FAILED',
-            titleZh: '撤回未成功',
-            titleEn: 'Withdrawal not possible',
-            bodyZh: `撤回未成功：「${catalogue.item(decided.itemCode).nameZh}」已由审批部门先行作出决定，申请继续办理。`,
-            bodyEn: `The withdrawal did not go through: "${catalogue.item(decided.itemCode).nameEn}" had already been decided; the application goes on.`,
+/** A department holds its review for the withdrawal; the last to hold makes the application WITHDRAWN. */
+export function itemHeldStep(app: Application, itemCode: string, attempt: string, by: string): NewApplicationStep | null {
+  // A hold for a withdrawal already settled (or a redelivery): nothing to do; a failed one's release is on its way.
+  if (app.status !== 'WITHDRAWING' || app.withdrawalAttempt !== attempt || app.held.has(itemCode)) return null;
+  const held = new Set(app.held).add(itemCode);
+  const all = app.doc.items.every((i) => held.has(i.itemCode));
+  return {
+    kind: 'ITEM_HELD',
+    at: new Date(),
+    by,
+    itemCode,
+    attempt,
+    ...(all
+      ? {
+          settles: ['WITHDRAWN'] as Settlement[],
+          notification: {
+            key: `withdrawn:${attempt}`,
+            creditCode: app.doc.creditCode,
+            text: { kind: 'WITHDRAWN', titleZh: '申请已撤回', titleEn: 'Application withdrawn', bodyZh: `您的申请 ${app.doc.number} 已撤回。`, bodyEn: `Application ${app.doc.number} is withdrawn.` },
           },
-        },
-        ...outbox(
-          app.doc.items.map((entry) =>
-            newEvent('WithdrawalReleased', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: entry.itemCode, attempt }, `WithdrawalReleased:${attempt}:${entry.itemCode}`),
-          ),
-          { effects: true },
-        ),
-      };
-    }
-    const held = new Set(answers.filter((a) => a.attempt === attempt).map((a) => a.itemCode));
-    if (app.doc.items.every((i) => held.has(i.itemCode))) {
-      return {
-        kind: 'WITHDRAWN',
-        at,
-        by: app.withdrawal!.by,
-        reason: app.withdrawal!.reason,
-        notification: {
-          key: `withdrawn:${attempt}`,
-          creditCode: app.doc.creditCode,
-          text: { kind: 'WITHDRAWN', titleZh: '申请已撤回', titleEn: 'Application withdrawn', bodyZh: `您的申请 ${app.doc.number} 已撤回。`, bodyEn: `Application ${app.doc.number} is withdrawn.` },
-        },
-        ...outbox([], { effects: true }),
-      };
-    }
-    return null;
-  }
-  if (app.status === 'ACCEPTED' && app.doc.items.every((i) => outcomes.some((o) => o.itemCode === i.itemCode))) {
-    return { kind: 'DECIDED', at, by: 'system', ...outbox([applicationDecidedEvent(app, outcomes, catalogue)]) };
-  }
-  return null;
+          ...outbox([], { effects: true }),
+        }
+      : {}),
+  };
 }
 
-export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox: () => void): Record<string, EventHandler> {
+export function applicationEventHandlers(db: Connection, log: Logger): Record<string, EventHandler> {
   const store = new ApplicationStore(db);
   const editions = editionsFor(db);
   const requireApp = async (id: string) => {
@@ -153,16 +168,32 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
     ItemCorrectionRequested: async (event) => {
       const p = event.payload as { applicationId: string; itemCode: string; problems: string[]; from: string; correctionId: string };
       const app = await requireApp(p.applicationId);
-      await insertOnce(store.correctionNotices, { _id: p.correctionId, applicationId: p.applicationId, itemCode: p.itemCode, problems: p.problems, from: p.from, at: new Date() });
       const item = (await editions.edition(app.doc.edition)).item(p.itemCode);
-      await notify(store, { _id: app.id, creditCode: app.doc.creditCode }, {
-        kind: 'CORRECTION_REQUESTED',
-        titleZh: `请补正：${item.nameZh}`,
-        titleEn: `Correction requested: ${item.nameEn}`,
-        bodyZh: `审批部门要求补正「${item.nameZh}」：${p.problems.join('；')}。补正期间办理时限暂停。`,
-        bodyEn: `The department asks for a correction of "${item.nameEn}": ${p.problems.join('; ')}. The time limit stands still meanwhile.`,
-      }, `correction:${p.correctionId}`);
-      kickOutbox();
+      await store.append(app.id, (current) =>
+        current.pauses.get(p.itemCode)?.some((x) => x.correctionId === p.correctionId)
+          ? null
+          : {
+              kind: 'CORRECTION_REQUESTED',
+              at: new Date(),
+              by: event.source,
+              itemCode: p.itemCode,
+              correctionId: p.correctionId,
+              problems: p.problems,
+              from: p.from,
+              notification: {
+                key: `correction:${p.correctionId}`,
+                creditCode: app.doc.creditCode,
+                text: {
+                  kind: 'CORRECTION_REQUESTED',
+                  titleZh: `请补正：${item.nameZh}`,
+                  titleEn: `Correction requested: ${item.nameEn}`,
+                  bodyZh: `审批部门要求补正「${item.nameZh}」：${p.problems.join('；')}。补正期间办理时限暂停。`,
+                  bodyEn: `The department asks for a correction of "${item.nameEn}": ${p.problems.join('; ')}. The time limit stands still meanwhile.`,
+                },
+              },
+              ...outbox([], { effects: true }),
+            },
+      );
     },
     /** The permit was issued (or re-issued): tell the applicant. */
     PermitIssued: async (event) => {
@@ -184,20 +215,15 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
         bodyZh: `您的综合许可凭证（编码 ${p.code}，第 ${p.version} 版）已发放，扫描证面二维码可查看各单项许可的实时状态。${accountability.map((a) => a.zh).join('；')}。`,
         bodyEn: `Your comprehensive permit (code ${p.code}, version ${p.version}) is issued; its QR code shows each licence's live state. ${accountability.map((a) => a.en).join('. ')}.`,
       }, `permit:${p.permitId}`);
-      kickOutbox();
     },
-    /** A department decided an item: record the outcome, tell the applicant, and settle the application. */
+    /** A department decided an item: recorded in the application's log, which may settle it. */
     ItemDecided: async (event) => {
       const p = event.payload as unknown as ItemDecidedPayload;
       const app = await requireApp(p.applicationId);
-      const round = p.round ?? 1;
-      const entry = app.doc.items.find((i) => i.itemCode === p.itemCode)!;
       const catalogue = await editions.edition(app.doc.edition);
-      const outcome: ItemOutcomeDoc = {
-        _id: `${p.applicationId}:${p.itemCode}#${round}`,
-        applicationId: p.applicationId,
+      const outcome: ItemOutcome = {
         itemCode: p.itemCode,
-        round,
+        round: p.round ?? 1,
         decision: p.decision,
         reasons: p.reasons,
         decidedAt: new Date(p.decidedAt),
@@ -206,35 +232,15 @@ export function applicationEventHandlers(db: Connection, log: Logger, kickOutbox
         pauses: p.pauses ?? [],
         onCommitment: Boolean(p.onCommitment),
       };
-      // A later round changes what the permit says: tell it, in the same insert.
-      const forward = round > 1 ? [newEvent('ItemOutcomeChanged', 'applications', 'permit', { applicationId: app.id, item: permitItem(entry, outcome, catalogue) }, `ItemOutcomeChanged:${outcome._id}`)] : [];
-      await insertOnce(store.outcomes, { ...outcome, ...outbox(forward) });
-      const item = catalogue.item(p.itemCode);
-      // 谁审批、谁负责: a denial names the deciding department's remedy.
-      const remedy = department(entry.departmentCode)!.remedy;
-      await notify(store, { _id: app.id, creditCode: app.doc.creditCode }, {
-        kind: p.decision === 'APPROVED' ? 'ITEM_APPROVED' : 'ITEM_DENIED',
-        titleZh: p.decision === 'APPROVED' ? `准予许可：${item.nameZh}` : `不予许可：${item.nameZh}`,
-        titleEn: p.decision === 'APPROVED' ? `Approved: ${item.nameEn}` : `Denied: ${item.nameEn}`,
-        bodyZh:
-          p.decision === 'APPROVED'
-            ? `「${item.nameZh}」已准予许可${p.onCommitment ? '（告知承诺审批，将进行事后核查）' : ''}。`
-            : `「${item.nameZh}」不予许可：${p.reasons.join('；')}。如不服，可向${remedy.reconsiderationZh}申请行政复议，或向${remedy.courtZh}提起行政诉讼。${remedy.deadlineNoteZh ?? ''}`,
-        bodyEn:
-          p.decision === 'APPROVED'
-            ? `"${item.nameEn}" is approved${p.onCommitment ? ' on your commitment, to be verified' : ''}.`
-            : `"${item.nameEn}" is denied: ${p.reasons.join('; ')}. You may apply to ${remedy.reconsiderationEn} for reconsideration, or sue at ${remedy.courtEn}.`,
-      }, `decided:${p.itemCode}#${round}`);
-      await settleApplication(db, app.id, log);
-      kickOutbox();
+      const { step } = await store.append(app.id, (current) => itemDecidedStep(current, outcome, catalogue, event.source));
+      if (step?.settles) log.info({ applicationId: app.id, settles: step.settles }, 'application settled');
     },
     /** A department holds its review for the applicant's withdrawal. */
     ItemWithdrawalHeld: async (event) => {
       const p = event.payload as { applicationId: string; itemCode: string; attempt: string };
       await requireApp(p.applicationId);
-      await insertOnce(store.withdrawalAnswers, { _id: `${p.attempt}:${p.itemCode}`, applicationId: p.applicationId, attempt: p.attempt, itemCode: p.itemCode, at: new Date() });
-      await settleApplication(db, p.applicationId, log);
-      kickOutbox();
+      const { step } = await store.append(p.applicationId, (current) => itemHeldStep(current, p.itemCode, p.attempt, event.source));
+      if (step?.settles) log.info({ applicationId: p.applicationId, settles: step.settles }, 'application settled');
     },
   };
 }

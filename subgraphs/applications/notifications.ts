@@ -1,20 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
-import { newEvent, outbox, type OutboxFields, type PlatformEvent } from '../../shared/events';
-import { insertOnce } from '../../shared/records';
+import { newEvent, outbox, OUTBOX_QUEUE, type OutboxEntry, type OutboxFields, type PlatformEvent } from '../../shared/events';
+import { appendStep, byId, insertPending, readLog, stepId } from '../../shared/records';
 import type { ApplicationStore } from './store';
 
 /**
  * What the applicant is told (acceptance, supplement notice, refusal, each
- * decision, the permit's issue): a record they can query, and a send through
- * the pluggable sender (an SMS gateway or the 京通 message service in
- * production; NOTIFIER_URL) carried in the record's outbox, so nothing is lost
- * while the sender is down.
+ * decision, the permit's issue): each application's own log of notifications
+ * (`<applicationId>#<n>`), and a send through the pluggable sender (an SMS
+ * gateway or the 京通 message service in production; NOTIFIER_URL) carried in
+ * the record's outbox, so nothing is lost while the sender is down.
  */
 export const NOTIFIER = 'notifier';
 
 export interface NotificationDoc extends OutboxFields {
   _id: string;
+  seq: number;
+  /** What it is about, once per application (a redelivered event adds nothing). */
+  key: string;
   applicationId: string;
   creditCode: string;
   kind: string;
@@ -23,14 +25,8 @@ export interface NotificationDoc extends OutboxFields {
   bodyZh: string;
   bodyEn: string;
   at: Date;
-  /** Whether a sender is configured; sent once the relay has delivered it. */
+  /** Whether a sender is configured. */
   viaSender: boolean;
-}
-
-/** Where a notification stands: only recorded (no sender), waiting for the sender, or sent. */
-export function deliveryOf(doc: NotificationDoc): 'RECORDED' | 'PENDING' | 'SENT' {
-  if (!doc.viaSender) return 'RECORDED';
-  return doc._pending ? 'PENDING' : 'SENT';
 }
 
 export interface NotificationText {
@@ -41,18 +37,32 @@ export interface NotificationText {
   bodyEn: string;
 }
 
-/** Records a notification; `key` makes it once per cause (a redelivered event adds nothing). */
-export async function notify(
-  store: ApplicationStore,
-  app: { _id: string; creditCode: string },
-  text: NotificationText,
-  key: string = randomUUID(),
-): Promise<void> {
-  const id = `${app._id}:${key}`;
-  const send: PlatformEvent[] = process.env.NOTIFIER_URL
-    ? [newEvent('NotificationSend', 'applications', NOTIFIER, { notificationId: id, creditCode: app.creditCode, ...text }, `NotificationSend:${id}`)]
-    : [];
-  await insertOnce(store.notifications, { _id: id, applicationId: app._id, creditCode: app.creditCode, ...text, at: new Date(), viaSender: send.length > 0, ...outbox(send) });
+/** Records a notification once per `key` for the application, with its send when a sender is configured. */
+export async function notify(store: ApplicationStore, app: { _id: string; creditCode: string }, text: NotificationText, key: string): Promise<void> {
+  await appendStep(
+    async () => {
+      const log = await readLog(store.notifications, (n) => stepId(app._id, n), 6);
+      return { state: log, seq: log.length };
+    },
+    (log) => (log.some((n) => n.key === key) ? null : true),
+    (_, seq) => {
+      const id = stepId(app._id, seq);
+      const send: PlatformEvent[] = process.env.NOTIFIER_URL
+        ? [newEvent('NotificationSend', 'applications', NOTIFIER, { notificationId: id, creditCode: app.creditCode, ...text }, `NotificationSend:${app._id}:${key}`)]
+        : [];
+      return insertPending(store.db, store.notifications, { _id: id, seq, key, applicationId: app._id, creditCode: app.creditCode, ...text, at: new Date(), viaSender: send.length > 0, ...outbox(send) });
+    },
+  );
+}
+
+export async function notificationsOf(store: ApplicationStore, applicationId: string): Promise<NotificationDoc[]> {
+  return readLog(store.notifications, (n) => stepId(applicationId, n), 6);
+}
+
+/** Where a notification stands: only recorded (no sender), waiting in the outbox for the sender, or sent. */
+export async function deliveryOf(store: ApplicationStore, doc: NotificationDoc): Promise<'RECORDED' | 'PENDING' | 'SENT'> {
+  if (!doc.viaSender) return 'RECORDED';
+  return (await byId(store.db.collection<OutboxEntry>(OUTBOX_QUEUE), `notifications/${doc._id}`)) ? 'PENDING' : 'SENT';
 }
 
 /** The sender: POST to NOTIFIER_URL with the event id as idempotency key; not 2xx throws, so it is retried. */

@@ -2,87 +2,51 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
 import { platformError } from '../../shared/errors';
 import type { OutboxSource } from '../../shared/events';
-import { appendStep, insertOnce, LostRaceError, stepId } from '../../shared/records';
+import { appendStep, byId, insertPending, LostRaceError, readLog, stepId } from '../../shared/records';
 import { beijingDate } from '../../shared/working-days';
-import {
-  foldApplication,
-  type Application,
-  type ApplicationDoc,
-  type ApplicationStep,
-  type CorrectionNoticeDoc,
-  type CorrectionReplyDoc,
-  type FaceChangeDoc,
-  type ItemOutcomeDoc,
-  type MaterialDoc,
-  type NewApplicationStep,
-  type ResubmissionDoc,
-  type WithdrawalAnswerDoc,
-} from './application';
+import { foldApplication, type Application, type ApplicationDoc, type ApplicationStep, type NewApplicationStep } from './application';
 import { notify, type NotificationDoc } from './notifications';
 
 /**
  * The bureau's application data. Nothing here is updated after it is written
- * (shared/records.ts); what an application is now is the fold of its records
- * (application.ts):
- * - `applications`: the submission; `application_steps`: its life, one step each;
- * - `item_outcomes`: one per decided item and round (id `<applicationId>:<itemCode>#<round>`),
- *   from the department's `ItemDecided`; a later round carries `ItemOutcomeChanged` for the permit;
- * - `withdrawal_answers`: the departments holding their reviews for a withdrawal;
- * - `resubmissions`: a denied item handed in again (id `<applicationId>:<itemCode>#<round>`), the claim;
- * - `face_changes`: change applications for the permit's face (id `<applicationId>#<n>`);
- * - `correction_notices` / `correction_replies`: a department's correction request and the
- *   applicant's reply (same id), which stop and restart the item's clock;
- * - `application_materials` / `material_files`: each attachment (the latest per material
- *   counts until acceptance fixes them) and the uploaded bytes, once per SHA-256;
- * - `notifications`: what the applicant is told, each carrying its send.
+ * (shared/records.ts), and current state is read by id:
+ * - `applications`: the submission; `application_steps`: its log (application.ts);
+ * - `material_files`: uploaded bytes, once per SHA-256; `material_uploads`: which
+ *   business handed in which file (id `<creditCode>:<sha256>`), so it can be referenced later;
+ * - `notifications`: what the applicant is told, the application's own log
+ *   (`<applicationId>#<n>`, each with the key that makes it once), each carrying its send;
+ * - `calendar_schedules`: official holiday schedules loaded by admins (shared/calendar-store.ts).
  */
 export class ApplicationStore {
+  readonly db: mongo.Db;
   readonly applications: mongo.Collection<ApplicationDoc>;
   readonly steps: mongo.Collection<ApplicationStep>;
-  readonly outcomes: mongo.Collection<ItemOutcomeDoc>;
-  readonly withdrawalAnswers: mongo.Collection<WithdrawalAnswerDoc>;
-  readonly resubmissions: mongo.Collection<ResubmissionDoc>;
-  readonly faceChanges: mongo.Collection<FaceChangeDoc>;
-  readonly correctionNotices: mongo.Collection<CorrectionNoticeDoc>;
-  readonly correctionReplies: mongo.Collection<CorrectionReplyDoc>;
-  readonly materials: mongo.Collection<MaterialDoc>;
   readonly files: mongo.Collection<{ _id: string; data: Buffer; size: number; mediaType: string }>;
+  readonly uploads: mongo.Collection<{ _id: string; creditCode: string; sha256: string; materialCode: string; name: string; size: number; mediaType: string; at: Date }>;
   readonly notifications: mongo.Collection<NotificationDoc>;
 
   constructor(db: Connection) {
+    this.db = db.db!;
     this.applications = db.db!.collection('applications');
     this.steps = db.db!.collection('application_steps');
-    this.outcomes = db.db!.collection('item_outcomes');
-    this.withdrawalAnswers = db.db!.collection('withdrawal_answers');
-    this.resubmissions = db.db!.collection('resubmissions');
-    this.faceChanges = db.db!.collection('face_changes');
-    this.correctionNotices = db.db!.collection('correction_notices');
-    this.correctionReplies = db.db!.collection('correction_replies');
-    this.materials = db.db!.collection('application_materials');
     this.files = db.db!.collection('material_files');
+    this.uploads = db.db!.collection('material_uploads');
     this.notifications = db.db!.collection('notifications');
   }
 
   /** The collections whose documents carry events or effects: declared here, next to the writes that fill them. */
   outboxSources(): OutboxSource[] {
-    return [
-      { collection: 'application_steps', complete: (doc) => this.completeStep(doc as ApplicationStep) },
-      { collection: 'item_outcomes' },
-      { collection: 'resubmissions' },
-      { collection: 'face_changes' },
-      { collection: 'correction_replies' },
-      { collection: 'notifications' },
-      { collection: 'calendar_schedules' },
-    ];
+    return [{ collection: 'application_steps', complete: (doc) => this.completeStep(doc as ApplicationStep) }, { collection: 'notifications' }, { collection: 'calendar_schedules' }];
+  }
+
+  /** A step's effects besides its events: what the applicant is told of it. Harmless to repeat. */
+  async completeStep(step: ApplicationStep): Promise<void> {
+    if (step.notification) await notify(this, { _id: step.applicationId, creditCode: step.notification.creditCode }, step.notification.text, step.notification.key);
   }
 
   async prepare(): Promise<void> {
     await this.applications.createIndex({ number: 1 }, { unique: true });
     await this.applications.createIndex({ creditCode: 1 });
-    for (const collection of [this.steps, this.outcomes, this.withdrawalAnswers, this.resubmissions, this.faceChanges, this.correctionNotices, this.correctionReplies, this.materials]) {
-      await collection.createIndex({ applicationId: 1 });
-    }
-    for (const collection of [this.steps, this.outcomes, this.resubmissions, this.faceChanges, this.correctionReplies, this.notifications]) await collection.createIndex({ _pending: 1 });
   }
 
   static newId(): string {
@@ -94,53 +58,44 @@ export class ApplicationStore {
     return `SY-${beijingDate(now).replace(/-/g, '')}-${randomBytes(4).toString('hex').slice(0, 6).toUpperCase()}`;
   }
 
+  /** An application: its submission and its log, read by id. */
   async load(id: string): Promise<Application | null> {
-    const doc = await this.applications.findOne({ _id: id });
-    return doc ? (await this.fold([doc]))[0] : null;
+    const [doc, steps] = await Promise.all([byId(this.applications, id), readLog(this.steps, (n) => stepId(id, n), 6)]);
+    return doc ? foldApplication(doc, steps) : null;
   }
 
-  /** Applications matching a filter on the submission, folded. */
+  /** Applications matching a filter on the submission (a sweep over the collection: lists, not requests of one), folded. */
   async loadMany(filter: mongo.Filter<ApplicationDoc>, options: { sort?: mongo.Sort; limit?: number } = {}): Promise<Application[]> {
     let cursor = this.applications.find(filter);
     if (options.sort) cursor = cursor.sort(options.sort);
     if (options.limit) cursor = cursor.limit(options.limit);
-    return this.fold(await cursor.toArray());
-  }
-
-  private async fold(docs: ApplicationDoc[]): Promise<Application[]> {
-    if (!docs.length) return [];
-    const ids = docs.map((d) => d._id);
-    const query = { applicationId: { $in: ids } };
-    const [steps, corrections, faceChanges] = await Promise.all([
-      this.steps.find(query).toArray(),
-      this.correctionReplies.find(query).toArray(),
-      this.faceChanges.find(query).toArray(),
-    ]);
-    const by = <T extends { applicationId: string }>(list: T[], id: string) => list.filter((x) => x.applicationId === id);
-    return docs.map((doc) => foldApplication(doc, by(steps, doc._id), by(corrections, doc._id), by(faceChanges, doc._id)));
+    const docs = await cursor.toArray();
+    return Promise.all(docs.map(async (doc) => foldApplication(doc, await readLog(this.steps, (n) => stepId(doc._id, n), 6))));
   }
 
   /**
-   * Appends one step to an application's log, decided on its current state and
-   * the items' outcomes (see `appendStep`). Returns the application after it.
+   * Appends one step to an application's log, decided on its current state
+   * (see `appendStep`); `decide` also gets the id the step will have. Returns
+   * the application after it, and the step (null when there was nothing to do).
    */
-  async appendApplicationStep(
+  async append(
     id: string,
-    decide: (current: { app: Application; outcomes: ItemOutcomeDoc[]; answers: WithdrawalAnswerDoc[] }, nextStepId: string) => NewApplicationStep | null | Promise<NewApplicationStep | null>,
+    decide: (app: Application, nextStepId: string) => NewApplicationStep | null | Promise<NewApplicationStep | null>,
   ): Promise<{ app: Application; step: ApplicationStep | null }> {
     let appended: ApplicationStep | null = null;
+    let last: Application | undefined;
     try {
       await appendStep(
         async () => {
           const app = await this.load(id);
           if (!app) throw new Error(`no application ${id}`);
-          const [outcomes, answers] = await Promise.all([this.latestOutcomes(id), this.withdrawalAnswers.find({ applicationId: id }).toArray()]);
-          return { state: { app, outcomes, answers }, seq: app.seq };
+          last = app;
+          return { state: app, seq: app.seq };
         },
-        (current, seq) => decide(current, stepId(id, seq + 1)),
+        (app, seq) => decide(app, stepId(id, seq + 1)),
         async (step, seq) => {
           const doc = { ...step, _id: stepId(id, seq), applicationId: id, seq } as ApplicationStep;
-          const won = await insertOnce(this.steps, doc);
+          const won = await insertPending(this.db, this.steps, doc);
           if (won) appended = doc;
           return won;
         },
@@ -151,63 +106,9 @@ export class ApplicationStore {
       }
       throw error;
     }
-    if (appended) await this.completeStep(appended);
-    return { app: (await this.load(id))!, step: appended };
+    if (!appended) return { app: last!, step: null };
+    const after = appended as ApplicationStep;
+    await this.completeStep(after);
+    return { app: foldApplication(last!.doc, [...last!.steps, after]), step: after };
   }
-
-  /** A step's effects besides its events: the applicant's notification. Harmless to repeat. */
-  async completeStep(step: ApplicationStep): Promise<void> {
-    if (step.notification) await notify(this, { _id: step.applicationId, creditCode: step.notification.creditCode }, step.notification.text, step.notification.key);
-  }
-
-  /** Each item's latest outcome (highest round). */
-  async latestOutcomes(applicationId: string): Promise<ItemOutcomeDoc[]> {
-    return (await this.outcomesFor([applicationId])).get(applicationId)!;
-  }
-
-  /** Each item's latest outcome (highest round), by application. */
-  async outcomesFor(applicationIds: readonly string[]): Promise<Map<string, ItemOutcomeDoc[]>> {
-    const docs = await this.outcomes.find({ applicationId: { $in: [...applicationIds] } }).toArray();
-    return latestPerItem(applicationIds, docs);
-  }
-
-  /** Each item's latest resubmission, by application. */
-  async resubmissionsFor(applicationIds: readonly string[]): Promise<Map<string, ResubmissionDoc[]>> {
-    const docs = await this.resubmissions.find({ applicationId: { $in: [...applicationIds] } }).toArray();
-    return latestPerItem(applicationIds, docs);
-  }
-
-  /** The latest attachment of each material (until acceptance fixes them). */
-  async currentMaterials(applicationId: string): Promise<MaterialDoc[]> {
-    const latest = new Map<string, MaterialDoc>();
-    for (const doc of await this.materials.find({ applicationId }).toArray()) {
-      const known = latest.get(doc.materialCode);
-      if (!known || known.attachedAt <= doc.attachedAt) latest.set(doc.materialCode, doc);
-    }
-    return [...latest.values()];
-  }
-
-  /** Each item's clock pauses: a correction request stops it, the applicant's reply restarts it. */
-  async pausesFor(applicationIds: readonly string[]): Promise<Map<string, { from: string; to: string | null; correctionId: string }[]>> {
-    const query = { applicationId: { $in: [...applicationIds] } };
-    const [notices, replies] = await Promise.all([this.correctionNotices.find(query).toArray(), this.correctionReplies.find(query).toArray()]);
-    const replied = new Map(replies.map((r) => [r._id, r.to]));
-    const pauses = new Map<string, { from: string; to: string | null; correctionId: string }[]>();
-    for (const notice of notices.sort((a, b) => a.from.localeCompare(b.from))) {
-      const key = `${notice.applicationId}:${notice.itemCode}`;
-      pauses.set(key, [...(pauses.get(key) ?? []), { from: notice.from, to: replied.get(notice._id) ?? null, correctionId: notice._id }]);
-    }
-    return pauses;
-  }
-}
-
-function latestPerItem<T extends { applicationId: string; itemCode: string; round: number }>(applicationIds: readonly string[], docs: T[]): Map<string, T[]> {
-  const latest = new Map<string, T>();
-  for (const doc of docs) {
-    const key = `${doc.applicationId}:${doc.itemCode}`;
-    if ((latest.get(key)?.round ?? 0) < doc.round) latest.set(key, doc);
-  }
-  const byApp = new Map<string, T[]>(applicationIds.map((id) => [id, []]));
-  for (const doc of latest.values()) byApp.get(doc.applicationId)?.push(doc);
-  return byApp;
 }

@@ -44,7 +44,7 @@ export function applicationsSubgraph(): SubgraphDefinition {
       await new ApplicationStore(db).prepare();
       await editionsFor(db).prepare();
     },
-    eventHandlers: (db, log, kick) => applicationEventHandlers(db, log, kick),
+    eventHandlers: (db, log) => applicationEventHandlers(db, log),
   };
 }
 

@@ -1,9 +1,23 @@
 import type { Connection } from 'mongoose';
 import type { EventHandler } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
-import { insertOnce } from '../../shared/records';
+import { appendStep, insertOnce, readLog, stepId } from '../../shared/records';
 import { insertVersion, voidPermitsListing } from './lifecycle';
-import { PermitStore, type Holder, type LicenceEndingDoc, type PermitItemDoc, type PermitRequestDoc } from './store';
+import { PermitStore, type Holder, type LicenceEndingDoc, type PermitItemDoc, type PermitRequestDoc, type RequestChangeDoc } from './store';
+
+type NewRequestChange = RequestChangeDoc extends infer C ? (C extends RequestChangeDoc ? Omit<C, '_id' | 'seq'> : never) : never;
+
+/** Appends a change to an application's permit request, once per event. */
+async function recordRequestChange(store: PermitStore, applicationId: string, change: NewRequestChange): Promise<void> {
+  await appendStep(
+    async () => {
+      const log = (await readLog(store.requests, (n) => stepId(applicationId, n))) as RequestChangeDoc[];
+      return { state: log, seq: log.length };
+    },
+    (log) => (log.some((c) => c.eventId === change.eventId) ? null : change),
+    (step, seq) => insertOnce(store.requests, { ...step, _id: stepId(applicationId, seq), seq } as RequestChangeDoc),
+  );
+}
 
 export function permitEventHandlers(db: Connection, log: Logger): Record<string, EventHandler> {
   const store = new PermitStore(db);
@@ -23,7 +37,7 @@ export function permitEventHandlers(db: Connection, log: Logger): Record<string,
       const p = event.payload as { applicationId: string; item: PermitItemDoc };
       // Not there yet: the relay brings this again after ApplicationDecided.
       if (!(await store.request(p.applicationId))) throw new Error(`no permit request for ${p.applicationId} yet`);
-      await insertOnce(store.requests, { _id: event.id, record: 'ITEM_OUTCOME', applicationId: p.applicationId, item: p.item, at: new Date() });
+      await recordRequestChange(store, p.applicationId, { record: 'ITEM_OUTCOME', eventId: event.id, applicationId: p.applicationId, item: p.item, at: new Date() });
     },
 
     /**
@@ -35,7 +49,7 @@ export function permitEventHandlers(db: Connection, log: Logger): Record<string,
       const p = event.payload as { applicationId: string; changeId: string; n?: number; holder: Partial<Holder>; requestedBy: { role: string; subject: string }; reason: string };
       if (!(await store.request(p.applicationId))) throw new Error(`no permit request for ${p.applicationId} yet`);
       const n = p.n ?? Number(p.changeId.split('#').pop());
-      await insertOnce(store.requests, { _id: event.id, record: 'FACE', applicationId: p.applicationId, n, changeId: p.changeId, holder: p.holder, at: new Date() });
+      await recordRequestChange(store, p.applicationId, { record: 'FACE', eventId: event.id, applicationId: p.applicationId, n, changeId: p.changeId, holder: p.holder, at: new Date() });
       const request = (await store.request(p.applicationId))!;
       const { permits } = await store.versions(p.applicationId);
       const previous = permits[0];
@@ -54,8 +68,8 @@ export function permitEventHandlers(db: Connection, log: Logger): Record<string,
 
     /** A licence ended: remember it, and void every valid permit listing it. */
     LicenceEnded: async (event) => {
-      const p = event.payload as { licenceId: string; departmentCode: string; ending: string; reason: string; endedAt: string };
-      const ending: LicenceEndingDoc = { _id: p.licenceId, departmentCode: p.departmentCode, ending: p.ending, reason: p.reason, endedAt: new Date(p.endedAt) };
+      const p = event.payload as { licenceId: string; applicationId: string; departmentCode: string; ending: string; reason: string; endedAt: string };
+      const ending: LicenceEndingDoc = { _id: p.licenceId, applicationId: p.applicationId, departmentCode: p.departmentCode, ending: p.ending, reason: p.reason, endedAt: new Date(p.endedAt) };
       await insertOnce(store.endings, ending);
       await voidPermitsListing(store, ending, log);
     },
@@ -68,5 +82,5 @@ export function permitEventHandlers(db: Connection, log: Logger): Record<string,
  * ending's handler sees the new version, or this sees the ending.
  */
 export async function voidIfEnded(store: PermitStore, licenceIds: string[], log: Logger): Promise<void> {
-  for (const ending of await store.endings.find({ _id: { $in: licenceIds } }).toArray()) await voidPermitsListing(store, ending, log);
+  for (const ending of await store.endingsOf(licenceIds)) await voidPermitsListing(store, ending, log);
 }

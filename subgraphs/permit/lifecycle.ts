@@ -1,9 +1,9 @@
 import { electronicLicenceIdentifier, ISSUER, licenceMetadata, PERMIT_LICENCE_TYPE_CODE } from '../../shared/elicence';
 import { newEvent, outbox, type PlatformEvent } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
-import { insertOnce } from '../../shared/records';
+import { insertOnce, insertPending } from '../../shared/records';
 import { signPermitQr } from './qr';
-import { foldPermits, PermitStore, type LicenceEndingDoc, type PermitRecord, type PermitRequest, type PermitVersionDoc, type Permit, type VoidedDoc } from './store';
+import { PermitStore, type LicenceEndingDoc, type PermitRequest, type PermitVersionDoc, type Permit, type VoidedDoc } from './store';
 
 /**
  * The permit's life: issue, re-issue (new version, old superseded), void,
@@ -76,7 +76,7 @@ export async function insertVersion(
     qr: { generatedAt: qr.generatedAt, kid: qr.kid, signature: qr.signature, type: qr.type, issuer: qr.issuer },
     cause: options.cause,
     ...(previous ? { supersedes: previous._id } : {}),
-    ...outbox([]),
+    _outbox: [],
   };
   Object.assign(
     doc,
@@ -90,7 +90,9 @@ export async function insertVersion(
       { effects: Boolean(previous) },
     ),
   );
-  if (!(await insertOnce(store.permits, doc))) return null;
+  // The code first, so a scan finds every version that exists; then the version, which is the claim.
+  await insertOnce(store.codes, { _id: code, permitId: id, applicationId: request._id });
+  if (!(await insertPending(store.db, store.permits, doc))) return null;
   await store.completeRecord(doc);
   return doc;
 }
@@ -105,10 +107,8 @@ const ENDING_ZH: Record<string, string> = {
 
 /** Voids every valid version listing the ended licence. Each void is a fact inserted once, so repeating is harmless. */
 export async function voidPermitsListing(store: PermitStore, ending: LicenceEndingDoc, log: Logger): Promise<void> {
-  const listing = await store.permits.find({ record: 'VERSION', 'items.licenceId': ending._id }).toArray();
-  if (!listing.length) return;
-  const records = await store.permits.find({ applicationId: { $in: [...new Set(listing.map((v) => v.applicationId))] } }).toArray();
-  for (const permit of foldPermits(records as PermitRecord[]).filter((p) => p.status === 'VALID' && p.doc.items.some((i) => i.licenceId === ending._id))) {
+  const { permits } = await store.versions(ending.applicationId);
+  for (const permit of permits.filter((p) => p.status === 'VALID' && p.doc.items.some((i) => i.licenceId === ending._id))) {
     const item = permit.doc.items.find((i) => i.licenceId === ending._id)!;
     const reason = `${item.itemNameZh}（${item.departmentNameZh}）已${ENDING_ZH[ending.ending] ?? ending.ending}：${ending.reason}`;
     const voided: VoidedDoc = {
@@ -123,6 +123,6 @@ export async function voidPermitsListing(store: PermitStore, ending: LicenceEndi
       departmentCode: ending.departmentCode,
       ...outbox(libraryPush(permit.doc, 'VOIDED', 'VOID')),
     };
-    if (await insertOnce(store.permits, voided)) log.info({ permitId: permit.id, licenceId: ending._id }, 'permit voided');
+    if (await insertPending(store.db, store.permits, voided)) log.info({ permitId: permit.id, licenceId: ending._id }, 'permit voided');
   }
 }

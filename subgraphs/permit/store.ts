@@ -1,22 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
 import type { OutboxFields, OutboxSource } from '../../shared/events';
-import { insertOnce } from '../../shared/records';
+import { byId, byIds, insertOnce, readLog, stepId } from '../../shared/records';
 import type { DepartmentConfig } from '../../shared/registry';
 
 /**
  * Permit data. Nothing is updated after it is written (shared/records.ts):
  * - `permit_requests`: what the permit will say, per decided application: the
- *   request from `ApplicationDecided` (id = application id) and each later change
- *   to it (an item decided again, a face change), each its own record;
+ *   request from `ApplicationDecided` (id = application id) and the log of later
+ *   changes to it (an item decided again, a face change; `<applicationId>#<n>`);
  * - `permits`: one record per permit *version* (id `<applicationId>:v<n>`; inserting
  *   it is the claim that issues or re-issues, so two re-issues cannot both win),
  *   with its own code and signed QR, and one record per fact about a version:
  *   VOIDED, SUPERSEDED, RECALLED (id `<versionId>:<FACT>`, so each happens once).
- *   Every record carries the version's `code`, `permitId` and `applicationId`,
- *   so one query reads a version whole. A version's state is the fold of its
- *   records (`foldPermit`); per item it keeps only the licence's type and id,
- *   never its status, which only its department holds;
+ *   A version's state is the fold of its records (`foldPermit`), all read by
+ *   id; per item it keeps only the licence's type and id, never its status,
+ *   which only its department holds;
+ * - `permit_codes`: each version's code (id) → the version, written before the
+ *   version, so a scan finds its permit by id;
  * - `licence_endings`: each `LicenceEnded` received (the fact that voids a
  *   permit), so a licence that ended before its permit was issued stops the issue.
  */
@@ -56,8 +57,8 @@ export interface PermitRequestDoc {
   receivedAt: Date;
 }
 
-/** A change of the request after the decision; id = the event that brought it. */
-export type RequestChangeDoc = { _id: string; applicationId: string; at: Date } & (
+/** A change of the request after the decision, in its log; `eventId` (the event that brought it) makes it once. */
+export type RequestChangeDoc = { _id: string; seq: number; eventId: string; applicationId: string; at: Date } & (
   | { record: 'ITEM_OUTCOME'; item: PermitItemDoc }
   | { record: 'FACE'; n: number; changeId: string; holder: Partial<Holder> }
 );
@@ -162,20 +163,34 @@ export function foldPermits(records: PermitRecord[]): Permit[] {
 
 export interface LicenceEndingDoc {
   _id: string;
+  /** The application whose permit lists the licence. */
+  applicationId: string;
   departmentCode: string;
   ending: string;
   reason: string;
   endedAt: Date;
 }
 
+export interface PermitCodeDoc {
+  _id: string;
+  permitId: string;
+  applicationId: string;
+}
+
+const FACTS = ['VOIDED', 'SUPERSEDED', 'RECALLED'] as const;
+
 export class PermitStore {
+  readonly db: mongo.Db;
   readonly requests: mongo.Collection<PermitRequestDoc | RequestChangeDoc>;
   readonly permits: mongo.Collection<PermitRecord>;
+  readonly codes: mongo.Collection<PermitCodeDoc>;
   readonly endings: mongo.Collection<LicenceEndingDoc>;
 
   constructor(db: Connection) {
+    this.db = db.db!;
     this.requests = db.db!.collection('permit_requests');
     this.permits = db.db!.collection('permits');
+    this.codes = db.db!.collection('permit_codes');
     this.endings = db.db!.collection('licence_endings');
   }
 
@@ -185,15 +200,8 @@ export class PermitStore {
   }
 
   async prepare(): Promise<void> {
-    // Every record of a version shares its code: the index is not unique (codes are random, 31^12).
-    const indexes = await this.permits.indexes().catch(() => []);
-    if (indexes.some((i) => i.name === 'code_1' && i.unique)) await this.permits.dropIndex('code_1');
-    await this.permits.createIndex({ code: 1 });
-    await this.permits.createIndex({ permitId: 1 });
-    await this.permits.createIndex({ applicationId: 1 });
-    await this.permits.createIndex({ 'items.licenceId': 1 });
-    await this.permits.createIndex({ _pending: 1 });
-    await this.requests.createIndex({ applicationId: 1 });
+    // Reads go by id; these serve the bureau's lists.
+    await this.requests.createIndex({ record: 1 });
   }
 
   /** Permit code: 12 characters of an unambiguous alphabet (no 0/O, 1/I/L). */
@@ -206,18 +214,29 @@ export class PermitStore {
     return `${applicationId}:v${version}`;
   }
 
-  /** The version with this code, whole, in one query. */
-  async byCode(code: string): Promise<Permit | null> {
-    return foldPermits(await this.permits.find({ code }).toArray())[0] ?? null;
-  }
-
+  /** A version and the facts about it, read by id. */
   async byId(id: string): Promise<Permit | null> {
-    return foldPermits(await this.permits.find({ permitId: id }).toArray())[0] ?? null;
+    const doc = await byId(this.permits, id);
+    return doc?.record === 'VERSION' ? this.withFacts(doc) : null;
   }
 
-  /** Every version of an application's permit, newest first. */
+  private async withFacts(doc: PermitVersionDoc): Promise<Permit> {
+    return foldPermit(doc, await byIds(this.permits, FACTS.map((f) => `${doc._id}:${f}`)));
+  }
+
+  /** The version with this code: its code record, then the version. */
+  async byCode(code: string): Promise<Permit | null> {
+    const alias = await byId(this.codes, code);
+    const permit = alias ? await this.byId(alias.permitId) : null;
+    // A code whose version lost its claim (another issue took the number) names no permit.
+    return permit?.doc.code === code ? permit : null;
+  }
+
+  /** Every version of an application's permit, newest first, and all their records. */
   async versions(applicationId: string): Promise<{ permits: Permit[]; records: PermitRecord[] }> {
-    const records = await this.permits.find({ applicationId }).toArray();
+    const docs = (await readLog(this.permits, (n) => PermitStore.versionId(applicationId, n))) as PermitVersionDoc[];
+    const facts = await byIds(this.permits, docs.flatMap((d) => FACTS.map((f) => `${d._id}:${f}`)));
+    const records = [...docs, ...facts];
     return { permits: foldPermits(records), records };
   }
 
@@ -226,16 +245,21 @@ export class PermitStore {
     return (await this.versions(applicationId)).permits[0] ?? null;
   }
 
+  /** What the permit says now: the request and its changes, read by id. */
   async request(applicationId: string): Promise<PermitRequest | null> {
-    const records = await this.requests.find({ applicationId }).toArray();
-    const doc = records.find((r): r is PermitRequestDoc => r.record === 'REQUEST');
-    return doc ? foldRequest(doc, records.filter((r): r is RequestChangeDoc => r.record !== 'REQUEST')) : null;
+    const [doc, changes] = await Promise.all([byId(this.requests, applicationId), readLog(this.requests, (n) => stepId(applicationId, n))]);
+    return doc?.record === 'REQUEST' ? foldRequest(doc, changes as RequestChangeDoc[]) : null;
+  }
+
+  /** The endings recorded for any of these licences. */
+  async endingsOf(licenceIds: string[]): Promise<LicenceEndingDoc[]> {
+    return byIds(this.endings, licenceIds);
   }
 
   /** A new version's effect besides its events: the version it replaces is marked superseded. Harmless to repeat. */
   async completeRecord(record: PermitRecord): Promise<void> {
     if (record.record !== 'VERSION' || !record.supersedes) return;
-    const older = await this.permits.findOne({ _id: record.supersedes });
+    const older = await byId(this.permits, record.supersedes);
     if (!older) return;
     await insertOnce(this.permits, {
       _id: `${older._id}:SUPERSEDED`,

@@ -445,20 +445,27 @@ describe('intake and review', () => {
           submittedAt: new Date(`${s.accepted}T01:00:00Z`),
           commitments: [],
         });
-        for (const [seq, kind] of [[1, 'ACCEPTED'], [2, 'DECIDED']] as const) {
-          await db.db!.collection('application_steps').insertOne({ _id: `${appId}#${seq}` as never, applicationId: appId, seq, kind, at: new Date(`${s.accepted}T02:00:00Z`), by: 'seed', materials: [] });
-        }
-        await db.db!.collection('item_outcomes').insertOne({
-          _id: `${appId}:SEED-ITEM#1` as never,
+        const at = new Date(`${s.accepted}T02:00:00Z`);
+        await db.db!.collection('application_steps').insertOne({ _id: `${appId}#1` as never, applicationId: appId, seq: 1, kind: 'ACCEPTED', at, by: 'seed' });
+        await db.db!.collection('application_steps').insertOne({
+          _id: `${appId}#2` as never,
           applicationId: appId,
-          itemCode: 'SEED-ITEM',
-          round: 1,
-          decision: i === 4 ? 'DENIED' : 'APPROVED',
-          reasons: [],
-          decidedAt: new Date(`${s.decided}T03:00:00Z`),
-          licenceId: null,
-          licenceType: null,
-          pauses: s.pauses,
+          seq: 2,
+          kind: 'ITEM_DECIDED',
+          at,
+          by: 'seed',
+          settles: ['DECIDED'],
+          outcome: {
+            itemCode: 'SEED-ITEM',
+            round: 1,
+            decision: i === 4 ? 'DENIED' : 'APPROVED',
+            reasons: [],
+            decidedAt: new Date(`${s.decided}T03:00:00Z`),
+            licenceId: null,
+            licenceType: null,
+            pauses: s.pauses,
+            onCommitment: false,
+          },
         });
       }
       await db.close();

@@ -21,7 +21,8 @@ export interface TestPlatform {
 export async function startTestPlatform(extraEnv: Record<string, string> = {}): Promise<TestPlatform> {
   const mongoUri = process.env.MONGODB_URI;
   if (!mongoUri) throw new Error('MONGODB_URI is not set: run the tests through jest (global setup starts the database)');
-  const platform = await startIsolatedPlatform(mongoUri, 't', { OUTBOX_INTERVAL_MS: '200', ...extraEnv });
+  // Short intervals: tests wait for sweeps and for licences to lapse, not for a day to pass.
+  const platform = await startIsolatedPlatform(mongoUri, 't', { OUTBOX_INTERVAL_MS: '200', LAPSE_INTERVAL_MS: '2000', ...extraEnv });
   const secrets = platform.options.secrets;
   const token = (identity: Identity) => devToken(secrets.jwt, identity, '10m');
   return {

@@ -1,7 +1,7 @@
 import { notFound, platformError } from '../../../shared/errors';
 import { requireRole, type Identity } from '../../../shared/identity';
 import type { ApplicationStore } from '../store';
-import type { Application } from '../application';
+import type { Application, ApplicationStatus } from '../application';
 
 /** Who may act on an application: the applicant who owns it, or the window acting for them. */
 export function requireOwnerOrClerk(identity: Identity, app: Application, field = 'applicationId'): void {
@@ -20,4 +20,13 @@ export async function requireApplication(store: ApplicationStore, id: string, fi
 export function canSee(identity: Identity, app: Application): boolean {
   if (['CLERK', 'ISSUER', 'ADMIN'].includes(identity.role)) return true;
   return identity.role === 'APPLICANT' && identity.creditCode === app.doc.creditCode;
+}
+
+/** Refuses unless the application is in one of `states`, saying why. */
+export function requireStatus(app: Application, states: ApplicationStatus[], field = 'applicationId'): void {
+  if (states.includes(app.status)) return;
+  if (app.status === 'WITHDRAWING') {
+    throw platformError('WRONG_STATE', '申请人正在撤回该申请，请稍后再试', 'The applicant is withdrawing this application; try again shortly', { field });
+  }
+  throw platformError('WRONG_STATE', `申请当前状态为 ${app.status}，不能办理此操作`, `Not possible while the application is ${app.status}`, { field });
 }

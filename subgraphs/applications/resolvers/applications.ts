@@ -1,36 +1,27 @@
+import { calendarFor } from '../../../shared/calendar-store';
+import type { Clock } from '../../../shared/clock';
+import { isDuplicateKey, writeOptions } from '../../../shared/db';
 import { invalidInput, platformError } from '../../../shared/errors';
 import { newEvent, outbox } from '../../../shared/events';
-import { isDuplicateKey, writeOptions } from '../../../shared/db';
-import { insertOnce } from '../../../shared/records';
 import { requireRole, type Identity } from '../../../shared/identity';
 import { department } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
 import { applicableItems, buildForm, submittedValue, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
+import { deliveryOf, notificationsOf, type NotificationDoc } from '../notifications';
 import { ApplicationStore } from '../store';
-import type { Application, ApplicationDoc, ApplicationStatus, FaceChangeDoc, ItemOutcomeDoc, ResubmissionDoc } from '../application';
-import { deliveryOf } from '../notifications';
+import type { Application, ApplicationDoc, ApplicationStatus } from '../application';
+import { canSee, requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
-import { canSee, requireApplication, requireOwnerOrClerk } from './access';
-import { intakeResolvers } from './intake';
 import { clockOf, clockResolvers } from './clocks';
-import { calendarFor } from '../../../shared/calendar-store';
-import type { Clock } from '../../../shared/clock';
+import { intakeResolvers } from './intake';
 import { materialResolvers, materialStatuses } from './materials';
 
 type Ctx = SubgraphContext;
 
-/** The application as GraphQL shows it; item states come from the recorded outcomes. */
-export function applicationView(
-  app: Application,
-  outcomes: ItemOutcomeDoc[],
-  catalogue: Catalogue,
-  identity: Identity,
-  resubmissions: ResubmissionDoc[] = [],
-  materials: unknown[] = [],
-  clocks: Record<string, Clock | null> = {},
-) {
+/** The application as GraphQL shows it, from the fold of its log. */
+export function applicationView(app: Application, catalogue: Catalogue, identity: Identity, clocks: Record<string, Clock | null> = {}) {
   const doc = app.doc;
   const industry = catalogue.industry(doc.industryCode);
   return {
@@ -48,8 +39,8 @@ export function applicationView(
     values: canSee(identity, app) && identity.role !== 'ANALYST' ? app.values : null,
     items: doc.items.map((entry) => {
       const item = catalogue.item(entry.itemCode);
-      const decided = outcomes.find((o) => o.itemCode === entry.itemCode);
-      const resubmitted = resubmissions.find((r) => r.itemCode === entry.itemCode);
+      const decided = app.outcomes.get(entry.itemCode);
+      const resubmitted = app.resubmissions.get(entry.itemCode);
       // A resubmission newer than the last decision is back with the department.
       const outcome = resubmitted && resubmitted.round > (decided?.round ?? 0) ? undefined : decided;
       return {
@@ -71,7 +62,7 @@ export function applicationView(
     commitments: doc.commitments ?? [],
     // The unified limit: items run in parallel, so the application is due when its latest item is.
     clock: Object.values(clocks).reduce<Clock | null>((latest, c) => (c && (!latest || (c.dueDate ?? '') > (latest.dueDate ?? '')) ? c : latest), null),
-    materials,
+    materials: materialStatuses(app, catalogue),
     supplementNotice: app.supplementNotice ? { ...app.supplementNotice, noticedAt: app.supplementNotice.noticedAt.toISOString() } : null,
     supplementedAt: app.supplementedAt?.toISOString() ?? null,
     refusal: app.refusal ? { ...app.refusal, at: app.refusal.at.toISOString() } : null,
@@ -80,24 +71,20 @@ export function applicationView(
 }
 
 /** An application is always shown with the catalogue edition it was made under. */
-async function view(ctx: Ctx, store: ApplicationStore, app: Application) {
-  const outcomes = (await store.outcomesFor([app.id])).get(app.id) ?? [];
-  const resubmissions = (await store.resubmissionsFor([app.id])).get(app.id) ?? [];
+export async function view(ctx: Ctx, _store: ApplicationStore, app: Application) {
   const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
-  return applicationView(app, outcomes, catalogue, ctx.identity, resubmissions, await materialStatuses(store, app, catalogue), await itemClocks(ctx, store, app, catalogue, outcomes));
+  return applicationView(app, catalogue, ctx.identity, await itemClocks(ctx, app, catalogue));
 }
 
 /** Each item's working-day clock (null before acceptance). */
-async function itemClocks(ctx: Ctx, store: ApplicationStore, app: Application, catalogue: Catalogue, outcomes: ItemOutcomeDoc[]) {
+async function itemClocks(ctx: Ctx, app: Application, catalogue: Catalogue) {
   if (!app.acceptedAt) return {};
   const calendar = await calendarFor(ctx.db);
-  const pauses = await store.pausesFor([app.id]);
-  return Object.fromEntries(
-    app.doc.items.map((entry) => [
-      entry.itemCode,
-      clockOf(calendar, app, catalogue, entry.itemCode, outcomes.find((o) => o.itemCode === entry.itemCode), pauses.get(`${app.id}:${entry.itemCode}`)),
-    ]),
-  );
+  return Object.fromEntries(app.doc.items.map((entry) => [entry.itemCode, clockOf(calendar, app, catalogue, entry.itemCode)]));
+}
+
+async function notificationView(store: ApplicationStore, n: NotificationDoc) {
+  return { id: n._id, applicationId: n.applicationId, kind: n.kind, titleZh: n.titleZh, titleEn: n.titleEn, bodyZh: n.bodyZh, bodyEn: n.bodyEn, at: n.at.toISOString(), delivery: await deliveryOf(store, n) };
 }
 
 export function applicationResolvers() {
@@ -108,12 +95,16 @@ export function applicationResolvers() {
       notifications: async (_: unknown, args: { applicationId?: string | null }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK');
         const store = new ApplicationStore(ctx.db);
-        const filter: Record<string, unknown> = {};
-        if (args.applicationId) filter.applicationId = args.applicationId;
-        // An applicant sees only their own business's notifications.
-        if (ctx.identity.role === 'APPLICANT') filter.creditCode = ctx.identity.creditCode;
-        const docs = await store.notifications.find(filter).sort({ at: 1 }).limit(500).toArray();
-        return docs.map((n) => ({ id: n._id, applicationId: n.applicationId, kind: n.kind, titleZh: n.titleZh, titleEn: n.titleEn, bodyZh: n.bodyZh, bodyEn: n.bodyEn, at: n.at.toISOString(), delivery: deliveryOf(n) }));
+        let docs: NotificationDoc[];
+        if (args.applicationId) {
+          const app = await store.load(args.applicationId);
+          docs = app && canSee(ctx.identity, app) ? await notificationsOf(store, app.id) : [];
+        } else {
+          // Everything the business was told (a sweep: a list, not a request's hot path); the window sees all.
+          const filter = ctx.identity.role === 'APPLICANT' ? { creditCode: ctx.identity.creditCode } : {};
+          docs = await store.notifications.find(filter).sort({ at: 1 }).limit(500).toArray();
+        }
+        return Promise.all(docs.sort((a, b) => a.at.getTime() - b.at.getTime()).map((n) => notificationView(store, n)));
       },
       application: async (_: unknown, args: { id: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
@@ -128,16 +119,7 @@ export function applicationResolvers() {
         const filter: Partial<ApplicationDoc> = {};
         if (ctx.identity.role === 'APPLICANT') filter.creditCode = ctx.identity.creditCode;
         const apps = (await store.loadMany(filter, { sort: { submittedAt: -1 } })).filter((a) => !args.status || a.status === args.status).slice(0, 200);
-        const ids = apps.map((a) => a.id);
-        const [outcomes, resubmissions] = [await store.outcomesFor(ids), await store.resubmissionsFor(ids)];
-        const editions = editionsFor(ctx.db);
-        return Promise.all(
-          apps.map(async (a) => {
-            const catalogue = await editions.edition(a.doc.edition);
-            const clocks = await itemClocks(ctx, store, a, catalogue, outcomes.get(a.id)!);
-            return applicationView(a, outcomes.get(a.id)!, catalogue, ctx.identity, resubmissions.get(a.id), await materialStatuses(store, a, catalogue), clocks);
-          }),
-        );
+        return Promise.all(apps.map((a) => view(ctx, store, a)));
       },
     },
     Mutation: {
@@ -157,9 +139,7 @@ export function applicationResolvers() {
         const fields = buildForm(industry, items).flatMap((s) => s.fields);
         const values = args.input.values;
         if (typeof values !== 'object' || values === null || Array.isArray(values)) {
-          throw invalidInput([
-            { path: 'input.values', code: 'INVALID_TYPE', messageZh: '填报值须为对象', messageEn: 'Values must be an object' },
-          ]);
+          throw invalidInput([{ path: 'input.values', code: 'INVALID_TYPE', messageZh: '填报值须为对象', messageEn: 'Values must be an object' }]);
         }
         const problems = validateFormValues(fields, values as Record<string, unknown>, 'input.values');
         // 告知承诺: only for applicable items whose law allows it (never national security, public safety, life and health).
@@ -182,12 +162,9 @@ export function applicationResolvers() {
         const creditCode = String(submittedValue(formValues, items[0].code, 'creditCode'));
         const holderName = String(submittedValue(formValues, items[0].code, 'companyName'));
         if (ctx.identity.role === 'APPLICANT' && ctx.identity.creditCode !== creditCode) {
-          throw platformError(
-            'FORBIDDEN',
-            '申请人只能以本人登录所绑定的统一社会信用代码提交申请',
-            'An applicant may only apply for the credit code bound to their login',
-            { field: 'input.values.creditCode' },
-          );
+          throw platformError('FORBIDDEN', '申请人只能以本人登录所绑定的统一社会信用代码提交申请', 'An applicant may only apply for the credit code bound to their login', {
+            field: 'input.values.creditCode',
+          });
         }
         const store = new ApplicationStore(ctx.db);
         const doc: ApplicationDoc = {
@@ -216,8 +193,7 @@ export function applicationResolvers() {
           }
         }
         ctx.log.info({ applicationId: doc._id, channel: doc.channel }, 'application submitted');
-        const app = (await store.load(doc._id))!;
-        return applicationView(app, [], catalogue, ctx.identity, [], await materialStatuses(store, app, catalogue));
+        return view(ctx, store, (await store.load(doc._id))!);
       },
       resubmitItem: async (_: unknown, args: { applicationId: string; itemCode: string; values: unknown }, ctx: Ctx) => {
         const store = new ApplicationStore(ctx.db);
@@ -225,14 +201,18 @@ export function applicationResolvers() {
         requireOwnerOrClerk(ctx.identity, app);
         const entry = app.doc.items.find((i) => i.itemCode === args.itemCode);
         if (!entry) throw platformError('BAD_USER_INPUT', `该申请不含事项「${args.itemCode}」`, `This application has no item "${args.itemCode}"`, { field: 'itemCode' });
-        const latest = (await store.latestOutcomes(app.id)).find((o) => o.itemCode === entry.itemCode);
-        const pending = (await store.resubmissionsFor([app.id])).get(app.id)!.find((r) => r.itemCode === entry.itemCode);
-        if (!latest || latest.decision !== 'DENIED' || (pending && pending.round > latest.round)) {
-          throw platformError('WRONG_STATE', '只有不予许可的事项才能重新提交', 'Only a denied item can be handed in again', { field: 'itemCode' });
-        }
         const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
         const item = catalogue.item(entry.itemCode);
         const values = typeof args.values === 'object' && args.values !== null && !Array.isArray(args.values) ? (args.values as Record<string, unknown>) : null;
+        const resubmittable = (current: Application) => {
+          const latest = current.outcomes.get(entry.itemCode);
+          const pending = current.resubmissions.get(entry.itemCode);
+          if (!latest || latest.decision !== 'DENIED' || (pending && pending.round > latest.round)) {
+            throw platformError('WRONG_STATE', '只有不予许可的事项才能重新提交', 'Only a denied item can be handed in again', { field: 'itemCode' });
+          }
+          return latest;
+        };
+        resubmittable(app);
         if (!values) throw invalidInput([{ path: 'values', code: 'INVALID_TYPE', messageZh: '填报值须为对象', messageEn: 'Values must be an object' }]);
         // The item's own elements, as on its form; what is not given keeps the earlier value.
         const merged = Object.fromEntries(item.elements.map((e) => [e.key, values[e.key] ?? submittedValue(app.values, item.code, e.key)]));
@@ -240,31 +220,29 @@ export function applicationResolvers() {
         const unknown = Object.keys(values).filter((k) => !item.elements.some((e) => e.key === k));
         for (const key of unknown) problems.push({ path: `values.${key}`, code: 'UNKNOWN_FIELD', messageZh: `事项「${item.nameZh}」没有字段「${key}」`, messageEn: `Item "${item.nameEn}" has no field "${key}"` });
         if (problems.length) throw invalidInput(problems);
-        const round = latest.round + 1;
-        const now = new Date();
-        // The claim: one resubmission per item and round.
-        const doc: ResubmissionDoc = {
-          _id: `${app.id}:${item.code}#${round}`,
-          applicationId: app.id,
-          itemCode: item.code,
-          round,
-          values: merged,
-          submittedAt: now,
-          submittedBy: ctx.identity.subject,
-          ...outbox([
-            newEvent(
-              'ItemDispatched',
-              'applications',
-              entry.departmentCode,
-              { applicationId: app.id, applicationNumber: app.doc.number, itemCode: item.code, holder: { companyName: app.holderName, creditCode: app.doc.creditCode }, values: merged, dispatchedAt: now.toISOString(), round },
-              `ItemDispatched:${app.id}:${item.code}#${round}`,
-            ),
-          ]),
-        };
-        if (!(await insertOnce(store.resubmissions, doc))) throw platformError('CONFLICT', '该事项刚刚已重新提交', 'This item was just handed in again', { field: 'itemCode' });
-        ctx.kickOutbox();
-        ctx.log.info({ applicationId: app.id, itemCode: item.code, round }, 'denied item resubmitted');
-        return view(ctx, store, app);
+        const { app: after } = await store.append(app.id, (current) => {
+          const round = resubmittable(current).round + 1;
+          const at = new Date();
+          return {
+            kind: 'RESUBMITTED',
+            at,
+            by: ctx.identity.subject,
+            itemCode: item.code,
+            round,
+            values: merged,
+            ...outbox([
+              newEvent(
+                'ItemDispatched',
+                'applications',
+                entry.departmentCode,
+                { applicationId: app.id, applicationNumber: app.doc.number, itemCode: item.code, holder: { companyName: current.holderName, creditCode: app.doc.creditCode }, values: merged, dispatchedAt: at.toISOString(), round },
+                `ItemDispatched:${app.id}:${item.code}#${round}`,
+              ),
+            ]),
+          };
+        });
+        ctx.log.info({ applicationId: app.id, itemCode: item.code }, 'denied item resubmitted');
+        return view(ctx, store, after);
       },
       submitFaceChange: async (
         _: unknown,
@@ -274,9 +252,12 @@ export function applicationResolvers() {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.input.applicationId, 'input.applicationId');
         requireOwnerOrClerk(ctx.identity, app);
-        if (app.status !== 'DECIDED') {
-          throw platformError('WRONG_STATE', '申请尚未办结，不能变更证面信息', 'The application is not decided yet; its permit face cannot change', { field: 'input.applicationId' });
-        }
+        const decided = (current: Application) => {
+          if (current.status !== 'DECIDED') {
+            throw platformError('WRONG_STATE', '申请尚未办结，不能变更证面信息', 'The application is not decided yet; its permit face cannot change', { field: 'input.applicationId' });
+          }
+        };
+        decided(app);
         const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
         const elements = catalogue.item(app.doc.items[0].itemCode).elements;
         const changes = Object.fromEntries(
@@ -287,34 +268,39 @@ export function applicationResolvers() {
         if (!args.input.reason?.trim()) problems.push({ path: 'input.reason', code: 'REQUIRED', messageZh: '必须说明变更原因', messageEn: 'A reason is required' });
         if (!Object.keys(changes).length) problems.push({ path: 'input', code: 'REQUIRED', messageZh: '没有要变更的证面信息', messageEn: 'Nothing on the face to change' });
         if (problems.length) throw invalidInput(problems);
-        const outcomes = await store.latestOutcomes(app.id);
         const requestedBy = { role: ctx.identity.role, subject: ctx.identity.subject };
-        // The n-th change is a claim: two changes submitted at once cannot both be the n-th.
-        const n = (await store.faceChanges.countDocuments({ applicationId: app.id })) + 1;
-        const changeId = `${app.id}#${n}`;
-        const payload = { applicationId: app.id, changeId, holder: { ...changes }, requestedBy, reason: args.input.reason.trim() };
-        // One change application: every department holding a licence of it, and the permit, in one insert.
-        const departments = [...new Set(outcomes.filter((o) => o.licenceId).map((o) => app.doc.items.find((i) => i.itemCode === o.itemCode)!.departmentCode))];
-        const doc: FaceChangeDoc = {
-          _id: changeId,
-          applicationId: app.id,
-          n,
-          changes,
-          reason: payload.reason,
-          submittedAt: new Date(),
-          submittedBy: requestedBy,
-          ...outbox([
-            ...departments.map((d) => newEvent('LicenceFaceChanged', 'applications', d, payload, `LicenceFaceChanged:${changeId}:${d}`)),
-            newEvent('PermitFaceChanged', 'applications', 'permit', { ...payload, n }, `PermitFaceChanged:${changeId}`),
-          ]),
-        };
-        if (!(await insertOnce(store.faceChanges, doc))) {
-          throw platformError('CONFLICT', '另一变更申请刚刚提交，请刷新后重试', 'Another change was just submitted; reload and try again', { field: 'input.applicationId' });
-        }
-        ctx.kickOutbox();
-        ctx.log.info({ applicationId: app.id, changeId, departments }, 'face change submitted');
-        return { id: changeId, applicationId: app.id, changes, reason: payload.reason, departments, submittedAt: doc.submittedAt.toISOString() };
+        const reason = args.input.reason.trim();
+        let departments: string[] = [];
+        const { step } = await store.append(app.id, (current, changeId) => {
+          decided(current);
+          const n = current.faceChanges.length + 1;
+          const payload = { applicationId: app.id, changeId, holder: { ...changes }, requestedBy, reason };
+          // One change application: every department holding a licence of it, and the permit, in one step.
+          const licences = new Map<string, string[]>();
+          for (const outcome of current.outcomes.values()) {
+            if (!outcome.licenceId) continue;
+            const dept = app.doc.items.find((i) => i.itemCode === outcome.itemCode)!.departmentCode;
+            licences.set(dept, [...(licences.get(dept) ?? []), outcome.licenceId]);
+          }
+          departments = [...licences.keys()];
+          return {
+            kind: 'FACE_CHANGED',
+            at: new Date(),
+            by: ctx.identity.subject,
+            changeId,
+            changes,
+            reason,
+            ...outbox([
+              ...[...licences].map(([d, licenceIds]) => newEvent('LicenceFaceChanged', 'applications', d, { ...payload, licenceIds }, `LicenceFaceChanged:${changeId}:${d}`)),
+              newEvent('PermitFaceChanged', 'applications', 'permit', { ...payload, n }, `PermitFaceChanged:${changeId}`),
+            ]),
+          };
+        });
+        ctx.log.info({ applicationId: app.id, changeId: step!._id, departments }, 'face change submitted');
+        return { id: step!._id, applicationId: app.id, changes, reason, departments, submittedAt: step!.at.toISOString() };
       },
     },
   };
 }
+
+export { requireStatus };

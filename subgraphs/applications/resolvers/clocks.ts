@@ -2,7 +2,6 @@ import { calendarFor, currentSchedules, saveSchedule } from '../../../shared/cal
 import { itemClock, type Clock } from '../../../shared/clock';
 import { invalidInput, platformError } from '../../../shared/errors';
 import { newEvent, outbox } from '../../../shared/events';
-import { insertOnce } from '../../../shared/records';
 import { requireRole } from '../../../shared/identity';
 import { departments } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
@@ -11,8 +10,8 @@ import { beijingDate, WorkingDayCalendar, validateYearSchedule } from '../../../
 import type { Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
 import { ApplicationStore } from '../store';
-import type { Application, ItemOutcomeDoc } from '../application';
-import { requireApplication, requireOwnerOrClerk } from './access';
+import type { Application } from '../application';
+import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 
 type Ctx = SubgraphContext;
 
@@ -22,12 +21,13 @@ type Ctx = SubgraphContext;
  * near-due list, processing-time statistics, and the official holiday
  * schedules an admin loads when the State Council publishes them.
  */
-export function clockOf(calendar: WorkingDayCalendar, app: Application, catalogue: Catalogue, itemCode: string, outcome: ItemOutcomeDoc | undefined, pauses: { from: string; to: string | null }[] | undefined): Clock | null {
+export function clockOf(calendar: WorkingDayCalendar, app: Application, catalogue: Catalogue, itemCode: string): Clock | null {
   if (!app.acceptedAt) return null;
+  const outcome = app.outcomes.get(itemCode);
   return itemClock(calendar, {
     acceptedDate: beijingDate(app.acceptedAt),
     committedDays: catalogue.item(itemCode).committedDays,
-    pauses: outcome?.pauses ?? pauses ?? [],
+    pauses: outcome?.pauses ?? app.pauses.get(itemCode) ?? [],
     decidedDate: outcome ? beijingDate(outcome.decidedAt) : null,
     today: beijingDate(new Date()),
   });
@@ -52,16 +52,14 @@ export function clockResolvers() {
         requireRole(ctx.identity, 'ISSUER', 'CLERK', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
         const calendar = await calendarFor(ctx.db);
+        // The bureau's overview: a sweep over the applications, then each one's log.
         const apps = (await store.loadMany({})).filter((a) => a.status === 'ACCEPTED' || a.status === 'WITHDRAWING').slice(0, 1000);
-        const ids = apps.map((a) => a.id);
-        const outcomes = await store.outcomesFor(ids);
-        const pauses = await store.pausesFor(ids);
         const due = [];
         for (const app of apps) {
           const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
           for (const entry of app.doc.items) {
-            if (outcomes.get(app.id)!.some((o) => o.itemCode === entry.itemCode)) continue;
-            const clock = clockOf(calendar, app, catalogue, entry.itemCode, undefined, pauses.get(`${app.id}:${entry.itemCode}`))!;
+            if (app.outcomes.has(entry.itemCode)) continue;
+            const clock = clockOf(calendar, app, catalogue, entry.itemCode)!;
             if (clock.overdue || (args.includeNearDue !== false && clock.nearDue) || clock.unknownYear) {
               due.push({ applicationId: app.id, applicationNumber: app.doc.number, holderName: app.holderName, itemCode: entry.itemCode, departmentCode: entry.departmentCode, clock });
             }
@@ -74,7 +72,6 @@ export function clockResolvers() {
         const store = new ApplicationStore(ctx.db);
         const calendar = await calendarFor(ctx.db);
         const apps = await store.loadMany({});
-        const outcomes = await store.outcomesFor(apps.map((a) => a.id));
         const unknownYears = new Set<number>();
         type Group = { days: number[]; states: Map<string, number> };
         const groups = { industry: new Map<string, Group>(), department: new Map<string, Group>() };
@@ -86,7 +83,7 @@ export function clockResolvers() {
         };
         for (const app of apps) {
           for (const entry of app.doc.items) {
-            const outcome = outcomes.get(app.id)!.find((o) => o.itemCode === entry.itemCode);
+            const outcome = app.outcomes.get(entry.itemCode);
             const state = outcome ? outcome.decision : ['ACCEPTED', 'WITHDRAWING', 'DECIDED'].includes(app.status) ? 'IN_PROGRESS' : app.status;
             let days: number | null = null;
             if (outcome && app.acceptedAt) {
@@ -134,9 +131,13 @@ export function clockResolvers() {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.applicationId);
         requireOwnerOrClerk(ctx.identity, app);
-        const open = (await store.pausesFor([app.id])).get(`${app.id}:${args.itemCode}`)?.find((p) => p.to === null);
-        if (!open) throw platformError('WRONG_STATE', '该事项没有待补正的要求', 'No correction is awaited for this item', { field: 'itemCode' });
-        if (app.status !== 'ACCEPTED') throw platformError('WRONG_STATE', `申请当前状态为 ${app.status}，不能提交补正`, `No correction can be handed in while the application is ${app.status}`, { field: 'applicationId' });
+        const openCorrection = (current: Application) => {
+          const open = current.pauses.get(args.itemCode)?.find((p) => p.to === null);
+          if (!open) throw platformError('WRONG_STATE', '该事项没有待补正的要求', 'No correction is awaited for this item', { field: 'itemCode' });
+          requireStatus(current, ['ACCEPTED']);
+          return open;
+        };
+        openCorrection(app);
         const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
         const item = catalogue.item(args.itemCode);
         const given = (args.values ?? {}) as Record<string, unknown>;
@@ -146,21 +147,22 @@ export function clockResolvers() {
           if (!item.elements.some((e) => e.key === key)) problems.push({ path: `values.${key}`, code: 'UNKNOWN_FIELD', messageZh: `事项没有字段「${key}」`, messageEn: `The item has no field "${key}"` });
         }
         if (problems.length) throw invalidInput(problems);
-        const to = beijingDate(new Date());
         const entry = app.doc.items.find((i) => i.itemCode === args.itemCode)!;
-        // The reply is the claim on the request: one reply each.
-        const replied = await insertOnce(store.correctionReplies, {
-          _id: open.correctionId,
-          applicationId: app.id,
-          itemCode: args.itemCode,
-          values: given,
-          to,
-          at: new Date(),
-          by: ctx.identity.subject,
-          ...outbox([newEvent('ItemCorrected', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: args.itemCode, values: given, to, correctionId: open.correctionId }, `ItemCorrected:${open.correctionId}`)]),
+        // A step of the application: the correction is handed in once, and the item's clock runs again.
+        await store.append(app.id, (current) => {
+          const open = openCorrection(current);
+          const to = beijingDate(new Date());
+          return {
+            kind: 'CORRECTED',
+            at: new Date(),
+            by: ctx.identity.subject,
+            itemCode: args.itemCode,
+            correctionId: open.correctionId,
+            values: given,
+            to,
+            ...outbox([newEvent('ItemCorrected', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: args.itemCode, values: given, to, correctionId: open.correctionId }, `ItemCorrected:${open.correctionId}`)]),
+          };
         });
-        if (!replied) throw platformError('WRONG_STATE', '该补正已提交', 'This correction has already been handed in', { field: 'itemCode' });
-        ctx.kickOutbox();
         return true;
       },
       loadHolidaySchedule: async (_: unknown, args: { input: unknown }, ctx: Ctx) => {
@@ -173,7 +175,6 @@ export function clockResolvers() {
           newEvent('CalendarScheduleLoaded', 'applications', d.code, { schedule, by: ctx.identity.subject }, `CalendarScheduleLoaded:${schedule.year}:${Date.now()}:${d.code}`),
         );
         await saveSchedule(ctx.db, schedule, ctx.identity.subject, { events });
-        ctx.kickOutbox();
         ctx.log.info({ year: schedule.year }, 'holiday schedule loaded');
         return { year: schedule.year, source: schedule.source, loadedAt: new Date().toISOString(), loadedBy: ctx.identity.subject };
       },

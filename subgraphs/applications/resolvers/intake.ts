@@ -9,8 +9,8 @@ import { applicableItems, buildForm, submittedValue, type Catalogue } from '../c
 import { editionsFor } from '../editions';
 import type { NotificationText } from '../notifications';
 import { ApplicationStore } from '../store';
-import type { Application, ApplicationStatus, SupplementProblem } from '../application';
-import { requireApplication, requireOwnerOrClerk } from './access';
+import type { Application, SupplementProblem } from '../application';
+import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { materialStatuses } from './materials';
 
 type Ctx = SubgraphContext;
@@ -35,23 +35,15 @@ function calendarError(error: unknown): never {
   throw error;
 }
 
-function requireStatus(app: Application, states: ApplicationStatus[], field = 'applicationId') {
-  if (states.includes(app.status)) return;
-  if (app.status === 'WITHDRAWING') {
-    throw platformError('WRONG_STATE', '申请人正在撤回该申请，请稍后再试', 'The applicant is withdrawing this application; try again shortly', { field });
-  }
-  throw platformError('WRONG_STATE', `申请当前状态为 ${app.status}，不能办理此操作`, `Not possible while the application is ${app.status}`, { field });
-}
-
 /** Every required material not yet provided, held or covered by a commitment, as problems. */
-async function missingMaterials(store: ApplicationStore, app: Application, catalogue: Catalogue): Promise<SupplementProblem[]> {
-  return (await materialStatuses(store, app, catalogue))
+function missingMaterials(app: Application, catalogue: Catalogue): SupplementProblem[] {
+  return materialStatuses(app, catalogue)
     .filter((m) => m.status === 'MISSING')
     .map((m) => ({ target: m.code, kind: 'MATERIAL', messageZh: `缺少材料：${m.nameZh}`, messageEn: `Missing material: ${m.nameEn}` }));
 }
 
 /** The applicant is told of the step, by the step's completion. */
-const tell = (app: Application, key: string, text: NotificationText) => ({ notification: { key, creditCode: app.doc.creditCode, text }, ...outbox([], { effects: true }) });
+const tell = (app: Application, key: string, text: NotificationText) => ({ notification: { key, creditCode: app.doc.creditCode, text } });
 
 export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: Application) => Promise<unknown>) {
   return {
@@ -59,10 +51,10 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       requireRole(ctx.identity, 'CLERK');
       const store = new ApplicationStore(ctx.db);
       await requireApplication(store, args.id, 'id');
-      const { app } = await store.appendApplicationStep(args.id, async ({ app: current }) => {
+      const { app } = await store.append(args.id, async (current) => {
         requireStatus(current, ['SUBMITTED'], 'id');
         const catalogue = await editionsFor(ctx.db).edition(current.doc.edition);
-        const missing = await missingMaterials(store, current, catalogue);
+        const missing = missingMaterials(current, catalogue);
         if (missing.length) {
           throw invalidInput(
             missing.map((m) => ({ path: `materials.${m.target}`, code: 'MISSING_MATERIAL', messageZh: `${m.messageZh}（请发出补正通知）`, messageEn: `${m.messageEn} (send a supplement notice)` })),
@@ -93,8 +85,6 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
           kind: 'ACCEPTED',
           at,
           by: ctx.identity.subject,
-          // The file as accepted: what was handed in is fixed from here on.
-          materials: await store.currentMaterials(current.id),
           notification: {
             key: 'accepted',
             creditCode: current.doc.creditCode,
@@ -125,7 +115,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       const catalogue = await editionsFor(ctx.db).edition(loaded.doc.edition);
       const industry = catalogue.industry(loaded.doc.industryCode)!;
       const fieldKeys = new Set(buildForm(industry, applicableItems(catalogue, industry, loaded.doc.answers)).flatMap((s) => s.fields.map((f) => f.key)));
-      const statuses = await materialStatuses(store, loaded, catalogue);
+      const statuses = materialStatuses(loaded, catalogue);
       const inputProblems: FieldProblem[] = [];
       const clerkProblems: SupplementProblem[] = args.problems.map((p, index) => {
         const kind = statuses.some((m) => m.code === p.target) ? 'MATERIAL' : fieldKeys.has(p.target) ? 'FIELD' : p.target === 'other' ? 'OTHER' : null;
@@ -150,13 +140,13 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       } catch (error) {
         calendarError(error);
       }
-      const { app } = await store.appendApplicationStep(args.applicationId, async ({ app: current }) => {
+      const { app } = await store.append(args.applicationId, async (current) => {
         requireStatus(current, ['SUBMITTED']);
         if (current.supplementNotice) {
           throw platformError('WRONG_STATE', '补正通知只能一次性发出，该申请已补正过', 'The supplement notice is sent once; this application has already been supplemented', { field: 'applicationId' });
         }
         // The notice lists everything at once: what the clerk found, and every material still missing.
-        const missing = (await missingMaterials(store, current, catalogue)).filter((m) => !clerkProblems.some((p) => p.target === m.target));
+        const missing = missingMaterials(current, catalogue).filter((m) => !clerkProblems.some((p) => p.target === m.target));
         const problems = [...clerkProblems, ...missing];
         if (!problems.length) {
           throw invalidInput([{ path: 'problems', code: 'REQUIRED', messageZh: '没有需要补正的内容：材料齐全可直接受理', messageEn: 'Nothing to supplement: the application is complete and can be accepted' }]);
@@ -167,6 +157,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
           at: notice.noticedAt,
           by: ctx.identity.subject,
           notice,
+          ...outbox([], { effects: true }),
           ...tell(current, 'supplement-notice', {
             kind: 'SUPPLEMENT_REQUESTED',
             titleZh: '一次性告知补正',
@@ -191,7 +182,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       const catalogue = await editionsFor(ctx.db).edition(loaded.doc.edition);
       const industry = catalogue.industry(loaded.doc.industryCode)!;
       const fields = buildForm(industry, applicableItems(catalogue, industry, loaded.doc.answers)).flatMap((s) => s.fields);
-      const { app } = await store.appendApplicationStep(args.applicationId, async ({ app: current }) => {
+      const { app } = await store.append(args.applicationId, async (current) => {
         if (current.status === 'SUBMITTED' && current.supplementedAt) throw platformError('WRONG_STATE', '只能补正一次', 'An application is supplemented once', { field: 'applicationId' });
         requireStatus(current, ['SUPPLEMENT_REQUESTED']);
         const deadline = current.supplementNotice!.deadline;
@@ -199,7 +190,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
           throw platformError('WRONG_STATE', `补正期限（${deadline}）已过，请重新申请`, `The supplement deadline (${deadline}) has passed; apply again`, { field: 'applicationId' });
         }
         const problems = validateFormValues(fields, { ...current.values, ...(given as Record<string, unknown>) }, 'values');
-        const stillMissing = await missingMaterials(store, current, catalogue);
+        const stillMissing = missingMaterials(current, catalogue);
         problems.push(...stillMissing.map((m) => ({ path: `materials.${m.target}`, code: 'MISSING_MATERIAL', messageZh: m.messageZh, messageEn: m.messageEn })));
         if (problems.length) throw invalidInput(problems);
         return { kind: 'SUPPLEMENTED', at: new Date(), by: ctx.identity.subject, values: given as Record<string, unknown> };
@@ -213,7 +204,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       const store = new ApplicationStore(ctx.db);
       await requireApplication(store, args.applicationId);
       const reasons = args.reasons.map((r) => r.trim()).filter(Boolean);
-      const { app } = await store.appendApplicationStep(args.applicationId, ({ app: current }) => {
+      const { app } = await store.append(args.applicationId, (current) => {
         requireStatus(current, ['SUBMITTED', 'SUPPLEMENT_REQUESTED']);
         if (!reasons.length) throw invalidInput([{ path: 'reasons', code: 'REQUIRED', messageZh: '不予受理须说明理由', messageEn: 'A refusal must give its reasons' }]);
         return {
@@ -221,6 +212,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
           at: new Date(),
           by: ctx.identity.subject,
           reasons,
+          ...outbox([], { effects: true }),
           ...tell(current, 'refused', {
             kind: 'REFUSED',
             titleZh: '不予受理',
@@ -246,10 +238,10 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       const loaded = await requireApplication(store, args.applicationId);
       requireOwnerOrClerk(ctx.identity, loaded);
       const reason = args.reason.trim();
-      const { app, step } = await store.appendApplicationStep(args.applicationId, ({ app: current, outcomes }, attempt) => {
+      const { app, step } = await store.append(args.applicationId, (current, attempt) => {
         if (current.status === 'WITHDRAWN' || current.status === 'WITHDRAWING') throw platformError('WRONG_STATE', '该申请已撤回', 'Already withdrawn', { field: 'applicationId' });
         requireStatus(current, ['SUBMITTED', 'SUPPLEMENT_REQUESTED', 'ACCEPTED']);
-        if (outcomes.length) {
+        if (current.outcomes.size) {
           throw platformError('WRONG_STATE', '已有事项作出决定，不能撤回申请', 'An item has already been decided: the application can no longer be withdrawn', { field: 'applicationId' });
         }
         if (!reason) throw invalidInput([{ path: 'reason', code: 'REQUIRED', messageZh: '请说明撤回原因', messageEn: 'Give a reason' }]);

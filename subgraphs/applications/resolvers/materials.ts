@@ -1,11 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { invalidInput, platformError } from '../../../shared/errors';
+import { byId, insertOnce } from '../../../shared/records';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { applicableItems, requiredMaterials, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
-import { insertOnce } from '../../../shared/records';
 import { ApplicationStore } from '../store';
-import type { Application, MaterialDoc } from '../application';
+import type { Application, Material } from '../application';
 import { requireApplication, requireOwnerOrClerk } from './access';
 
 type Ctx = SubgraphContext;
@@ -25,20 +25,19 @@ export function sniffMediaType(bytes: Buffer): string | null {
   return Object.entries(SIGNATURES).find(([, signature]) => signature.every((b, i) => bytes[i] === b))?.[0] ?? null;
 }
 
-/** Each required material of an application and how it stands (as accepted, once it is). */
-export async function materialStatuses(store: ApplicationStore, app: Application, catalogue: Catalogue) {
+/** Each required material of an application and how it stands (fixed from acceptance on: nothing is attached after it). */
+export function materialStatuses(app: Application, catalogue: Catalogue) {
   const industry = catalogue.industry(app.doc.industryCode)!;
   const items = applicableItems(catalogue, industry, app.doc.answers);
-  const attached = app.acceptedMaterials ?? (await store.currentMaterials(app.id));
   return requiredMaterials(items, app.doc.commitments ?? []).map((m) => {
-    const doc = attached.find((a) => a.materialCode === m.code);
+    const attached = app.materials.get(m.code);
     return {
       code: m.code,
       nameZh: m.nameZh,
       nameEn: m.nameEn,
       itemCodes: m.itemCodes,
-      status: doc ? (doc.source === 'HELD' ? 'HELD' : 'PROVIDED') : m.omittedByCommitment ? 'COMMITTED' : 'MISSING',
-      file: doc ? { name: doc.name, sha256: doc.sha256, size: doc.size, mediaType: doc.mediaType, reference: doc.reference } : null,
+      status: attached ? (attached.source === 'HELD' ? 'HELD' : 'PROVIDED') : m.omittedByCommitment ? 'COMMITTED' : 'MISSING',
+      file: attached ? { name: attached.name, sha256: attached.sha256, size: attached.size, mediaType: attached.mediaType, reference: attached.reference } : null,
     };
   });
 }
@@ -52,15 +51,11 @@ export function materialResolvers() {
         if (identity.role !== 'CLERK' && !(identity.role === 'APPLICANT' && identity.creditCode === args.creditCode)) {
           throw platformError('FORBIDDEN', '只能查看本企业已有的材料', "You may only see your own business's materials", { field: 'creditCode' });
         }
-        const uploads = await new ApplicationStore(ctx.db).materials
-          .find({ creditCode: args.creditCode, source: 'UPLOAD' })
-          .sort({ attachedAt: -1 })
-          .toArray();
-        const seen = new Set<string>();
-        const earlier = uploads.filter((u) => u.sha256 && !seen.has(`${u.materialCode}:${u.sha256}`) && seen.add(`${u.materialCode}:${u.sha256}`));
+        // A list for one business (a sweep over the uploads, not a request's hot path).
+        const uploads = await new ApplicationStore(ctx.db).uploads.find({ creditCode: args.creditCode }).sort({ at: -1 }).toArray();
         return [
           { reference: ELICENCE_BUSINESS_LICENCE, materialCode: 'business-licence', name: '营业执照（电子证照）', source: 'ELICENCE', size: null, mediaType: null },
-          ...earlier.map((u) => ({ reference: `UPLOAD:${u.sha256}`, materialCode: u.materialCode, name: u.name, source: 'UPLOAD', size: u.size, mediaType: u.mediaType })),
+          ...uploads.map((u) => ({ reference: `UPLOAD:${u.sha256}`, materialCode: u.materialCode, name: u.name, source: 'UPLOAD', size: u.size, mediaType: u.mediaType })),
         ];
       },
     },
@@ -74,13 +69,14 @@ export function materialResolvers() {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, input.applicationId, 'input.applicationId');
         requireOwnerOrClerk(ctx.identity, app, 'input.applicationId');
-        // Until acceptance: the accepted file is fixed (acceptance keeps what was attached then).
-        if (!['SUBMITTED', 'SUPPLEMENT_REQUESTED'].includes(app.status)) {
-          throw platformError('WRONG_STATE', '申请已受理或已办结，不能再补交材料', 'Materials can only be attached before intake is complete', { field: 'input.applicationId' });
-        }
+        const attachable = (current: Application) => {
+          if (!['SUBMITTED', 'SUPPLEMENT_REQUESTED'].includes(current.status)) {
+            throw platformError('WRONG_STATE', '申请已受理或已办结，不能再补交材料', 'Materials can only be attached before intake is complete', { field: 'input.applicationId' });
+          }
+        };
+        attachable(app);
         const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
-        const required = await materialStatuses(store, app, catalogue);
-        if (!required.some((m) => m.code === input.materialCode)) {
+        if (!materialStatuses(app, catalogue).some((m) => m.code === input.materialCode)) {
           throw invalidInput([
             { path: 'input.materialCode', code: 'UNKNOWN_MATERIAL', messageZh: `本申请不需要材料「${input.materialCode}」`, messageEn: `This application needs no material "${input.materialCode}"` },
           ]);
@@ -88,10 +84,10 @@ export function materialResolvers() {
         if (Boolean(input.file) === Boolean(input.heldReference)) {
           throw invalidInput([{ path: 'input', code: 'REQUIRED', messageZh: '请上传文件或引用已有材料（二选一）', messageEn: 'Give either a file or a held material, not both' }]);
         }
-        const base = { applicationId: app.id, creditCode: app.doc.creditCode, materialCode: input.materialCode, attachedAt: new Date(), attachedBy: ctx.identity.subject };
-        let doc: Omit<MaterialDoc, '_id'>;
+        const base = { materialCode: input.materialCode, attachedAt: new Date(), attachedBy: ctx.identity.subject };
+        let material: Material;
         if (input.heldReference) {
-          doc = await heldMaterial(store, app, input.materialCode, input.heldReference, base);
+          material = await heldMaterial(store, app, input.materialCode, input.heldReference, base);
         } else {
           const file = input.file!;
           const bytes = Buffer.from(file.contentBase64, 'base64');
@@ -110,26 +106,24 @@ export function materialResolvers() {
           }
           if (problems.length) throw invalidInput(problems);
           const sha256 = createHash('sha256').update(bytes).digest('hex');
-          // Stored once per content, whoever sends it how often.
+          // Stored once per content, whoever sends it how often; the business may reference it later.
           await insertOnce(store.files, { _id: sha256, data: bytes, size: bytes.length, mediaType: sniffed! });
-          doc = { ...base, source: 'UPLOAD', sha256, reference: null, size: bytes.length, mediaType: sniffed, name: file.name.trim() };
+          await insertOnce(store.uploads, { _id: `${app.doc.creditCode}:${sha256}`, creditCode: app.doc.creditCode, sha256, materialCode: input.materialCode, name: file.name.trim(), size: bytes.length, mediaType: sniffed!, at: new Date() });
+          material = { ...base, source: 'UPLOAD', sha256, reference: null, size: bytes.length, mediaType: sniffed, name: file.name.trim() };
         }
-        // Each attachment is its own record; the latest of a material counts.
-        await insertOnce(store.materials, { _id: `${app.id}:${input.materialCode}:${randomUUID()}`, ...doc });
-        ctx.log.info({ applicationId: app.id, material: input.materialCode, source: doc.source }, 'material attached');
-        return (await materialStatuses(store, app, catalogue)).find((m) => m.code === input.materialCode)!;
+        // A step of the application: an attachment after acceptance cannot slip in.
+        const { app: after } = await store.append(app.id, (current) => {
+          attachable(current);
+          return { kind: 'MATERIAL_ATTACHED', at: material.attachedAt, by: ctx.identity.subject, material };
+        });
+        ctx.log.info({ applicationId: app.id, material: input.materialCode, source: material.source }, 'material attached');
+        return materialStatuses(after, catalogue).find((m) => m.code === input.materialCode)!;
       },
     },
   };
 }
 
-async function heldMaterial(
-  store: ApplicationStore,
-  app: Application,
-  materialCode: string,
-  reference: string,
-  base: Pick<MaterialDoc, 'applicationId' | 'creditCode' | 'materialCode' | 'attachedAt' | 'attachedBy'>,
-): Promise<Omit<MaterialDoc, '_id'>> {
+async function heldMaterial(store: ApplicationStore, app: Application, materialCode: string, reference: string, base: Pick<Material, 'materialCode' | 'attachedAt' | 'attachedBy'>): Promise<Material> {
   if (reference === ELICENCE_BUSINESS_LICENCE) {
     if (materialCode !== 'business-licence') {
       throw invalidInput([{ path: 'input.heldReference', code: 'WRONG_MATERIAL', messageZh: '电子营业执照只能用作营业执照', messageEn: 'The electronic business licence can only stand for the business licence' }]);
@@ -137,7 +131,7 @@ async function heldMaterial(
     return { ...base, source: 'HELD', sha256: null, reference: `${ELICENCE_BUSINESS_LICENCE}:${app.doc.creditCode}`, size: null, mediaType: null, name: '营业执照（电子证照）' };
   }
   const sha256 = reference.startsWith('UPLOAD:') ? reference.slice(7) : '';
-  const earlier = sha256 ? await store.materials.findOne({ creditCode: app.doc.creditCode, source: 'UPLOAD', sha256 }) : null;
+  const earlier = sha256 ? await byId(store.uploads, `${app.doc.creditCode}:${sha256}`) : null;
   if (!earlier) {
     throw invalidInput([{ path: 'input.heldReference', code: 'NOT_HELD', messageZh: '本企业没有这份已提交过的材料', messageEn: 'Your business has not handed in this material before' }]);
   }

@@ -205,7 +205,8 @@ export function permitResolvers() {
         const store = new PermitStore(ctx.db);
         const requests = await store.requests.find({ record: 'REQUEST' }).sort({ receivedAt: 1 }).limit(200).toArray();
         const ids = requests.map((r) => r.applicationId);
-        const issued = new Set((await store.permits.find({ record: 'VERSION', applicationId: { $in: ids } }).project({ applicationId: 1 }).toArray()).map((p) => p.applicationId as string));
+        // The bureau's list (a sweep over the requests); whether each is issued, by id.
+        const issued = new Set((await store.codes.find({ applicationId: { $in: ids } }).project({ applicationId: 1 }).toArray()).map((p) => p.applicationId as string));
         return (requests as PermitRequestDoc[]).map((r) => ({
           applicationId: r.applicationId,
           applicationNumber: r.applicationNumber,
@@ -246,7 +247,7 @@ export function permitResolvers() {
           });
         }
         const licenceIds = request.items.flatMap((i) => (i.licenceId ? [i.licenceId] : []));
-        const ended = await store.endings.findOne({ _id: { $in: licenceIds } });
+        const [ended] = await store.endingsOf(licenceIds);
         if (ended) {
           const item = request.items.find((i) => i.licenceId === ended._id)!;
           throw platformError(
