@@ -3,6 +3,7 @@ import { eventually, graphql } from '../../scripts/lib/client';
 import { sampleBusiness } from '../../scripts/lib/sample-values';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal } from '../support/refusals';
+import { ONE_ITEM, publishTestIndustries, readyApplication } from '../support/paths';
 
 /** Partial failure stays partial; events survive a receiver that is down. */
 describe('faults', () => {
@@ -138,5 +139,33 @@ describe('faults', () => {
     });
     expectRefusal(refused, 'WRONG_STATE', 'applicationId');
     expect(refused.errors![0].extensions?.messageZh).toContain('已终止');
+  });
+
+  it('holds back only the events of a frozen department: a dispatch to another arrives at once', async () => {
+    await t.walk.publishIndustry('frozen-fire', [{ itemCode: 'FR-FIRE-CHECK', department: 'fire-rescue' }]);
+    await publishTestIndustries(t.walk);
+    const fire = t.platform.processes.get('fire-rescue')!.child;
+    const waiting: string[] = [];
+    // Frozen, not dead: its connections hang, so each delivery to it waits out its timeout.
+    process.kill(fire.pid!, 'SIGSTOP');
+    try {
+      for (let i = 0; i < 6; i++) {
+        const { id } = await readyApplication(t.walk, 'frozen-fire');
+        waiting.push((await t.walk.accept(id)).items[0].reviewId);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      const started = Date.now();
+      const { id } = await readyApplication(t.walk, ONE_ITEM.code);
+      const accepted = await t.walk.accept(id);
+      await t.walk.waitForReview('market-regulation', accepted.items[0].reviewId);
+      const elapsed = Date.now() - started;
+      console.log(`with fire rescue frozen and ${waiting.length} dispatches waiting for it, another department's dispatch arrived in ${elapsed} ms`);
+      // Before, each waiting delivery to the frozen department held everyone's for its 5 s timeout (20–47 s here).
+      expect(elapsed).toBeLessThan(4000);
+    } finally {
+      process.kill(fire.pid!, 'SIGCONT');
+    }
+    // Nothing lost: fire rescue gets every dispatch once it thaws.
+    for (const reviewId of waiting) await t.walk.waitForReview('fire-rescue', reviewId);
   });
 });
