@@ -40,6 +40,16 @@ export const DB_TIMEOUT_MS = Number(process.env.DB_TIMEOUT_MS ?? 3000);
 export const DB_SERVER_SELECTION_MS = Number(process.env.DB_SERVER_SELECTION_MS ?? 2000);
 export const REQUEST_BUDGET_MS = Number(process.env.REQUEST_BUDGET_MS ?? 4000);
 
+/** Refuses budgets that do not nest: database < request < the gateway's wait for a subgraph. */
+export function checkTimeBudgets(): void {
+  const gateway = Number(process.env.SUBGRAPH_TIMEOUT_MS ?? 5000);
+  if (!(DB_SERVER_SELECTION_MS <= DB_TIMEOUT_MS && DB_TIMEOUT_MS < REQUEST_BUDGET_MS && REQUEST_BUDGET_MS < gateway)) {
+    throw new Error(
+      `time budgets must nest: DB_SERVER_SELECTION_MS (${DB_SERVER_SELECTION_MS}) <= DB_TIMEOUT_MS (${DB_TIMEOUT_MS}) < REQUEST_BUDGET_MS (${REQUEST_BUDGET_MS}) < SUBGRAPH_TIMEOUT_MS (${gateway})`,
+    );
+  }
+}
+
 const requestDeadline = new AsyncLocalStorage<number>();
 
 /** Runs `fn` (a request) with a deadline that every write inside it respects. */

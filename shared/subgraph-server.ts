@@ -11,7 +11,7 @@ import { parse, type GraphQLFormattedError } from 'graphql';
 import type { Connection } from 'mongoose';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
-import { connectDatabase, databaseCommandCounts, REQUEST_BUDGET_MS, withRequestDeadline } from './db';
+import { checkTimeBudgets, connectDatabase, databaseCommandCounts, REQUEST_BUDGET_MS, withRequestDeadline } from './db';
 import { EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
 
 /** What every resolver receives. */
@@ -76,6 +76,7 @@ export function buildSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'r
  * `/readyz` for operators.
  */
 export async function startSubgraph(definition: SubgraphDefinition, port: number): Promise<RunningSubgraph> {
+  checkTimeBudgets();
   const log = createLogger(definition.name);
   const db = await connectDatabase(definition.name);
   await definition.prepare?.(db, log);

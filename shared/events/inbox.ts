@@ -1,19 +1,16 @@
 import type { Connection, mongo } from 'mongoose';
 import type { Logger } from '../logger';
-import { insertOnce } from '../records';
+import { byId, insertOnce } from '../records';
 import { verifyEvent, type PlatformEvent } from './event';
 
 export type EventHandler = (event: PlatformEvent) => Promise<void>;
 
-/** A handler's claim on an event: inserted before the handler runs. */
-interface ProcessedEventDoc {
+/** A delivery's claim on an event: attempt 1 in `processed_events` (id = event id), later attempts in `inbox_attempts` (`<eventId>#<n>`). */
+interface ClaimDoc {
   _id: string;
   type: string;
   source: string;
-  state: 'APPLYING' | 'APPLIED' | 'FAILED';
-  attempt: number;
   claimedAt: Date;
-  appliedAt?: Date;
 }
 
 /** A claim older than this whose handler never finished (its process died) may be taken over. */
@@ -26,18 +23,22 @@ export interface InboxAnswer {
 
 /**
  * Applies incoming events once in effect. The inbox claims an event before
- * applying it, by inserting its id into `processed_events` (atomic on both
- * databases): of two deliveries of one event at the same moment, one applies
- * it and the other is told it is in progress (409, retried later). A claim
- * whose handler failed, or whose process died while applying (older than
- * INBOX_STALE_CLAIM_MS), is taken over by the next delivery through a second
- * claim on the attempt number (`inbox_attempts`), so even recovery runs once.
- * Handlers are still written to be harmless to repeat: a process may die after
- * its handler finished and before the claim was marked applied.
+ * applying it, by inserting its id (atomic on both databases): of two
+ * deliveries of one event at the same moment, one applies it and the other is
+ * told it is in progress (409, retried later). When the handler is done, the
+ * event is recorded in `applied_events`; a later delivery is a duplicate. A
+ * claim whose handler failed (`failed_attempts`), or whose process died while
+ * applying (older than INBOX_STALE_CLAIM_MS), is taken over by the next
+ * delivery through a claim on the next attempt number, so even recovery runs
+ * once. Nothing here is ever updated, only inserted. Handlers are still
+ * written to be harmless to repeat: a process may die after its handler
+ * finished and before the event was recorded as applied.
  */
 export class EventInbox {
-  private readonly processed: mongo.Collection<ProcessedEventDoc>;
-  private readonly attempts: mongo.Collection<{ _id: string; at: Date }>;
+  private readonly claims: mongo.Collection<ClaimDoc>;
+  private readonly attempts: mongo.Collection<ClaimDoc>;
+  private readonly applied: mongo.Collection<{ _id: string; attempt: number; at: Date }>;
+  private readonly failed: mongo.Collection<{ _id: string; error: string; at: Date }>;
 
   constructor(
     connection: Connection,
@@ -47,8 +48,11 @@ export class EventInbox {
     /** Handlers may write events of their own: send them without waiting for a poll. */
     private readonly kickOutbox: () => void = () => {},
   ) {
-    this.processed = connection.db!.collection('processed_events');
-    this.attempts = connection.db!.collection('inbox_attempts');
+    const db = connection.db!;
+    this.claims = db.collection('processed_events');
+    this.attempts = db.collection('inbox_attempts');
+    this.applied = db.collection('applied_events');
+    this.failed = db.collection('failed_attempts');
   }
 
   async receive(token: string): Promise<InboxAnswer> {
@@ -61,36 +65,38 @@ export class EventInbox {
     const handler = this.handlers[event.type];
     if (!handler) return { status: 422, body: { error: `no handler for ${event.type}` } };
 
-    const claim = await this.claim(event);
-    if (claim.answer) return claim.answer;
+    if (await byId(this.applied, event.id)) return { status: 200, body: { duplicate: true } };
+    const attempt = await this.claim(event);
+    if (!attempt) return (await byId(this.applied, event.id)) ? { status: 200, body: { duplicate: true } } : { status: 409, body: { inProgress: true } };
     try {
       await handler(event);
     } catch (error) {
-      await this.processed.updateOne({ _id: event.id }, { $set: { state: 'FAILED' } }).catch(() => undefined);
+      await insertOnce(this.failed, { _id: `${event.id}#${attempt}`, error: String(error).slice(0, 500), at: new Date() }).catch(() => undefined);
       throw error;
     }
-    await this.processed.updateOne({ _id: event.id }, { $set: { state: 'APPLIED', appliedAt: new Date() } });
-    this.log.info({ eventId: event.id, type: event.type, from: event.source, attempt: claim.attempt }, 'event applied');
+    await insertOnce(this.applied, { _id: event.id, attempt, at: new Date() });
+    this.log.info({ eventId: event.id, type: event.type, from: event.source, attempt }, 'event applied');
     this.kickOutbox();
     return { status: 200, body: { applied: true } };
   }
 
-  /** Claims the event for this delivery, or says why not (already applied, or being applied). */
-  private async claim(event: PlatformEvent): Promise<{ attempt: number; answer?: InboxAnswer }> {
-    const now = new Date();
-    if (await insertOnce(this.processed, { _id: event.id, type: event.type, source: event.source, state: 'APPLYING', attempt: 1, claimedAt: now })) {
-      return { attempt: 1 };
+  /** Claims the event for this delivery: the attempt number won, or 0 when another delivery holds it. */
+  private async claim(event: PlatformEvent): Promise<number> {
+    const fresh = (): ClaimDoc => ({ _id: event.id, type: event.type, source: event.source, claimedAt: new Date() });
+    if (await insertOnce(this.claims, fresh())) return 1;
+    // The latest attempt so far: attempt 1, then any taken over after it.
+    let attempt = 1;
+    let latest = await byId(this.claims, event.id);
+    for (let next = await byId(this.attempts, `${event.id}#2`); next; next = await byId(this.attempts, `${event.id}#${attempt + 1}`)) {
+      attempt++;
+      latest = next;
     }
-    const existing = await this.processed.findOne({ _id: event.id });
-    if (!existing || existing.state === 'APPLIED') return { attempt: 0, answer: { status: 200, body: { duplicate: true } } };
-    const abandoned = existing.state === 'FAILED' || now.getTime() - existing.claimedAt.getTime() > STALE_CLAIM_MS;
-    const busy = { attempt: 0, answer: { status: 409, body: { inProgress: true } } };
-    if (!abandoned) return busy;
+    const failed = await byId(this.failed, `${event.id}#${attempt}`);
+    const stale = !latest || Date.now() - latest.claimedAt.getTime() > STALE_CLAIM_MS;
+    if (!failed && !stale) return 0;
     // Take over: only one delivery may claim the next attempt.
-    const attempt = existing.attempt + 1;
-    if (!(await insertOnce(this.attempts, { _id: `${event.id}#${attempt}`, at: now }))) return busy;
-    await this.processed.updateOne({ _id: event.id }, { $set: { state: 'APPLYING', attempt, claimedAt: now } });
-    this.log.warn({ eventId: event.id, type: event.type, attempt }, 'taking over an event whose earlier attempt did not finish');
-    return { attempt };
+    if (!(await insertOnce(this.attempts, { ...fresh(), _id: `${event.id}#${attempt + 1}` }))) return 0;
+    this.log.warn({ eventId: event.id, type: event.type, attempt: attempt + 1 }, 'taking over an event whose earlier attempt did not finish');
+    return attempt + 1;
   }
 }

@@ -139,7 +139,7 @@ describe('races', () => {
       for (const other of answers.filter((a) => !a.body.applied)) expect([{ status: 200, body: { duplicate: true } }, { status: 409, body: { inProgress: true } }]).toContainEqual(other);
       const db = await serviceDatabase(t.platform, 'applications');
       try {
-        expect(await db.db!.collection('processed_events').findOne({ _id: `race-${applicationId}` as never })).toMatchObject({ state: 'APPLIED', attempt: 1 });
+        expect(await db.db!.collection('applied_events').findOne({ _id: `race-${applicationId}` as never })).toMatchObject({ attempt: 1 });
         expect(await db.db!.collection('notifications').countDocuments({ applicationId, kind: 'PERMIT_ISSUED' })).toBe(1);
       } finally {
         await db.close();
@@ -150,16 +150,17 @@ describe('races', () => {
       const { id: applicationId } = await readyApplication(t.walk, ONE_ITEM.code);
       const db = await serviceDatabase(t.platform, 'applications');
       try {
-        const processed = db.db!.collection('processed_events');
-        // A process claimed these events and died (or is still working on the second): their claims stay APPLYING.
+        const claims = db.db!.collection('processed_events');
+        // A process claimed these events and died (or is still working on the second): claimed, never applied.
         const crashed = `crashed-${applicationId}`;
         const running = `running-${applicationId}`;
-        await processed.insertOne({ _id: crashed as never, type: 'PermitIssued', source: 'permit', state: 'APPLYING', attempt: 1, claimedAt: new Date(Date.now() - 10 * 60_000) });
-        await processed.insertOne({ _id: running as never, type: 'PermitIssued', source: 'permit', state: 'APPLYING', attempt: 1, claimedAt: new Date() });
+        await claims.insertOne({ _id: crashed as never, type: 'PermitIssued', source: 'permit', claimedAt: new Date(Date.now() - 10 * 60_000) });
+        await claims.insertOne({ _id: running as never, type: 'PermitIssued', source: 'permit', claimedAt: new Date() });
         const token = await signed(crashed, applicationId);
         const answers = await Promise.all(Array.from({ length: 4 }, () => deliver(token)));
         expect(answers.filter((a) => a.body.applied)).toHaveLength(1);
-        expect(await processed.findOne({ _id: crashed as never })).toMatchObject({ state: 'APPLIED', attempt: 2 });
+        expect(await db.db!.collection('applied_events').findOne({ _id: crashed as never })).toMatchObject({ attempt: 2 });
+        expect(await db.db!.collection('inbox_attempts').countDocuments({ _id: { $in: [`${crashed}#2`, `${crashed}#3`] } as never })).toBe(1);
         expect(await db.db!.collection('notifications').countDocuments({ applicationId, kind: 'PERMIT_ISSUED' })).toBe(1);
         expect(await deliver(await signed(running, applicationId))).toEqual({ status: 409, body: { inProgress: true } });
       } finally {
