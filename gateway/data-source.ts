@@ -19,6 +19,8 @@ export function subgraphTimeoutMs(name: string): number {
  * gateway's default fetcher has neither).
  */
 export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly serviceName: string;
+
   constructor(options: { name: string; url: string }) {
     const timeout = subgraphTimeoutMs(options.name);
     const agent = new Agent({ connections: Number(process.env.SUBGRAPH_MAX_SOCKETS ?? 64), headersTimeout: timeout, bodyTimeout: timeout });
@@ -33,10 +35,12 @@ export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayCon
       }
     };
     super({ url: options.url, fetcher: fetcher as never });
+    this.serviceName = options.name;
   }
 
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const identity = (context as Partial<GatewayContext>)?.identity ?? PUBLIC_IDENTITY;
-    request.http?.headers.set(IDENTITY_HEADER, await signIdentity(identity));
+    // Signed for this subgraph only: replayed to another, it is refused.
+    request.http?.headers.set(IDENTITY_HEADER, await signIdentity(identity, this.serviceName));
   }
 }

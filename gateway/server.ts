@@ -10,7 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { request } from 'undici';
-import { PUBLIC_IDENTITY } from '../shared/identity';
+import { identityPublicKeys, PUBLIC_IDENTITY } from '../shared/identity';
 import { createLogger } from '../shared/logger';
 import { REPO_ROOT, serviceUrl, services } from '../shared/registry';
 import { formatError } from '../shared/subgraph-server';
@@ -153,6 +153,11 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     const data = certificateData(permit);
     if (format === 'html') res.type('html').send(renderCertificateHtml(data, permit.qrSvg));
     else res.type('application/pdf').send(await renderCertificatePdf(data, Buffer.from(permit.qrPngBase64, 'base64')));
+  });
+
+  // The public keys of the identity the gateway forwards, for subgraphs (GATEWAY_IDENTITY_JWKS_URL).
+  app.get('/.well-known/identity-keys.json', (_req, res) => {
+    res.set('cache-control', 'public, max-age=300').json(identityPublicKeys());
   });
 
   // The public keys that sign permit QR codes, for inspectors' apps to verify offline.

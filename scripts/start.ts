@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../shared/registry';
+import { generateSigningKey } from '../shared/keys';
+import { REPO_ROOT, services } from '../shared/registry';
 import { startDatabase } from './lib/database';
-import { Platform, type PlatformSecrets } from './lib/platform';
-import { generatePermitSigningKey } from '../shared/permit-code';
+import { generateSecrets, Platform, type PlatformSecrets } from './lib/platform';
 
 /**
  * `npm start`: the database (yours via MONGODB_URI, or an embedded FerretDB),
@@ -16,13 +15,16 @@ export const DEV_SECRETS_FILE = join(REPO_ROOT, '.data', 'dev-secrets.json');
 export async function devSecrets(): Promise<PlatformSecrets> {
   mkdirSync(join(REPO_ROOT, '.data'), { recursive: true });
   const existing = existsSync(DEV_SECRETS_FILE) ? (JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')) as Partial<PlatformSecrets>) : {};
-  const make = () => randomBytes(32).toString('hex');
+  const label = `dev-${new Date().toISOString().slice(0, 10)}`;
+  const fresh = await generateSecrets(label);
   const secrets: PlatformSecrets = {
-    jwt: existing.jwt ?? make(),
-    identity: existing.identity ?? make(),
-    events: existing.events ?? make(),
-    permitKeys: existing.permitKeys ?? [await generatePermitSigningKey(`dev-${new Date().toISOString().slice(0, 10)}`)],
+    jwt: existing.jwt ?? fresh.jwt,
+    identityKeys: existing.identityKeys ?? fresh.identityKeys,
+    eventKeys: { ...fresh.eventKeys, ...existing.eventKeys },
+    permitKeys: existing.permitKeys ?? fresh.permitKeys,
   };
+  // A department added since the file was written gets its own key.
+  for (const s of services()) secrets.eventKeys[s.name] ??= await generateSigningKey(`${s.name}-${label}`);
   writeFileSync(DEV_SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }

@@ -1,5 +1,6 @@
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, createRemoteJWKSet, jwtVerify, type JWK, type JWTVerifyGetKey, type KeyLike } from 'jose';
 import { platformError } from './errors';
+import { jsonFromEnv, privateSigningKey, publicJwk, verifyingKeySet } from './keys';
 
 /**
  * Who is asking. The gateway verifies the caller's token once and forwards this,
@@ -22,22 +23,52 @@ export interface Identity {
 export const IDENTITY_HEADER = 'x-yiye-identity';
 export const PUBLIC_IDENTITY: Identity = { role: 'PUBLIC', subject: 'anonymous' };
 
-const encoder = new TextEncoder();
+/**
+ * The gateway signs the identity it forwards with its own Ed25519 key
+ * (GATEWAY_IDENTITY_KEYS, private JWKs, the first signs); subgraphs hold only
+ * the public keys (GATEWAY_IDENTITY_JWKS, or GATEWAY_IDENTITY_JWKS_URL where the
+ * gateway publishes them), so no subgraph can mint an identity. Each header is
+ * for one subgraph (the audience), lives 60 s, and must say so (`exp`, `iat`).
+ */
 const IDENTITY_ISSUER = 'yiye-gateway';
-const IDENTITY_AUDIENCE = 'yiye-subgraphs';
+export const IDENTITY_LIFETIME_S = 60;
 
-function identitySecret(): Uint8Array {
-  const secret = process.env.GATEWAY_IDENTITY_SECRET;
-  if (!secret || secret.length < 32) {
-    throw new Error('GATEWAY_IDENTITY_SECRET must be set (32+ characters)');
+export function identityAudience(service: string): string {
+  return `yiye-subgraph:${service}`;
+}
+
+let signer: Promise<{ kid: string; key: KeyLike | Uint8Array }> | undefined;
+function identitySigner() {
+  signer ??= privateSigningKey(jsonFromEnv<JWK[]>('GATEWAY_IDENTITY_KEYS')?.[0], 'GATEWAY_IDENTITY_KEYS');
+  return signer;
+}
+
+/** The gateway's public identity keys, for subgraphs (and `/.well-known/identity-keys.json`). */
+export function identityPublicKeys(): { keys: JWK[] } {
+  return { keys: (jsonFromEnv<JWK[]>('GATEWAY_IDENTITY_KEYS') ?? []).map(publicJwk) };
+}
+
+let verifier: JWTVerifyGetKey | undefined;
+function identityVerifier(): JWTVerifyGetKey {
+  if (!verifier) {
+    const url = process.env.GATEWAY_IDENTITY_JWKS_URL;
+    const jwks = jsonFromEnv<{ keys: JWK[] }>('GATEWAY_IDENTITY_JWKS');
+    if (jwks?.keys?.length) verifier = verifyingKeySet(jwks.keys);
+    else if (url) verifier = createRemoteJWKSet(new URL(url));
+    else throw new Error('GATEWAY_IDENTITY_JWKS (the gateway\'s public identity keys) or GATEWAY_IDENTITY_JWKS_URL must be set');
   }
-  return encoder.encode(secret);
+  return verifier;
+}
+
+/** Checked at start: a subgraph without the gateway's public keys refuses to start. */
+export function checkIdentityVerifier(): void {
+  identityVerifier();
 }
 
 /**
- * Both ends cache: the gateway reuses a signed header for the same identity
- * for half its lifetime, and a subgraph remembers headers it has verified
- * until they expire. Bounded, so a flood of identities cannot grow them.
+ * Both ends cache: the gateway reuses a signed header for the same identity and
+ * subgraph for half its lifetime, and a subgraph remembers headers it has
+ * verified until they expire. Bounded, so a flood of identities cannot grow them.
  */
 const CACHE_LIMIT = 10000;
 const signedCache = new Map<string, { token: string; reuseUntil: number }>();
@@ -48,36 +79,37 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   cache.set(key, value);
 }
 
-/** Signed by the gateway for subgraph requests; short-lived so a leaked header is useless soon. */
-export async function signIdentity(identity: Identity): Promise<string> {
-  const key = JSON.stringify(identity);
-  const cached = signedCache.get(key);
+/** Signed by the gateway for one subgraph's request; short-lived so a leaked header is useless soon, and only there. */
+export async function signIdentity(identity: Identity, service: string): Promise<string> {
+  const cacheKey = `${service}|${JSON.stringify(identity)}`;
+  const cached = signedCache.get(cacheKey);
   if (cached && cached.reuseUntil > Date.now()) return cached.token;
-  const token = await signIdentityNow(identity);
-  remember(signedCache, key, { token, reuseUntil: Date.now() + 30_000 });
+  const { kid, key } = await identitySigner();
+  const token = await new SignJWT({ ...identity })
+    .setProtectedHeader({ alg: 'EdDSA', kid })
+    .setIssuer(IDENTITY_ISSUER)
+    .setAudience(identityAudience(service))
+    .setIssuedAt()
+    .setExpirationTime(`${IDENTITY_LIFETIME_S}s`)
+    .sign(key);
+  remember(signedCache, cacheKey, { token, reuseUntil: Date.now() + (IDENTITY_LIFETIME_S * 1000) / 2 });
   return token;
 }
 
-async function signIdentityNow(identity: Identity): Promise<string> {
-  return new SignJWT({ ...identity })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(IDENTITY_ISSUER)
-    .setAudience(IDENTITY_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime('60s')
-    .sign(identitySecret());
-}
-
-export async function verifyIdentity(token: string): Promise<Identity> {
+/** Verifies a header for this subgraph: the gateway's key, this audience, `exp` required and no longer than the header's lifetime. */
+export async function verifyIdentity(token: string, service: string): Promise<Identity> {
   const cached = verifiedCache.get(token);
   if (cached && cached.expiresAt > Date.now()) return cached.identity;
-  const { payload } = await jwtVerify(token, identitySecret(), {
+  const { payload } = await jwtVerify(token, identityVerifier(), {
     issuer: IDENTITY_ISSUER,
-    audience: IDENTITY_AUDIENCE,
-    algorithms: ['HS256'],
+    audience: identityAudience(service),
+    algorithms: ['EdDSA'],
+    requiredClaims: ['exp', 'iat'],
+    maxTokenAge: `${IDENTITY_LIFETIME_S + 5}s`,
   });
+  if (payload.exp! - payload.iat! > IDENTITY_LIFETIME_S) throw new Error('identity header lives too long');
   const identity = toIdentity(payload);
-  remember(verifiedCache, token, { identity, expiresAt: (payload.exp ?? 0) * 1000 });
+  remember(verifiedCache, token, { identity, expiresAt: payload.exp! * 1000 });
   return identity;
 }
 

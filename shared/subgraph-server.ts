@@ -9,10 +9,10 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, type GraphQLFormattedError } from 'graphql';
 import type { Connection } from 'mongoose';
-import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import { checkIdentityVerifier, IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
 import { checkTimeBudgets, connectDatabase, databaseCommandCounts, REQUEST_BUDGET_MS, withRequestDeadline } from './db';
-import { EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
+import { checkEventKeys, EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
 
 /** What every resolver receives. */
 export interface SubgraphContext {
@@ -76,7 +76,10 @@ export function buildSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'r
  * `/readyz` for operators.
  */
 export async function startSubgraph(definition: SubgraphDefinition, port: number): Promise<RunningSubgraph> {
+  // Refuse to start without what every request and event needs, saying which.
   checkTimeBudgets();
+  checkIdentityVerifier();
+  await checkEventKeys(definition.name);
   const log = createLogger(definition.name);
   const db = await connectDatabase(definition.name);
   await definition.prepare?.(db, log);
@@ -135,7 +138,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
       const header = req.header(IDENTITY_HEADER);
       try {
         if (!header) throw new Error('missing');
-        res.locals.identity = await verifyIdentity(header);
+        res.locals.identity = await verifyIdentity(header, definition.name);
         next();
       } catch {
         res.status(401).json({

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { JWK } from 'jose';
+import { generateSigningKey, publicJwk } from '../../shared/keys';
 import { generatePermitSigningKey } from '../../shared/permit-code';
 import { REPO_ROOT, services } from '../../shared/registry';
 
@@ -13,12 +14,32 @@ import { REPO_ROOT, services } from '../../shared/registry';
  * Used by `npm start` and by the end-to-end tests (which can stop and restart
  * a single service to test faults).
  */
-/** Every secret the platform needs; `permitKeys` are Ed25519 private JWKs, the first signs QR codes. */
+/**
+ * Every secret the platform needs, and who gets which (docs/security.md):
+ * - `jwt`: the development identity provider's HS256 secret (the gateway checks caller tokens with it);
+ * - `identityKeys`: the gateway's Ed25519 keys for the identity it forwards (the first signs);
+ *   only the gateway holds them, subgraphs get the public halves;
+ * - `eventKeys`: each service's own Ed25519 key for the events it sends; each service holds
+ *   only its own, every service gets all the public halves;
+ * - `permitKeys`: the permit subgraph's Ed25519 keys for QR codes (the first signs).
+ */
 export interface PlatformSecrets {
   jwt: string;
-  identity: string;
-  events: string;
+  identityKeys: JWK[];
+  eventKeys: Record<string, JWK>;
   permitKeys: JWK[];
+}
+
+/** Fresh secrets for a whole platform: one event key per service. */
+export async function generateSecrets(label: string): Promise<PlatformSecrets> {
+  const eventKeys: Record<string, JWK> = {};
+  for (const s of services()) eventKeys[s.name] = await generateSigningKey(`${s.name}-${label}`);
+  return {
+    jwt: randomBytes(32).toString('hex'),
+    identityKeys: [await generateSigningKey(`gateway-${label}`)],
+    eventKeys,
+    permitKeys: [await generatePermitSigningKey(`k-${label}`)],
+  };
 }
 
 export interface PlatformOptions {
@@ -51,19 +72,23 @@ export class Platform {
     mkdirSync(options.logDir, { recursive: true });
   }
 
-  env(): NodeJS.ProcessEnv {
+  /** The environment of one process: what every service reads, plus only the private keys that one holds. */
+  env(name: string): NodeJS.ProcessEnv {
+    const secrets = this.options.secrets;
+    // Nothing inherited may hand a process a key it should not hold.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(GATEWAY_IDENTITY_KEYS|EVENT_SIGNING_KEY|PERMIT_SIGNING_KEYS|JWT_SECRET)$/.test(k)));
     return {
-      ...process.env,
+      ...inherited,
       APOLLO_TELEMETRY_DISABLED: '1',
       DO_NOT_TRACK: '1',
       MONGODB_URI: this.options.mongoUri,
       DB_PREFIX: this.options.dbPrefix,
-      JWT_SECRET: this.options.secrets.jwt,
-      GATEWAY_IDENTITY_SECRET: this.options.secrets.identity,
-      EVENT_SIGNING_SECRET: this.options.secrets.events,
-      PERMIT_SIGNING_KEYS: JSON.stringify(this.options.secrets.permitKeys),
+      GATEWAY_IDENTITY_JWKS: JSON.stringify({ keys: secrets.identityKeys.map(publicJwk) }),
+      EVENT_VERIFY_KEYS: JSON.stringify(Object.fromEntries(Object.entries(secrets.eventKeys).map(([service, key]) => [service, [publicJwk(key)]]))),
       SERVICE_URLS: JSON.stringify(this.serviceUrls),
       PUBLIC_BASE_URL: this.gatewayUrl,
+      ...(name === 'gateway' ? { JWT_SECRET: secrets.jwt, GATEWAY_IDENTITY_KEYS: JSON.stringify(secrets.identityKeys) } : { EVENT_SIGNING_KEY: JSON.stringify(secrets.eventKeys[name]) }),
+      ...(name === 'permit' ? { PERMIT_SIGNING_KEYS: JSON.stringify(secrets.permitKeys) } : {}),
       ...this.options.extraEnv,
     };
   }
@@ -73,7 +98,7 @@ export class Platform {
     // `node --import tsx` keeps one process per service, so a kill really stops it.
     const child = spawn(process.execPath, ['--import', 'tsx', entry], {
       cwd: REPO_ROOT,
-      env: { ...this.env(), PORT: String(port), ...extraEnv },
+      env: { ...this.env(name), PORT: String(port), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
@@ -157,7 +182,6 @@ export function freePort(): Promise<number> {
  */
 export async function startIsolatedPlatform(mongoUri: string, purpose: string, extraEnv: Record<string, string> = {}): Promise<Platform> {
   const prefix = `${purpose}${randomBytes(4).toString('hex')}_`;
-  const secret = () => randomBytes(32).toString('hex');
   const ports: Record<string, number> = {};
   for (const s of services()) ports[s.name] = await freePort();
   const platform = new Platform({
@@ -165,7 +189,7 @@ export async function startIsolatedPlatform(mongoUri: string, purpose: string, e
     dbPrefix: prefix,
     gatewayPort: await freePort(),
     ports,
-    secrets: { jwt: secret(), identity: secret(), events: secret(), permitKeys: [await generatePermitSigningKey(`k-${prefix}1`)] },
+    secrets: await generateSecrets(prefix),
     logDir: join(REPO_ROOT, '.data', `${purpose}-logs`, prefix),
     extraEnv,
   });

@@ -240,9 +240,10 @@ export class DepartmentStore {
   }
 
   /** A face change reaches the application's licences here; the change id makes repeats harmless. */
-  async applyFaceChange(licenceIds: string[], changeId: string, holder: Partial<Omit<LicenceDoc['holder'], 'creditCode'>>, by: { role: string; subject: string }, reason: string): Promise<void> {
+  async applyFaceChange(applicationId: string, licenceIds: string[], changeId: string, holder: Partial<Omit<LicenceDoc['holder'], 'creditCode'>>, by: { role: string; subject: string }, reason: string): Promise<void> {
     const changes = Object.fromEntries(Object.entries(holder).filter(([, v]) => v !== undefined && v !== null));
-    for (const licence of (await this.licencesById(licenceIds)).values()) {
+    // Only this application's licences: a change names its own.
+    for (const licence of [...(await this.licencesById(licenceIds)).values()].filter((l) => l.doc.applicationId === applicationId)) {
       await this.recordChange({ record: 'FACE_CHANGED', changeId, licenceId: licence.id, at: new Date(), byRole: by.role, by: by.subject, reason, changes: { holder: changes } });
     }
   }

@@ -2,7 +2,7 @@ import type { Connection } from 'mongoose';
 import { calendarFor, saveSchedule } from '../calendar-store';
 import { itemClock } from '../clock';
 import { invalidInput, notFound, platformError } from '../errors';
-import { newEvent, outbox, type EventHandler } from '../events';
+import { EventRefused, newEvent, outbox, type EventHandler } from '../events';
 import { requireRole, type Identity } from '../identity';
 import type { Logger } from '../logger';
 import { itemIndex, department as departmentByCode, type Department } from '../registry';
@@ -201,6 +201,7 @@ export function departmentEventHandlers(db: Connection, department: Department, 
     /** An item dispatched by the window (round 1), or handed in again after a denial (a later round). */
     ItemDispatched: async (event) => {
       const p = event.payload as unknown as DispatchPayload;
+      if (!department.items.some((i) => i.code === p.itemCode)) throw new EventRefused(`${p.itemCode} is not decided by ${department.code}`);
       const reviewId = `${p.applicationId}:${p.itemCode}`;
       const round = p.round ?? 1;
       await store.openReview({
@@ -283,7 +284,7 @@ export function departmentEventHandlers(db: Connection, department: Department, 
         requestedBy: { role: string; subject: string };
         reason: string;
       };
-      await store.applyFaceChange(p.licenceIds ?? [], p.changeId, p.holder, p.requestedBy, p.reason);
+      await store.applyFaceChange(p.applicationId, p.licenceIds ?? [], p.changeId, p.holder, p.requestedBy, p.reason);
     },
   };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, decodeJwt, jwtVerify, type JWK, type JWTVerifyGetKey, type KeyLike } from 'jose';
+import { jsonFromEnv, privateSigningKey, verifyingKeySet } from '../keys';
+import type { EventPayload, EventType } from './contract';
 
 /**
  * Cross-subgraph effects travel as events (design brief, invariant 4). An
@@ -18,13 +20,13 @@ export interface PlatformEvent<P = Record<string, unknown>> {
   payload: P;
 }
 
-export function newEvent<P extends Record<string, unknown>>(
-  type: string,
-  source: string,
-  destination: string,
-  payload: P,
-  id: string = randomUUID(),
-): PlatformEvent<P> {
+/** An event between services, as the contract (contract.ts) describes it. */
+export function newEvent<T extends EventType>(type: T, source: string, destination: string, payload: EventPayload<T>, id: string = randomUUID()): PlatformEvent {
+  return { id, type, source, destination, occurredAt: new Date().toISOString(), payload: payload as Record<string, unknown> };
+}
+
+/** A delivery to a system outside the platform (the notifier, the city e-licence library), sent by the relay as its own. */
+export function externalEvent(type: string, source: string, destination: string, payload: Record<string, unknown>, id: string): PlatformEvent {
   return { id, type, source, destination, occurredAt: new Date().toISOString(), payload };
 }
 
@@ -57,24 +59,54 @@ export interface OutboxEntry {
   queuedAt: Date;
 }
 
-const encoder = new TextEncoder();
-function eventSecret(): Uint8Array {
-  const secret = process.env.EVENT_SIGNING_SECRET;
-  if (!secret || secret.length < 32) throw new Error('EVENT_SIGNING_SECRET must be set (32+ characters)');
-  return encoder.encode(secret);
+/**
+ * Each service signs its own events with its own Ed25519 key (EVENT_SIGNING_KEY,
+ * a private JWK); receivers verify against the sender's public keys
+ * (EVENT_VERIFY_KEYS: `{ "<service>": [public JWKs] }`), so no service can send
+ * as another. The token names the sender (`iss`) and the receiver (`aud`).
+ */
+let ownKey: Promise<{ kid: string; key: KeyLike | Uint8Array }> | undefined;
+function eventSigner() {
+  ownKey ??= privateSigningKey(jsonFromEnv<JWK>('EVENT_SIGNING_KEY'), 'EVENT_SIGNING_KEY');
+  return ownKey;
 }
 
-export async function signEvent(event: PlatformEvent): Promise<string> {
+const verifiers = new Map<string, JWTVerifyGetKey>();
+function verifierFor(service: string): JWTVerifyGetKey {
+  let verifier = verifiers.get(service);
+  if (!verifier) {
+    const keys = jsonFromEnv<Record<string, JWK[]>>('EVENT_VERIFY_KEYS')?.[service];
+    if (!keys?.length) throw new Error(`no event keys for ${service}`);
+    verifier = verifyingKeySet(keys);
+    verifiers.set(service, verifier);
+  }
+  return verifier;
+}
+
+/** Checked at start: a service without its own signing key, or without the others' public keys, refuses to start. */
+export async function checkEventKeys(service: string): Promise<void> {
+  await eventSigner();
+  const bundle = jsonFromEnv<Record<string, JWK[]>>('EVENT_VERIFY_KEYS');
+  if (!bundle || !Object.keys(bundle).length) throw new Error(`EVENT_VERIFY_KEYS (every service's public event keys) must be set for ${service}`);
+}
+
+export async function signEvent(event: PlatformEvent, signingKey?: JWK): Promise<string> {
+  const { kid, key } = signingKey ? await privateSigningKey(signingKey, 'signing key') : await eventSigner();
   return new SignJWT({ event })
-    .setProtectedHeader({ alg: 'HS256' })
+    .setProtectedHeader({ alg: 'EdDSA', kid })
     .setIssuer(event.source)
     .setAudience(event.destination)
     .setIssuedAt()
     .setExpirationTime('5m')
-    .sign(eventSecret());
+    .sign(key);
 }
 
+/** Verifies an event for `destination` against its sender's key; the sender named inside must be the signer. */
 export async function verifyEvent(token: string, destination: string): Promise<PlatformEvent> {
-  const { payload } = await jwtVerify(token, eventSecret(), { audience: destination, algorithms: ['HS256'] });
-  return payload.event as PlatformEvent;
+  const sender = decodeJwt(token).iss;
+  if (typeof sender !== 'string') throw new Error('event without a sender');
+  const { payload } = await jwtVerify(token, verifierFor(sender), { issuer: sender, audience: destination, algorithms: ['EdDSA'], requiredClaims: ['exp', 'iat'] });
+  const event = payload.event as PlatformEvent;
+  if (!event || event.source !== sender || event.destination !== destination) throw new Error('event does not match its signature');
+  return event;
 }

@@ -1,6 +1,8 @@
 import type { Connection, mongo } from 'mongoose';
 import type { Logger } from '../logger';
 import { byId, insertOnce } from '../records';
+import { department } from '../registry';
+import { contractProblem, EventRefused } from './contract';
 import { verifyEvent, type PlatformEvent } from './event';
 
 export type EventHandler = (event: PlatformEvent) => Promise<void>;
@@ -62,8 +64,13 @@ export class EventInbox {
     } catch {
       return { status: 401, body: { error: 'invalid event signature' } };
     }
+    // The contract: a known type, from a service allowed to send it, to one meant to receive it, in its shape.
+    const problem = contractProblem(event, (code) => department(code) !== undefined);
     const handler = this.handlers[event.type];
-    if (!handler) return { status: 422, body: { error: `no handler for ${event.type}` } };
+    if (problem || !handler) {
+      this.log.warn({ eventId: event.id, type: event.type, from: event.source, problem }, 'event refused');
+      return { status: 422, body: { error: problem ?? `no handler for ${event.type} here` } };
+    }
 
     if (await byId(this.applied, event.id)) return { status: 200, body: { duplicate: true } };
     const attempt = await this.claim(event);
@@ -72,6 +79,11 @@ export class EventInbox {
       await handler(event);
     } catch (error) {
       await insertOnce(this.failed, { _id: `${event.id}#${attempt}`, error: String(error).slice(0, 500), at: new Date() }).catch(() => undefined);
+      // The sender does not own what the event is about: refused for good.
+      if (error instanceof EventRefused) {
+        this.log.warn({ eventId: event.id, type: event.type, from: event.source, problem: error.message }, 'event refused');
+        return { status: 422, body: { error: error.message } };
+      }
       throw error;
     }
     await insertOnce(this.applied, { _id: event.id, attempt, at: new Date() });

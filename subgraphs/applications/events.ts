@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { newEvent, outbox, type EventHandler, type PlatformEvent } from '../../shared/events';
+import { EventRefused, newEvent, outbox, type EventHandler, type PlatformEvent } from '../../shared/events';
 import { department } from '../../shared/registry';
 import type { Logger } from '../../shared/logger';
 import { submittedValue, type Catalogue } from './catalogue';
@@ -58,8 +58,8 @@ export function applicationDecidedEvent(app: Application, outcomes: Map<string, 
       holder: {
         companyName: app.holderName,
         creditCode: app.doc.creditCode,
-        legalRepresentative: submittedValue(app.values, firstItem, 'legalRepresentative') ?? null,
-        businessAddress: submittedValue(app.values, firstItem, 'businessAddress') ?? null,
+        legalRepresentative: (submittedValue(app.values, firstItem, 'legalRepresentative') as string | undefined) ?? null,
+        businessAddress: (submittedValue(app.values, firstItem, 'businessAddress') as string | undefined) ?? null,
       },
       items: app.doc.items.map((entry) => permitItem(entry, outcomes.get(entry.itemCode)!, catalogue)),
     },
@@ -160,14 +160,21 @@ export function applicationEventHandlers(db: Connection, log: Logger): Record<st
   const editions = editionsFor(db);
   const requireApp = async (id: string) => {
     const app = await store.load(id);
-    if (!app) throw new Error(`event for unknown application ${id}`);
+    if (!app) throw new EventRefused(`no application ${id}`);
+    return app;
+  };
+  /** A department speaks only of the items dispatched to it. */
+  const requireItemOf = async (event: PlatformEvent, applicationId: string, itemCode: string) => {
+    const app = await requireApp(applicationId);
+    const entry = app.doc.items.find((i) => i.itemCode === itemCode);
+    if (!entry || entry.departmentCode !== event.source) throw new EventRefused(`${event.source} does not decide ${itemCode} of application ${applicationId}`);
     return app;
   };
   return {
     /** A department asked for a correction: the item's clock stands still, and the applicant is told. */
     ItemCorrectionRequested: async (event) => {
       const p = event.payload as { applicationId: string; itemCode: string; problems: string[]; from: string; correctionId: string };
-      const app = await requireApp(p.applicationId);
+      const app = await requireItemOf(event, p.applicationId, p.itemCode);
       const item = (await editions.edition(app.doc.edition)).item(p.itemCode);
       await store.append(app.id, (current) =>
         current.pauses.get(p.itemCode)?.some((x) => x.correctionId === p.correctionId)
@@ -219,7 +226,7 @@ export function applicationEventHandlers(db: Connection, log: Logger): Record<st
     /** A department decided an item: recorded in the application's log, which may settle it. */
     ItemDecided: async (event) => {
       const p = event.payload as unknown as ItemDecidedPayload;
-      const app = await requireApp(p.applicationId);
+      const app = await requireItemOf(event, p.applicationId, p.itemCode);
       const catalogue = await editions.edition(app.doc.edition);
       const outcome: ItemOutcome = {
         itemCode: p.itemCode,
@@ -238,7 +245,7 @@ export function applicationEventHandlers(db: Connection, log: Logger): Record<st
     /** A department holds its review for the applicant's withdrawal. */
     ItemWithdrawalHeld: async (event) => {
       const p = event.payload as { applicationId: string; itemCode: string; attempt: string };
-      await requireApp(p.applicationId);
+      await requireItemOf(event, p.applicationId, p.itemCode);
       const { step } = await store.append(p.applicationId, (current) => itemHeldStep(current, p.itemCode, p.attempt, event.source));
       if (step?.settles) log.info({ applicationId: p.applicationId, settles: step.settles }, 'application settled');
     },

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import { newEvent, outbox, OUTBOX_QUEUE, type OutboxEntry, type OutboxFields, type PlatformEvent } from '../../shared/events';
+import { externalEvent, outbox, OUTBOX_QUEUE, type OutboxEntry, type OutboxFields, type PlatformEvent } from '../../shared/events';
 import { appendStep, byId, insertPending, readLog, stepId } from '../../shared/records';
 import type { ApplicationStore } from './store';
 
@@ -48,7 +48,7 @@ export async function notify(store: ApplicationStore, app: { _id: string; credit
     (_, seq) => {
       const id = stepId(app._id, seq);
       const send: PlatformEvent[] = process.env.NOTIFIER_URL
-        ? [newEvent('NotificationSend', 'applications', NOTIFIER, { notificationId: id, creditCode: app.creditCode, ...text }, `NotificationSend:${app._id}:${key}`)]
+        ? [externalEvent('NotificationSend', 'applications', NOTIFIER, { notificationId: id, creditCode: app.creditCode, ...text }, `NotificationSend:${app._id}:${key}`)]
         : [];
       return insertPending(store.db, store.notifications, { _id: id, seq, key, applicationId: app._id, creditCode: app.creditCode, ...text, at: new Date(), viaSender: send.length > 0, ...outbox(send) });
     },

@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import type { EventHandler } from '../../shared/events';
+import { EventRefused, type EventHandler } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
 import { appendStep, insertOnce, readLog, stepId } from '../../shared/records';
 import { insertVersion, voidPermitsListing } from './lifecycle';
@@ -69,6 +69,12 @@ export function permitEventHandlers(db: Connection, log: Logger): Record<string,
     /** A licence ended: remember it, and void every valid permit listing it. */
     LicenceEnded: async (event) => {
       const p = event.payload as { licenceId: string; applicationId: string; departmentCode: string; ending: string; reason: string; endedAt: string };
+      // Only the department that issued a licence ends it: the decided application says which that is.
+      const request = await store.request(p.applicationId);
+      if (!request) throw new Error(`application ${p.applicationId} not decided here yet`); // its ApplicationDecided is on its way
+      const item = request.items.find((i) => i.licenceId === p.licenceId);
+      if (!item) throw new EventRefused(`application ${p.applicationId} has no licence ${p.licenceId}`);
+      if (item.departmentCode !== event.source || p.departmentCode !== event.source) throw new EventRefused(`${event.source} did not issue licence ${p.licenceId}`);
       const ending: LicenceEndingDoc = { _id: p.licenceId, applicationId: p.applicationId, departmentCode: p.departmentCode, ending: p.ending, reason: p.reason, endedAt: new Date(p.endedAt) };
       await insertOnce(store.endings, ending);
       await voidPermitsListing(store, ending, log);

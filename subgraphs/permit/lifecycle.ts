@@ -1,5 +1,5 @@
 import { electronicLicenceIdentifier, ISSUER, licenceMetadata, PERMIT_LICENCE_TYPE_CODE } from '../../shared/elicence';
-import { newEvent, outbox, type PlatformEvent } from '../../shared/events';
+import { externalEvent, newEvent, outbox, type PlatformEvent } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
 import { insertOnce, insertPending } from '../../shared/records';
 import { signPermitQr } from './qr';
@@ -31,7 +31,7 @@ export function libraryPush(permit: PermitVersionDoc, event: LibraryEvent, statu
       .filter((i) => i.permitted)
       .map((i) => ({ itemCode: i.itemCode, itemName: i.itemNameZh, departmentName: i.departmentNameZh, licenceNumber: null })),
   });
-  return [newEvent('LicencePush', 'permit', CITY_LIBRARY, { event, metadata }, `LicencePush:${permit._id}:${event}`)];
+  return [externalEvent('LicencePush', 'permit', CITY_LIBRARY, { event, metadata }, `LicencePush:${permit._id}:${event}`)];
 }
 
 export interface Actor {

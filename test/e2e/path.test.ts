@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { generateSigningKey } from '../../shared/keys';
 import { newEvent, signEvent } from '../../shared/events';
 import { eventually, graphql } from '../../scripts/lib/client';
 import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
@@ -8,7 +9,7 @@ import { startTestPlatform, type TestPlatform } from '../support/platform';
 /** The whole reform path through the real gateway, real subgraphs over HTTP and the real database. */
 describe('the 一业一证 path, end to end', () => {
   let t: TestPlatform;
-  let voidedPermit: { permitId: string; licenceId: string } | undefined;
+  let voidedPermit: { permitId: string; licenceId: string; applicationId: string } | undefined;
   beforeAll(async () => {
     t = await startTestPlatform();
   });
@@ -162,7 +163,7 @@ describe('the 一业一证 path, end to end', () => {
     expect(overallStateOf(voided)).toBe('VOID');
     const voidPage = await (await request(permit.scanUrl)).body.text();
     expect(voidPage).toContain('data-state="VOID"');
-    voidedPermit = { permitId: permit.id, licenceId: ended.id };
+    voidedPermit = { permitId: permit.id, licenceId: ended.id, applicationId: decided.id };
   });
 
   it('applies a redelivered event once: the second delivery is acknowledged and changes nothing', async () => {
@@ -180,6 +181,7 @@ describe('the 一业一证 path, end to end', () => {
     expect(before.history.map((h) => h.action)).toEqual(['ISSUED', 'VOIDED']);
     const event = newEvent('LicenceEnded', 'market-regulation', 'permit', {
       licenceId: voidedPermit!.licenceId,
+      applicationId: voidedPermit!.applicationId,
       licenceType: 'FoodBusinessLicence',
       itemCode: 'MR-FOOD-BUSINESS',
       departmentCode: 'market-regulation',
@@ -187,8 +189,7 @@ describe('the 一业一证 path, end to end', () => {
       reason: 'test',
       endedAt: new Date().toISOString(),
     });
-    process.env.EVENT_SIGNING_SECRET = t.secrets.events;
-    const token = await signEvent(event);
+    const token = await signEvent(event, t.secrets.eventKeys['market-regulation']);
     const post = async () => {
       const r = await request(`${t.platform.serviceUrls.permit}/events`, {
         method: 'POST',
@@ -203,9 +204,12 @@ describe('the 一业一证 path, end to end', () => {
     expect(await history()).toEqual(before);
   });
 
-  it('refuses an event that is not signed with the platform key', async () => {
-    process.env.EVENT_SIGNING_SECRET = 'x'.repeat(64);
-    const token = await signEvent(newEvent('LicenceEnded', 'market-regulation', 'permit', { licenceId: 'x' }));
+  it("refuses an event not signed with its sender's key", async () => {
+    const forger = await generateSigningKey('market-regulation-forged');
+    const token = await signEvent(
+      newEvent('LicenceEnded', 'market-regulation', 'permit', { licenceId: 'x', applicationId: 'y', licenceType: 'FoodBusinessLicence', itemCode: 'MR-FOOD-BUSINESS', departmentCode: 'market-regulation', ending: 'REVOKED', reason: 'x', endedAt: new Date().toISOString() }),
+      forger,
+    );
     const r = await request(`${t.platform.serviceUrls.permit}/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -127,8 +127,7 @@ describe('races', () => {
       return { status: r.statusCode, body: (await r.body.json()) as Record<string, unknown> };
     };
     const signed = async (id: string, applicationId: string) => {
-      process.env.EVENT_SIGNING_SECRET = t.secrets.events;
-      return signEvent(newEvent('PermitIssued', 'permit', 'applications', { applicationId, code: 'RACECODE', version: 1, permitId: `${id}-permit` }, id));
+      return signEvent(newEvent('PermitIssued', 'permit', 'applications', { applicationId, code: 'RACECODE', version: 1, permitId: `${id}-permit` }, id), t.secrets.eventKeys.permit);
     };
 
     it('applies an event delivered eight times at the same moment exactly once', async () => {
