@@ -23,7 +23,8 @@ export class CallerAuthenticator {
     if (!authorization) return PUBLIC_IDENTITY;
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     if (!match) throw new Error('Authorization header must be "Bearer <token>"');
-    const options = { issuer: this.issuer, audience: this.audience };
+    // A token that never expires is refused: `exp` is required.
+    const options = { issuer: this.issuer, audience: this.audience, requiredClaims: ['exp'] };
     const { payload } = this.jwks
       ? await jwtVerify(match[1], this.jwks, options)
       : await jwtVerify(match[1], this.secret!, { ...options, algorithms: ['HS256'] });

@@ -14,7 +14,9 @@ import { identityPublicKeys, PUBLIC_IDENTITY } from '../shared/identity';
 import { createLogger } from '../shared/logger';
 import { REPO_ROOT, serviceUrl, services } from '../shared/registry';
 import { formatError } from '../shared/subgraph-server';
+import type { GraphQLSchema } from 'graphql';
 import { CallerAuthenticator } from './auth';
+import { checkOperation } from './limits';
 import { SignedIdentityDataSource, type GatewayContext } from './data-source';
 import { CERTIFICATE_QUERY, certificateData, type CertificatePermit } from './certificate-data';
 import { renderCertificateHtml, renderCertificatePdf } from './certificate';
@@ -29,6 +31,19 @@ import {
   type ScannedPermit,
   type Verification,
 } from './scan-page';
+
+/** A GET request's operation, as a body (its variables arrive as JSON text). */
+function getBody(query: Record<string, unknown>): Record<string, unknown> {
+  let variables: unknown = undefined;
+  if (typeof query.variables === 'string') {
+    try {
+      variables = JSON.parse(query.variables);
+    } catch {
+      variables = undefined;
+    }
+  }
+  return { query: query.query, operationName: query.operationName, variables };
+}
 
 export interface RunningGateway {
   url: string;
@@ -49,6 +64,13 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     buildService: ({ name }) => new SignedIdentityDataSource({ name: name!, url: `${serviceUrl(name!)}/graphql` }),
   });
 
+  // The API schema, for checking operations against their limits before they are planned.
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
+    apiSchema = loaded;
+  });
+  const production = process.env.NODE_ENV === 'production';
+
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
@@ -57,6 +79,10 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
     formatError,
     includeStacktraceInErrorResponses: false,
+    // In production no "Did you mean …?" suggestions: they would reveal the schema to anyone.
+    hideSchemaDetailsFromClientErrors: production,
+    // Staff may look at the schema (GraphiQL); the anonymous public may not in production (gateway/limits.ts).
+    introspection: true,
   });
   await server.start();
 
@@ -137,6 +163,11 @@ export async function startGateway(port: number): Promise<RunningGateway> {
       identity = await authenticator.authenticate(req.header('authorization'));
     } catch {
       res.status(401).type('text').send('身份令牌无效或已过期 / Invalid or expired token');
+      return;
+    }
+    // The certificate is printed for its holder and by the bureau, nobody else (a department reads the permit, it does not print it).
+    if (!['APPLICANT', 'CLERK', 'ISSUER', 'ADMIN'].includes(identity.role)) {
+      res.status(identity.role === 'PUBLIC' ? 401 : 403).type('text').send('只有持证人和区政务服务局可打印凭证 / Only the holder and the bureau print the certificate');
       return;
     }
     const response = await server.executeOperation<{ permit: CertificatePermit | null }>(
@@ -229,8 +260,32 @@ export async function startGateway(port: number): Promise<RunningGateway> {
         });
       }
     },
+    // The caller's limits, before anything is planned (gateway/limits.ts).
+    (req, res, next) => {
+      const body = req.method === 'GET' ? getBody(req.query as Record<string, unknown>) : (req.body as Record<string, unknown> | undefined);
+      const refused = apiSchema && body && typeof body === 'object' ? checkOperation(apiSchema, body, res.locals.identity, production) : null;
+      if (refused) {
+        log.warn({ role: res.locals.identity.role, code: refused.errors[0].extensions.code }, 'operation refused by its limits');
+        res.status(refused.status).json({ errors: refused.errors });
+        return;
+      }
+      next();
+    },
     expressMiddleware(server, { context: async ({ res }) => ({ identity: res.locals.identity }) }),
   );
+
+  // Every route ends here: a plain answer, never a stack trace or a path on this machine.
+  app.use((_req: express.Request, res: express.Response) => {
+    res.status(404).type('text').send('未找到 / Not found');
+  });
+  app.use((error: { status?: number; statusCode?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status ?? error.statusCode ?? 500;
+    if (status >= 500) log.error({ err: error }, 'request failed');
+    res
+      .status(status >= 400 && status < 600 ? status : 500)
+      .type('text')
+      .send(status < 500 ? '请求有误 / Bad request' : '服务器内部错误，请稍后重试 / Internal error; try again shortly');
+  });
 
   await new Promise<void>((resolve) => httpServer.listen(port, process.env.LISTEN_HOST ?? '127.0.0.1', resolve));
   log.info({ port }, 'gateway ready');

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'WRONG_STATE'
   | 'CONFLICT'
   | 'NOT_READY'
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  | 'IDEMPOTENCY_KEY_REUSED';
 
 export interface FieldProblem {
   /** Dotted path of the offending input, e.g. `input.values.floorArea`. */
@@ -39,15 +40,20 @@ export function platformError(
   });
 }
 
-/** Bad input: one error carrying every field problem, so a form can mark them all at once. */
+/** At most this many problems travel in one error (with their total): a huge bad input gets a small answer. */
+export const MAX_PROBLEMS = 20;
+
+/** Bad input: one error carrying every field problem (up to MAX_PROBLEMS), so a form can mark them all at once. */
 export function invalidInput(problems: FieldProblem[]): GraphQLError {
   const first = problems[0];
   const more = problems.length > 1 ? `（共 ${problems.length} 处）` : '';
   const moreEn = problems.length > 1 ? ` (${problems.length} problems)` : '';
-  return platformError('BAD_USER_INPUT', `${first.messageZh}${more}`, `${first.messageEn}${moreEn}`, {
+  const error = platformError('BAD_USER_INPUT', `${first.messageZh}${more}`, `${first.messageEn}${moreEn}`, {
     field: first.path,
-    problems,
+    problems: problems.slice(0, MAX_PROBLEMS),
   });
+  if (problems.length > MAX_PROBLEMS) Object.assign(error.extensions, { problemCount: problems.length });
+  return error;
 }
 
 export const notFound = (what: { zh: string; en: string }, field: string, id: string) =>

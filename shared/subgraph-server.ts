@@ -61,9 +61,19 @@ export function formatError(formatted: GraphQLFormattedError, error?: unknown): 
     return { message: `${messageZh} / ${messageEn}`, path: formatted.path, extensions: { code: 'UNAVAILABLE', messageZh, messageEn } };
   }
   const { extensions, ...rest } = formatted;
-  if (!extensions) return rest;
+  const message = clip(rest.message);
+  if (!extensions) return { ...rest, message };
   const { stacktrace: _stacktrace, ...kept } = extensions as Record<string, unknown>;
-  return { ...rest, extensions: kept };
+  // Messages may quote what the caller sent: clipped, so a huge input gets a small answer.
+  for (const key of ['messageZh', 'messageEn', 'field']) if (typeof kept[key] === 'string') kept[key] = clip(kept[key] as string);
+  if (Array.isArray(kept.problems)) {
+    kept.problems = (kept.problems as Record<string, unknown>[]).map((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v])));
+  }
+  return { ...rest, message, extensions: kept };
+}
+
+function clip(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 export function buildSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'resolvers'>) {
@@ -164,6 +174,19 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
       }),
     }),
   );
+
+  // Every route ends here: a plain answer, never a stack trace or a path on this machine.
+  app.use((_req: express.Request, res: express.Response) => {
+    res.status(404).type('text').send('未找到 / Not found');
+  });
+  app.use((error: { status?: number; statusCode?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status ?? error.statusCode ?? 500;
+    if (status >= 500) log.error({ err: error }, 'request failed');
+    res
+      .status(status >= 400 && status < 600 ? status : 500)
+      .type('text')
+      .send(status < 500 ? '请求有误 / Bad request' : '服务器内部错误，请稍后重试 / Internal error; try again shortly');
+  });
 
   await new Promise<void>((resolve) => httpServer.listen(port, process.env.LISTEN_HOST ?? '127.0.0.1', resolve));
   relay.start();

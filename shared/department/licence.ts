@@ -1,4 +1,5 @@
 import type { OutboxFields } from '../events';
+import type { RequestKey } from '../idempotency';
 import type { Holder } from './review';
 
 /**
@@ -53,6 +54,8 @@ export interface LicenceChangeDoc {
   by: string;
   reason: string;
   changes: { validUntil?: string; details?: Record<string, unknown>; holder?: Partial<Holder> };
+  /** The caller's idempotency key and input, when the change was asked for with one. */
+  request?: RequestKey;
 }
 
 export type LicenceRecord = LicenceDoc | LicenceEndedDoc | LicenceChangeDoc;

@@ -2,9 +2,10 @@ import DataLoader from 'dataloader';
 import type { Connection } from 'mongoose';
 import { GraphQLJSON } from '../scalars';
 import { invalidInput, notFound, platformError, type FieldProblem } from '../errors';
+import { priorOf, requestKey } from '../idempotency';
 import { validateFormValues } from '../validation';
 import { beijingDate } from '../working-days';
-import { requireRole } from '../identity';
+import { requireRole, type Identity } from '../identity';
 import type { Department } from '../registry';
 import type { SubgraphContext } from '../subgraph-server';
 import { licenceHistory, type Ending, type Licence } from './licence';
@@ -25,8 +26,15 @@ export function createDepartmentLoaders(db: Connection, department: Department) 
   };
 }
 
-/** GraphQL shape of a licence: common fields plus the type's own details. */
-function licenceView(licence: Licence, department: Department) {
+/** Who may read a licence's own words (why it ended): its holder, the bureau, and the department itself. */
+function privilegedFor(identity: Identity, licence: Licence, department: Department): boolean {
+  if (['CLERK', 'ISSUER', 'ADMIN'].includes(identity.role)) return true;
+  if (identity.role === 'REVIEWER') return identity.department === department.code;
+  return identity.role === 'APPLICANT' && identity.creditCode === licence.holder.creditCode;
+}
+
+/** GraphQL shape of a licence: common fields plus the type's own details. The public is not told a reviewer's words. */
+function licenceView(licence: Licence, department: Department, identity: Identity) {
   const doc = licence.doc;
   const item = department.items.find((i) => i.code === doc.itemCode);
   return {
@@ -45,7 +53,7 @@ function licenceView(licence: Licence, department: Department) {
     issuedAt: doc.issuedAt.toISOString(),
     validUntil: licence.validUntil,
     endedAt: licence.ended?.endedAt.toISOString() ?? null,
-    endedReason: licence.ended?.reason ?? null,
+    endedReason: licence.ended ? (privilegedFor(identity, licence, department) ? licence.ended.reason : `${department.nameZh}依法作出决定 / decided by ${department.nameEn}`) : null,
   };
 }
 
@@ -127,7 +135,7 @@ export function departmentResolvers(department: Department) {
       {
         __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
           const licence = await ctx.loaders.licences.load(ref.id);
-          return licence ? licenceView(licence, department) : null;
+          return licence ? licenceView(licence, department, ctx.identity) : null;
         },
       },
     ]),
@@ -140,7 +148,9 @@ export function departmentResolvers(department: Department) {
     Query: { [department.graphqlName]: () => ({}) },
     Mutation: { [department.graphqlName]: () => ({}) },
     [`${p}Review`]: {
+      // A review (with its form values: ID numbers, phones) only for this department's reviewers, however it is asked for.
       __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+        if (ctx.identity.role !== 'REVIEWER' || ctx.identity.department !== department.code) return null;
         const review = await new DepartmentStore(ctx.db, department).review(ref.id);
         return review ? view(review) : null;
       },
@@ -148,7 +158,7 @@ export function departmentResolvers(department: Department) {
       licence: async (review: { licenceId?: string }, _args: unknown, ctx: Ctx) => {
         if (!review.licenceId) return null;
         const licence = await ctx.loaders.licences.load(review.licenceId);
-        return licence ? licenceView(licence, department) : null;
+        return licence ? licenceView(licence, department, ctx.identity) : null;
       },
     },
     ...licenceResolvers,
@@ -169,7 +179,7 @@ export function departmentResolvers(department: Department) {
       },
       licence: async (_: unknown, args: { id: string }, ctx: Ctx) => {
         const licence = await ctx.loaders.licences.load(args.id);
-        return licence ? licenceView(licence, department) : null;
+        return licence ? licenceView(licence, department, ctx.identity) : null;
       },
       items: () => department.items,
       licenceHistory: async (_: unknown, args: { licenceId: string }, ctx: Ctx) => {
@@ -222,11 +232,15 @@ export function departmentResolvers(department: Department) {
         }
         ctx.kickOutbox();
         ctx.log.info({ licenceId: licence.id, ending: args.ending, by: ctx.identity.subject }, 'licence ended');
-        return licenceView((await store.licence(licence.id))!, department);
+        return licenceView((await store.licence(licence.id))!, department, ctx.identity);
       },
-      changeLicence: async (_: unknown, args: { licenceId: string; change: { validUntil?: string | null; details?: unknown }; reason: string }, ctx: Ctx) => {
+      changeLicence: async (_: unknown, args: { licenceId: string; change: { validUntil?: string | null; details?: unknown }; reason: string; idempotencyKey?: string | null }, ctx: Ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
+        const request = requestKey(ctx.identity, args.idempotencyKey, { licenceId: args.licenceId, change: args.change, reason: args.reason });
+        const known = await store.licence(args.licenceId);
+        // Asked before with this key: answered as then (the licence as it stands).
+        if (known && priorOf(known.changes, request)) return licenceView(known, department, ctx.identity);
         const licence = await requireValidLicence(store, args.licenceId);
         const problems: FieldProblem[] = [];
         if (!args.reason.trim()) problems.push({ path: 'reason', code: 'REQUIRED', messageZh: '必须说明变更原因', messageEn: 'A reason is required' });
@@ -261,9 +275,10 @@ export function departmentResolvers(department: Department) {
           by: ctx.identity.subject,
           reason: args.reason.trim(),
           changes,
+          ...(request ? { request } : {}),
         });
         ctx.log.info({ licenceId: licence.id, by: ctx.identity.subject }, 'licence changed (not on the permit face)');
-        return licenceView((await store.licence(licence.id))!, department);
+        return licenceView((await store.licence(licence.id))!, department, ctx.identity);
       },
     },
   };

@@ -301,7 +301,7 @@ type ${p}Mutations {
   "记录告知承诺核查结论；不实则撤销许可证（综合许可凭证随之作废）。Record a commitment verification; if untrue the licence is annulled and the permit voided."
   recordVerification(reviewId: ID!, passed: Boolean!, notes: String!): VerificationTask!
   "非证面信息变更（如延续有效期、变更经营项目）：扫码即见，无需换发。Change what the permit's face does not show (validity, business items): the next scan shows it."
-  changeLicence(licenceId: ID!, change: LicenceChangeInput!, reason: String!): SingleLicence!
+  changeLicence(licenceId: ID!, change: LicenceChangeInput!, reason: String!, "重试安全的幂等键。Idempotency key: a retry returns the first result." idempotencyKey: String): SingleLicence!
 }
 
 type Query {

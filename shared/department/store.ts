@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
 import { platformError } from '../errors';
 import { newEvent, outbox, type OutboxSource, type PlatformEvent } from '../events';
+import { priorOf } from '../idempotency';
 import { appendStep, byId, insertOnce, insertPending, LostRaceError, readLog, stepId } from '../records';
 import { addYears, beijingDate } from '../working-days';
 import type { Department } from '../registry';
@@ -234,7 +235,7 @@ export class DepartmentStore {
         const log = (await readLog(this.licences, (n) => stepId(change.licenceId, n))) as LicenceChangeDoc[];
         return { state: log, seq: log.length };
       },
-      (log) => (change.changeId && log.some((c) => c.changeId === change.changeId) ? null : change),
+      (log) => (priorOf(log, change.request) || (change.changeId && log.some((c) => c.changeId === change.changeId)) ? null : change),
       (step, seq) => insertOnce(this.licences, { ...step, _id: stepId(change.licenceId, seq), seq }),
     );
   }

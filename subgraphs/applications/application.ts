@@ -1,5 +1,6 @@
 import type { Answers } from '../../shared/catalogue';
 import type { OutboxFields } from '../../shared/events';
+import type { RequestKey } from '../../shared/idempotency';
 
 /**
  * An application as its records: the submission (`applications`, written once)
@@ -66,6 +67,8 @@ export interface ApplicationDoc {
   submittedAt: Date;
   /** Items the applicant commits on (告知承诺) instead of some materials. */
   commitments: string[];
+  /** The caller's idempotency key and input, when it was submitted with one. */
+  request?: RequestKey;
 }
 
 export interface Material {
@@ -114,6 +117,8 @@ interface StepCommon extends Partial<OutboxFields> {
   settles?: Settlement[];
   /** What the applicant is told of this step; written by the step's completion. */
   notification?: { key: string; creditCode: string; text: { kind: string; titleZh: string; titleEn: string; bodyZh: string; bodyEn: string } };
+  /** The caller's idempotency key and input, when the step was asked for with one. */
+  request?: RequestKey;
 }
 
 export type ApplicationStep = StepCommon &

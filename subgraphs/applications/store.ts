@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
 import { platformError } from '../../shared/errors';
 import type { OutboxSource } from '../../shared/events';
+import { priorOf, type RequestKey } from '../../shared/idempotency';
 import { appendStep, byId, insertPending, LostRaceError, readLog, stepId } from '../../shared/records';
 import { beijingDate } from '../../shared/working-days';
 import { foldApplication, type Application, type ApplicationDoc, type ApplicationStep, type NewApplicationStep } from './application';
@@ -81,9 +82,11 @@ export class ApplicationStore {
   async append(
     id: string,
     decide: (app: Application, nextStepId: string) => NewApplicationStep | null | Promise<NewApplicationStep | null>,
+    request?: RequestKey,
   ): Promise<{ app: Application; step: ApplicationStep | null }> {
     let appended: ApplicationStep | null = null;
     let last: Application | undefined;
+    let prior: ApplicationStep | undefined;
     try {
       await appendStep(
         async () => {
@@ -92,7 +95,13 @@ export class ApplicationStore {
           last = app;
           return { state: app, seq: app.seq };
         },
-        (app, seq) => decide(app, stepId(id, seq + 1)),
+        async (app, seq) => {
+          // Asked before with this idempotency key: the first call's step is the answer.
+          prior = priorOf(app.steps, request);
+          if (prior) return null;
+          const step = await decide(app, stepId(id, seq + 1));
+          return step && request ? { ...step, request } : step;
+        },
         async (step, seq) => {
           const doc = { ...step, _id: stepId(id, seq), applicationId: id, seq } as ApplicationStep;
           const won = await insertPending(this.db, this.steps, doc);
@@ -106,7 +115,7 @@ export class ApplicationStore {
       }
       throw error;
     }
-    if (!appended) return { app: last!, step: null };
+    if (!appended) return { app: last!, step: prior ?? null };
     const after = appended as ApplicationStep;
     await this.completeStep(after);
     return { app: foldApplication(last!.doc, [...last!.steps, after]), step: after };

@@ -2,7 +2,7 @@ import { electronicLicenceIdentifier, ISSUER, licenceMetadata, PERMIT_LICENCE_TY
 import { externalEvent, newEvent, outbox, type PlatformEvent } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
 import { insertOnce, insertPending } from '../../shared/records';
-import { signPermitQr } from './qr';
+import { permitQrContent, qrPngBase64, qrSvg, signPermitQr } from './qr';
 import { PermitStore, type LicenceEndingDoc, type PermitRequest, type PermitVersionDoc, type Permit, type VoidedDoc } from './store';
 
 /**
@@ -54,6 +54,7 @@ export async function insertVersion(
   const version = (previous?.version ?? 0) + 1;
   const code = PermitStore.newCode();
   const qr = await signPermitQr(code);
+  const content = permitQrContent(code, qr);
   const id = PermitStore.versionId(request._id, version);
   const doc: PermitVersionDoc = {
     _id: id,
@@ -74,6 +75,7 @@ export async function insertVersion(
     ...(options.reason ? { reason: options.reason } : {}),
     licenceIdentifier: electronicLicenceIdentifier({ typeCode: PERMIT_LICENCE_TYPE_CODE, issuerCreditCode: ISSUER.creditCode, serial: code, version }),
     qr: { generatedAt: qr.generatedAt, kid: qr.kid, signature: qr.signature, type: qr.type, issuer: qr.issuer },
+    qrImages: { svg: await qrSvg(content), pngBase64: await qrPngBase64(content) },
     cause: options.cause,
     ...(previous ? { supersedes: previous._id } : {}),
     _outbox: [],
@@ -97,7 +99,7 @@ export async function insertVersion(
   return doc;
 }
 
-const ENDING_ZH: Record<string, string> = {
+export const ENDING_ZH: Record<string, string> = {
   CANCELLED: '注销',
   LAPSED: '失效',
   WITHDRAWN: '撤回',
@@ -119,6 +121,7 @@ export async function voidPermitsListing(store: PermitStore, ending: LicenceEndi
       code: permit.doc.code,
       at: ending.endedAt,
       reason,
+      ending: ending.ending,
       licenceId: ending._id,
       departmentCode: ending.departmentCode,
       ...outbox(libraryPush(permit.doc, 'VOIDED', 'VOID')),

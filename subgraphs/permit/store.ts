@@ -101,6 +101,8 @@ export interface PermitVersionDoc extends RecordCommon, OutboxFields {
   /** GB/T 36904 electronic licence identifier of this version. */
   licenceIdentifier: string;
   qr: { generatedAt: number; kid: string; signature: string; type: string; issuer: string };
+  /** The QR's images, rendered once when the version is issued (never per request). */
+  qrImages?: { svg: string; pngBase64: string };
   /** Why this version exists: `ISSUE`, `ITEM_PERMITTED`, or `FACE_CHANGE:<changeId>`. */
   cause: string;
   supersedes?: string;
@@ -109,7 +111,10 @@ export interface PermitVersionDoc extends RecordCommon, OutboxFields {
 export interface VoidedDoc extends RecordCommon, OutboxFields {
   record: 'VOIDED';
   at: Date;
+  /** The full reason, with the department's own words (holder and bureau). */
   reason: string;
+  /** How the licence ended (REVOKED, LAPSED, …): what the public is told, with the item and department. */
+  ending?: string;
   licenceId: string;
   departmentCode: string;
 }

@@ -17,6 +17,12 @@ export async function requireApplication(store: ApplicationStore, id: string, fi
   return app;
 }
 
+/** The form's values (ID numbers, phones): the applicant, the window and the issuers, as the schema says; not admins or analysts. */
+export function canSeeValues(identity: Identity, app: Application): boolean {
+  if (['CLERK', 'ISSUER'].includes(identity.role)) return true;
+  return identity.role === 'APPLICANT' && identity.creditCode === app.doc.creditCode;
+}
+
 export function canSee(identity: Identity, app: Application): boolean {
   if (['CLERK', 'ISSUER', 'ADMIN'].includes(identity.role)) return true;
   return identity.role === 'APPLICANT' && identity.creditCode === app.doc.creditCode;

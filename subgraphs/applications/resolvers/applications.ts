@@ -2,6 +2,7 @@ import { calendarFor } from '../../../shared/calendar-store';
 import type { Clock } from '../../../shared/clock';
 import { isDuplicateKey, writeOptions } from '../../../shared/db';
 import { invalidInput, platformError } from '../../../shared/errors';
+import { keyedId, keyReused, priorOf, requestKey } from '../../../shared/idempotency';
 import { newEvent, outbox } from '../../../shared/events';
 import { requireRole, type Identity } from '../../../shared/identity';
 import { department } from '../../../shared/registry';
@@ -12,7 +13,7 @@ import { editionsFor } from '../editions';
 import { deliveryOf, notificationsOf, type NotificationDoc } from '../notifications';
 import { ApplicationStore } from '../store';
 import type { Application, ApplicationDoc, ApplicationStatus } from '../application';
-import { canSee, requireApplication, requireOwnerOrClerk, requireStatus } from './access';
+import { canSee, canSeeValues, requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
 import { clockOf, clockResolvers } from './clocks';
 import { intakeResolvers } from './intake';
@@ -36,7 +37,7 @@ export function applicationView(app: Application, catalogue: Catalogue, identity
     holderName: app.holderName,
     creditCode: doc.creditCode,
     answers: doc.answers,
-    values: canSee(identity, app) && identity.role !== 'ANALYST' ? app.values : null,
+    values: canSeeValues(identity, app) ? app.values : null,
     items: doc.items.map((entry) => {
       const item = catalogue.item(entry.itemCode);
       const decided = app.outcomes.get(entry.itemCode);
@@ -128,10 +129,11 @@ export function applicationResolvers() {
       ...materialResolvers().Mutation,
       submitApplication: async (
         _: unknown,
-        args: { input: { industryCode: string; answers: unknown; values: unknown; commitments?: string[] | null } },
+        args: { input: { industryCode: string; answers: unknown; values: unknown; commitments?: string[] | null }; idempotencyKey?: string | null },
         ctx: Ctx,
       ) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK');
+        const request = requestKey(ctx.identity, args.idempotencyKey, args.input);
         const catalogue = await catalogueFor(ctx);
         const industry = requireIndustry(catalogue, args.input.industryCode, 'input.industryCode');
         const answers = parseAnswers(industry, args.input.answers, true, 'input.answers');
@@ -167,8 +169,16 @@ export function applicationResolvers() {
           });
         }
         const store = new ApplicationStore(ctx.db);
+        // With a key, the application's id comes from it: a retry finds the first.
+        if (request) {
+          const earlier = await store.load(keyedId(request));
+          if (earlier) {
+            if (earlier.doc.request?.inputHash !== request.inputHash) throw keyReused();
+            return view(ctx, store, earlier);
+          }
+        }
         const doc: ApplicationDoc = {
-          _id: ApplicationStore.newId(),
+          _id: request ? keyedId(request) : ApplicationStore.newId(),
           number: ApplicationStore.newNumber(),
           industryCode: industry.code,
           edition: catalogue.edition,
@@ -182,6 +192,7 @@ export function applicationResolvers() {
           items: items.map((i) => ({ itemCode: i.code, departmentCode: i.department })),
           commitments,
           submittedAt: new Date(),
+          ...(request ? { request } : {}),
         };
         for (let attempt = 0; ; attempt++) {
           try {
@@ -189,16 +200,24 @@ export function applicationResolvers() {
             break;
           } catch (error) {
             if (!isDuplicateKey(error) || attempt > 3) throw error;
+            // The same key at the same moment: the first one stands.
+            const earlier = request ? await store.load(doc._id) : null;
+            if (earlier) {
+              if (earlier.doc.request?.inputHash !== request!.inputHash) throw keyReused();
+              return view(ctx, store, earlier);
+            }
             doc.number = ApplicationStore.newNumber(); // number collision: draw again
           }
         }
         ctx.log.info({ applicationId: doc._id, channel: doc.channel }, 'application submitted');
         return view(ctx, store, (await store.load(doc._id))!);
       },
-      resubmitItem: async (_: unknown, args: { applicationId: string; itemCode: string; values: unknown }, ctx: Ctx) => {
+      resubmitItem: async (_: unknown, args: { applicationId: string; itemCode: string; values: unknown; idempotencyKey?: string | null }, ctx: Ctx) => {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.applicationId);
         requireOwnerOrClerk(ctx.identity, app);
+        const request = requestKey(ctx.identity, args.idempotencyKey, { applicationId: app.id, itemCode: args.itemCode, values: args.values });
+        if (priorOf(app.steps, request)) return view(ctx, store, app); // asked before with this key
         const entry = app.doc.items.find((i) => i.itemCode === args.itemCode);
         if (!entry) throw platformError('BAD_USER_INPUT', `该申请不含事项「${args.itemCode}」`, `This application has no item "${args.itemCode}"`, { field: 'itemCode' });
         const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
@@ -240,24 +259,25 @@ export function applicationResolvers() {
               ),
             ]),
           };
-        });
+        }, request);
         ctx.log.info({ applicationId: app.id, itemCode: item.code }, 'denied item resubmitted');
         return view(ctx, store, after);
       },
       submitFaceChange: async (
         _: unknown,
-        args: { input: { applicationId: string; companyName?: string; legalRepresentative?: string; businessAddress?: string; reason: string } },
+        args: { input: { applicationId: string; companyName?: string; legalRepresentative?: string; businessAddress?: string; reason: string }; idempotencyKey?: string | null },
         ctx: Ctx,
       ) => {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.input.applicationId, 'input.applicationId');
         requireOwnerOrClerk(ctx.identity, app);
+        const request = requestKey(ctx.identity, args.idempotencyKey, args.input);
         const decided = (current: Application) => {
           if (current.status !== 'DECIDED') {
             throw platformError('WRONG_STATE', '申请尚未办结，不能变更证面信息', 'The application is not decided yet; its permit face cannot change', { field: 'input.applicationId' });
           }
         };
-        decided(app);
+        if (!priorOf(app.steps, request)) decided(app);
         const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
         const elements = catalogue.item(app.doc.items[0].itemCode).elements;
         const changes = Object.fromEntries(
@@ -270,7 +290,6 @@ export function applicationResolvers() {
         if (problems.length) throw invalidInput(problems);
         const requestedBy = { role: ctx.identity.role, subject: ctx.identity.subject };
         const reason = args.input.reason.trim();
-        let departments: string[] = [];
         const { step } = await store.append(app.id, (current, changeId) => {
           decided(current);
           const n = current.faceChanges.length + 1;
@@ -282,7 +301,6 @@ export function applicationResolvers() {
             const dept = app.doc.items.find((i) => i.itemCode === outcome.itemCode)!.departmentCode;
             licences.set(dept, [...(licences.get(dept) ?? []), outcome.licenceId]);
           }
-          departments = [...licences.keys()];
           return {
             kind: 'FACE_CHANGED',
             at: new Date(),
@@ -295,9 +313,11 @@ export function applicationResolvers() {
               newEvent('PermitFaceChanged', 'applications', 'permit', { ...payload, n }, `PermitFaceChanged:${changeId}`),
             ]),
           };
-        });
-        ctx.log.info({ applicationId: app.id, changeId: step!._id, departments }, 'face change submitted');
-        return { id: step!._id, applicationId: app.id, changes, reason, departments, submittedAt: step!.at.toISOString() };
+        }, request);
+        const change = step as Extract<typeof step, { kind: 'FACE_CHANGED' }> & { _outbox?: { type: string; destination: string }[] };
+        const departments = (change._outbox ?? []).filter((e) => e.type === 'LicenceFaceChanged').map((e) => e.destination);
+        ctx.log.info({ applicationId: app.id, changeId: change._id, departments }, 'face change submitted');
+        return { id: change._id, applicationId: app.id, changes: change.changes, reason: change.reason, departments, submittedAt: change.at.toISOString() };
       },
     },
   };

@@ -1,6 +1,7 @@
 import { calendarFor, currentSchedules, saveSchedule } from '../../../shared/calendar-store';
 import { itemClock, type Clock } from '../../../shared/clock';
 import { invalidInput, platformError } from '../../../shared/errors';
+import { priorOf, requestKey } from '../../../shared/idempotency';
 import { newEvent, outbox } from '../../../shared/events';
 import { requireRole } from '../../../shared/identity';
 import { departments } from '../../../shared/registry';
@@ -127,10 +128,13 @@ export function clockResolvers() {
       },
     },
     Mutation: {
-      submitCorrection: async (_: unknown, args: { applicationId: string; itemCode: string; values?: unknown }, ctx: Ctx) => {
+      submitCorrection: async (_: unknown, args: { applicationId: string; itemCode: string; values?: unknown; idempotencyKey?: string | null }, ctx: Ctx) => {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.applicationId);
         requireOwnerOrClerk(ctx.identity, app);
+        const request = requestKey(ctx.identity, args.idempotencyKey, { applicationId: app.id, itemCode: args.itemCode, values: args.values ?? {} });
+        // Asked before with this key: answered as then.
+        if (priorOf(app.steps, request)) return true;
         const openCorrection = (current: Application) => {
           const open = current.pauses.get(args.itemCode)?.find((p) => p.to === null);
           if (!open) throw platformError('WRONG_STATE', '该事项没有待补正的要求', 'No correction is awaited for this item', { field: 'itemCode' });
@@ -162,7 +166,7 @@ export function clockResolvers() {
             to,
             ...outbox([newEvent('ItemCorrected', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: args.itemCode, values: given, to, correctionId: open.correctionId }, `ItemCorrected:${open.correctionId}`)]),
           };
-        });
+        }, request);
         return true;
       },
       loadHolidaySchedule: async (_: unknown, args: { input: unknown }, ctx: Ctx) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { invalidInput, platformError } from '../../../shared/errors';
+import { priorOf, requestKey } from '../../../shared/idempotency';
 import { byId, insertOnce } from '../../../shared/records';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { applicableItems, requiredMaterials, type Catalogue } from '../catalogue';
@@ -62,13 +63,19 @@ export function materialResolvers() {
     Mutation: {
       attachMaterial: async (
         _: unknown,
-        args: { input: { applicationId: string; materialCode: string; file?: { name: string; mediaType: string; contentBase64: string } | null; heldReference?: string | null } },
+        args: { input: { applicationId: string; materialCode: string; file?: { name: string; mediaType: string; contentBase64: string } | null; heldReference?: string | null }; idempotencyKey?: string | null },
         ctx: Ctx,
       ) => {
         const { input } = args;
+        const request = requestKey(ctx.identity, args.idempotencyKey, input);
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, input.applicationId, 'input.applicationId');
         requireOwnerOrClerk(ctx.identity, app, 'input.applicationId');
+        // Asked before with this key: answered as then (from the application as it stands).
+        if (priorOf(app.steps, request)) {
+          const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
+          return materialStatuses(app, catalogue).find((m) => m.code === input.materialCode)!;
+        }
         const attachable = (current: Application) => {
           if (!['SUBMITTED', 'SUPPLEMENT_REQUESTED'].includes(current.status)) {
             throw platformError('WRONG_STATE', '申请已受理或已办结，不能再补交材料', 'Materials can only be attached before intake is complete', { field: 'input.applicationId' });
@@ -112,10 +119,14 @@ export function materialResolvers() {
           material = { ...base, source: 'UPLOAD', sha256, reference: null, size: bytes.length, mediaType: sniffed, name: file.name.trim() };
         }
         // A step of the application: an attachment after acceptance cannot slip in.
-        const { app: after } = await store.append(app.id, (current) => {
-          attachable(current);
-          return { kind: 'MATERIAL_ATTACHED', at: material.attachedAt, by: ctx.identity.subject, material };
-        });
+        const { app: after } = await store.append(
+          app.id,
+          (current) => {
+            attachable(current);
+            return { kind: 'MATERIAL_ATTACHED', at: material.attachedAt, by: ctx.identity.subject, material };
+          },
+          request,
+        );
         ctx.log.info({ applicationId: app.id, material: input.materialCode, source: material.source }, 'material attached');
         return materialStatuses(after, catalogue).find((m) => m.code === input.materialCode)!;
       },

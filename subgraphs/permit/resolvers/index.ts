@@ -5,7 +5,7 @@ import { parseQrContent, verifyQr } from '../../../shared/permit-code';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { maskPersonName } from '../../../shared/validation';
 import { voidIfEnded } from '../events';
-import { insertVersion } from '../lifecycle';
+import { ENDING_ZH, insertVersion } from '../lifecycle';
 import { permitQrContent, publishedKeys, qrPngBase64, qrSvg } from '../qr';
 import { PermitStore, type Permit, type PermitRecord, type PermitRequest, type PermitRequestDoc, type PermitVersionDoc } from '../store';
 
@@ -56,6 +56,31 @@ function history(records: PermitRecord[]): HistoryEntry[] {
 
 const historyView = (h: HistoryEntry) => ({ ...h, at: h.at.toISOString(), byDepartment: h.byDepartment ?? null, reason: h.reason ?? null });
 
+/**
+ * What the public sees of free text written by staff: not the words (a
+ * reviewer's reasons may name people, ID numbers, phones), but what happened
+ * and which department answers for it (docs/security.md, "What the public sees").
+ */
+function publicVoidReason(permit: Permit): string | null {
+  const voided = permit.voided;
+  if (!voided) return null;
+  const item = permit.doc.items.find((i) => i.licenceId === voided.licenceId);
+  const ending = voided.ending ? (ENDING_ZH[voided.ending] ?? voided.ending) : '终止';
+  return item ? `${item.itemNameZh}（${item.departmentNameZh}）已${ending} / ${item.itemNameEn} (${item.departmentNameEn}): ${voided.ending ?? 'ended'}` : `单项许可已${ending}`;
+}
+
+function publicNotPermitted(item: { departmentNameZh: string; departmentNameEn: string }): string[] {
+  return [`不予许可，理由见${item.departmentNameZh}的决定书 / Not permitted; the reasons are in the decision of ${item.departmentNameEn}`];
+}
+
+/** A sole trader's (个体工商户, credit code 92…) address may be a home: the public sees it to the district only. */
+function publicAddress(holder: PermitVersionDoc['holder']): string | null {
+  if (!holder.businessAddress) return null;
+  if (!holder.creditCode.startsWith('92')) return holder.businessAddress;
+  const district = /^(.*?[区县])/.exec(holder.businessAddress)?.[1];
+  return district ? `${district}（个体工商户，详址不公开）` : '（个体工商户，地址不公开）';
+}
+
 export function permitView(permit: Permit, identity: Identity) {
   const doc = permit.doc;
   const privileged = isPrivileged(identity, doc);
@@ -71,18 +96,18 @@ export function permitView(permit: Permit, identity: Identity) {
     holderName: doc.holder.companyName,
     holderCreditCode: doc.holder.creditCode,
     legalRepresentative: privileged ? doc.holder.legalRepresentative : maskPersonName(doc.holder.legalRepresentative),
-    businessAddress: doc.holder.businessAddress,
+    businessAddress: privileged ? doc.holder.businessAddress : publicAddress(doc.holder),
     applicationId: doc.applicationId,
     applicationNumber: doc.applicationNumber,
     licenceIdentifier: doc.licenceIdentifier,
     items: doc.items.map((item) => ({
       ...item,
-      notPermittedReasons: item.permitted ? null : item.reasons,
+      notPermittedReasons: item.permitted ? null : privileged ? item.reasons : publicNotPermitted(item),
       licence: item.licenceId ? { __typename: item.licenceType, id: item.licenceId } : null,
     })),
     issuedAt: doc.issuedAt.toISOString(),
     voidedAt: permit.voided?.at.toISOString() ?? null,
-    voidReason: permit.voided?.reason ?? null,
+    voidReason: privileged ? (permit.voided?.reason ?? null) : publicVoidReason(permit),
     voidedByLicenceId: permit.voided?.licenceId ?? null,
     recalledAt: permit.recalled?.at.toISOString() ?? null,
     supersededById: permit.superseded?.supersededBy ?? null,
@@ -124,8 +149,9 @@ export function permitResolvers() {
         const permit = await new PermitStore(ctx.db).byId(ref.id);
         return permit ? permitView(permit, ctx.identity) : null;
       },
-      qrSvg: (permit: PermitView) => qrSvg(permit.qrContent),
-      qrPngBase64: (permit: PermitView) => qrPngBase64(permit.qrContent),
+      // Rendered once at issue and stored with the version.
+      qrSvg: (permit: PermitView) => permit._permit.doc.qrImages?.svg ?? qrSvg(permit.qrContent),
+      qrPngBase64: (permit: PermitView) => permit._permit.doc.qrImages?.pngBase64 ?? qrPngBase64(permit.qrContent),
       // Only a valid version with a noted item can be due: spare the others a query.
       reissueDue: async (permit: PermitView, _: unknown, ctx: Ctx) =>
         permit._permit.status === 'VALID' && permit.items.some((i) => !i.permitted) ? reissueDue(permit._permit, await new PermitStore(ctx.db).request(permit.applicationId)) : false,
