@@ -3,6 +3,7 @@ import { eventually, graphql } from '../../scripts/lib/client';
 import { sampleBusiness } from '../../scripts/lib/sample-values';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal } from '../support/refusals';
+import { overallStateOf } from '../../gateway/scan-page';
 import { ONE_ITEM, publishTestIndustries, readyApplication } from '../support/paths';
 
 /** Partial failure stays partial; events survive a receiver that is down. */
@@ -108,7 +109,13 @@ describe('faults', () => {
     await t.platform.startService('public-security', { OUTBOX_ENABLED: 'false' });
     await t.walk.endLicence('public-security', licenceId, 'REVOKED', '治安管理严重违法');
     await new Promise((r) => setTimeout(r, 800));
-    expect((await t.walk.scan(second.code))!.status).toBe('VALID'); // not delivered
+    const beforeDelivery = (await t.walk.scan(second.code))!;
+    expect(beforeDelivery.status).toBe('VALID'); // the stored permit: the event is not delivered
+    // Yet a scan never shows it valid: the licence is read live, and the overall state is derived from it.
+    expect(beforeDelivery.items.find((i) => i.licence?.id === licenceId)!.licence!.status).toBe('REVOKED');
+    expect(overallStateOf(beforeDelivery)).toBe('VOID');
+    const page = await (await request(`${t.gatewayUrl}/scan/${second.code}`)).body.text();
+    expect(page).toContain('data-state="VOID"');
     await t.platform.stopService('public-security', 'SIGKILL');
     await t.platform.startService('public-security');
 
