@@ -94,7 +94,8 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   const db = await connectDatabase(definition.name);
   await definition.prepare?.(db, log);
 
-  const relay = new OutboxRelay(db, definition.outboxSources?.(db, log) ?? [], log, {
+  // Every service also sends what an operator replays from its dead letters (scripts/dead-letters.ts).
+  const relay = new OutboxRelay(db, [...(definition.outboxSources?.(db, log) ?? []), { collection: 'event_replays' }], log, {
     beforeSweep: definition.beforeSweep ? () => definition.beforeSweep!(db, log) : undefined,
     external: definition.externalDeliveries,
   });

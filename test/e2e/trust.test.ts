@@ -1,5 +1,7 @@
 import { SignJWT } from 'jose';
+import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
+import { REPO_ROOT } from '../../shared/registry';
 import { generateSigningKey } from '../../shared/keys';
 import { newEvent, signEvent, type PlatformEvent } from '../../shared/events';
 import { IDENTITY_HEADER, identityAudience, type Identity } from '../../shared/identity';
@@ -135,6 +137,13 @@ describe('trust between services', () => {
         await db.db!.collection('reviews').insertOne({ _id: 'poison#1' as never, record: 'STEP', reviewId: 'poison', seq: 1, kind: 'CORRECTION_REQUESTED', _outbox: [bad] });
         await eventually('parked', async () => ((await db.db!.collection('dead_letters').findOne({ _id: 'poison-event' as never })) ? true : undefined));
         expect(await db.db!.collection('outbox').countDocuments({ _id: 'reviews/poison#1' as never })).toBe(0);
+        // An operator sees it, and can send it again (here it is refused again, and parked again).
+        const env = { ...process.env, MONGODB_URI: t.platform.options.mongoUri, DB_PREFIX: t.platform.options.dbPrefix };
+        const listed = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/dead-letters.ts', 'market-regulation'], { cwd: REPO_ROOT, env }).toString();
+        expect(listed).toContain('poison-event');
+        expect(listed).toContain('no application no-such-application');
+        execFileSync(process.execPath, ['--import', 'tsx', 'scripts/dead-letters.ts', 'market-regulation', 'replay', 'poison-event'], { cwd: REPO_ROOT, env });
+        await eventually('replayed and delivered', async () => ((await db.db!.collection('event_replays').countDocuments()) === 1 && (await db.db!.collection('outbox').countDocuments()) === 0 ? true : undefined));
       } finally {
         await db.close();
       }

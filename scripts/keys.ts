@@ -1,0 +1,35 @@
+import { generateSigningKey, publicJwk } from '../shared/keys';
+import { generatePermitSigningKey } from '../shared/permit-code';
+import { services } from '../shared/registry';
+
+/**
+ * `npm run keys [-- <label>]`: a fresh set of keys for a deployment, as the
+ * environment each process reads (docs/security.md):
+ * - the gateway: GATEWAY_IDENTITY_KEYS (private; it alone signs identities);
+ * - each service: EVENT_SIGNING_KEY (its own private key, nobody else's);
+ * - every service: GATEWAY_IDENTITY_JWKS and EVENT_VERIFY_KEYS (public keys only);
+ * - the permit subgraph: PERMIT_SIGNING_KEYS (private; QR codes).
+ * To rotate, generate with a new label, add the new public keys beside the
+ * old ones everywhere, switch the private keys, then drop the old public keys.
+ */
+async function main() {
+  const label = process.argv[2] ?? new Date().toISOString().slice(0, 10);
+  const identity = [await generateSigningKey(`gateway-${label}`)];
+  const events = Object.fromEntries(await Promise.all(services().map(async (s) => [s.name, await generateSigningKey(`${s.name}-${label}`)] as const)));
+  const permit = [await generatePermitSigningKey(`permit-qr-${label}`)];
+  const shared = {
+    GATEWAY_IDENTITY_JWKS: JSON.stringify({ keys: identity.map(publicJwk) }),
+    EVENT_VERIFY_KEYS: JSON.stringify(Object.fromEntries(Object.entries(events).map(([s, k]) => [s, [publicJwk(k)]]))),
+  };
+  const out = {
+    'every service (public keys)': shared,
+    gateway: { GATEWAY_IDENTITY_KEYS: JSON.stringify(identity) },
+    ...Object.fromEntries(Object.entries(events).map(([s, k]) => [s, { EVENT_SIGNING_KEY: JSON.stringify(k), ...(s === 'permit' ? { PERMIT_SIGNING_KEYS: JSON.stringify(permit) } : {}) }])),
+  };
+  console.log(JSON.stringify(out, null, 2));
+}
+
+void main().catch((error) => {
+  console.error(String(error));
+  process.exit(1);
+});
