@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import PDFDocument from 'pdfkit';
+import { beijingDate, chineseDate } from '../shared/beijing-calendar';
 
 /**
  * The printed 综合许可凭证 (comprehensive permit): printable HTML and a PDF.
@@ -83,12 +84,9 @@ const NOTES: { zh: string; en: string }[] = [
 
 const SEAL_STAND_IN = { zh: '印章样式示意（非电子印章）', en: 'Seal stand-in, not an e-seal' };
 
-/** 2025年3月14日, in Beijing time (UTC+8, no daylight saving since 1991). */
+/** 2025年3月14日: the Beijing calendar day of the issue. */
 export function formatIssueDateZh(iso: string): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new Error(`certificate: issuedAt is not a date-time: ${iso}`);
-  const beijing = new Date(ms + 8 * 3600 * 1000);
-  return `${beijing.getUTCFullYear()}年${beijing.getUTCMonth() + 1}月${beijing.getUTCDate()}日`;
+  return chineseDate(beijingDate(iso));
 }
 
 function resultText(item: Item): { zh: string; en: string; detail: string | null } {

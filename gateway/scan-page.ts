@@ -1,3 +1,4 @@
+import { beijingDate } from '../shared/beijing-calendar';
 import { deriveOverallState, OVERALL_STATE_TEXT } from '../shared/permit-state';
 
 /** What a scan shows: face information and each licence's live state. */
@@ -179,7 +180,7 @@ ${unavailable}
 <dt>统一社会信用代码</dt><dd>${escape(permit.holderCreditCode)}</dd>
 <dt>法定代表人</dt><dd>${escape(permit.legalRepresentative)}</dd>
 <dt>经营场所</dt><dd>${escape(permit.businessAddress)}</dd>
-<dt>发证日期</dt><dd>${escape(permit.issuedAt.slice(0, 10))}</dd>
+<dt>发证日期</dt><dd>${escape(beijingDate(permit.issuedAt))}</dd>
 <dt>发证机关</dt><dd>顺义区政务服务局</dd>
 </dl>
 <h2>单项许可 <span class="en">Licences</span></h2>

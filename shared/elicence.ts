@@ -12,6 +12,7 @@
  * - Metadata (证照元数据), GB/T 36903-2018 shape, with English camelCase keys.
  */
 import { z } from 'zod';
+import { beijingDate } from './beijing-calendar';
 import { checkCreditCode, isCalendarDate, makeCreditCode } from './validation';
 
 // ---------------------------------------------------------------------------
@@ -295,14 +296,12 @@ export interface LicenceMetadataInput {
   relatedItems: { itemCode: string; itemName: string; departmentName: string; licenceNumber: string | null }[];
 }
 
-const BEIJING_OFFSET_MS = 8 * 60 * 60 * 1000;
-
-/** The calendar date in Beijing time (UTC+8, no daylight saving), as YYYY-MM-DD. */
-function beijingDate(value: Date, field: string): string {
+/** The Beijing calendar date of a metadata instant (a RangeError naming the field when it is no date). */
+function calendarDate(value: Date, field: string): string {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
     throw new RangeError(`${field} must be a valid Date`);
   }
-  return new Date(value.getTime() + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+  return beijingDate(value);
 }
 
 /**
@@ -322,9 +321,9 @@ export function licenceMetadata(input: LicenceMetadataInput): LicenceMetadata {
     version: input.version,
     issuer: ISSUER.nameZh,
     issuerCode: ISSUER.creditCode,
-    issueDate: beijingDate(input.issuedAt, 'issuedAt'),
-    validFrom: beijingDate(input.validFrom, 'validFrom'),
-    validTo: input.validUntil === null ? VALID_INDEFINITELY : beijingDate(input.validUntil, 'validUntil'),
+    issueDate: calendarDate(input.issuedAt, 'issuedAt'),
+    validFrom: calendarDate(input.validFrom, 'validFrom'),
+    validTo: input.validUntil === null ? VALID_INDEFINITELY : calendarDate(input.validUntil, 'validUntil'),
     holder: input.holderName,
     holderCode: input.holderCreditCode,
     holderCodeType: '统一社会信用代码',

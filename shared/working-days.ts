@@ -32,6 +32,7 @@
  * calendar instances.
  */
 import { z } from 'zod';
+import { dateOf, dayNumber, firstDayOf, tryDayNumber, yearOf } from './beijing-calendar';
 
 /** An official schedule for one year, as an admin loads it when the State Council publishes it. */
 export interface YearSchedule {
@@ -75,50 +76,8 @@ export class UnknownYearError extends Error {
 }
 
 // ---------------------------------------------------------------------------
-// Dates as day numbers
+// Weekdays (dates and day numbers: ./beijing-calendar)
 // ---------------------------------------------------------------------------
-
-const DAY_MS = 86_400_000;
-const BEIJING_OFFSET_MS = 8 * 3_600_000;
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/** Milliseconds of 00:00 UTC on that day; setUTCFullYear avoids Date.UTC's 0–99 → 1900s quirk. */
-function utcMs(year: number, month: number, day: number): number {
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  return date.getTime();
-}
-
-/** Day number of a real 'YYYY-MM-DD' date, or undefined. */
-function tryDayNumber(date: unknown): number | undefined {
-  if (typeof date !== 'string') return undefined;
-  const match = DATE_PATTERN.exec(date);
-  if (!match) return undefined;
-  const year = Number(match[1]);
-  const month = Number(match[2]);
-  const day = Number(match[3]);
-  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
-  const ms = utcMs(year, month, day);
-  const check = new Date(ms);
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return undefined;
-  return ms / DAY_MS;
-}
-
-function dayNumber(date: string, what = 'date'): number {
-  const n = tryDayNumber(date);
-  if (n === undefined) {
-    throw new RangeError(`${what} must be a real calendar date written YYYY-MM-DD, got ${JSON.stringify(date)}`);
-  }
-  return n;
-}
-
-function dateOf(dayNum: number): string {
-  const d = new Date(dayNum * DAY_MS);
-  const y = String(d.getUTCFullYear()).padStart(4, '0');
-  const m = String(d.getUTCMonth() + 1).padStart(2, '0');
-  const day = String(d.getUTCDate()).padStart(2, '0');
-  return `${y}-${m}-${day}`;
-}
 
 /** 0 = Sunday … 6 = Saturday; 1970-01-01 was a Thursday. */
 function weekdayOf(dayNum: number): number {
@@ -129,21 +88,6 @@ const isWeekend = (dayNum: number): boolean => {
   const w = weekdayOf(dayNum);
   return w === 0 || w === 6;
 };
-
-const yearOf = (dayNum: number): number => new Date(dayNum * DAY_MS).getUTCFullYear();
-
-/** YYYY-MM-DD of that instant on the Beijing (UTC+8, no daylight saving) calendar. */
-export function beijingDate(instant: Date): string {
-  const ms = instant.getTime();
-  if (!Number.isFinite(ms)) throw new RangeError('beijingDate: invalid Date');
-  return dateOf(Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS));
-}
-
-/** The same day `years` later (YYYY-MM-DD); 29 February falls on 1 March in a common year. */
-export function addYears(date: string, years: number): string {
-  const [y, m, d] = date.split('-').map(Number);
-  return new Date(Date.UTC(y + years, m - 1, d)).toISOString().slice(0, 10);
-}
 
 // ---------------------------------------------------------------------------
 // Per-year tables
@@ -160,8 +104,8 @@ interface YearTable {
 }
 
 function buildTable(year: number, holidays: ReadonlySet<number>, workdays: ReadonlySet<number>): YearTable {
-  const first = utcMs(year, 1, 1) / DAY_MS;
-  const length = utcMs(year + 1, 1, 1) / DAY_MS - first;
+  const first = firstDayOf(year);
+  const length = firstDayOf(year + 1) - first;
   const working = new Uint8Array(length);
   const cumulative = new Uint16Array(length + 1);
   for (let i = 0; i < length; i++) {

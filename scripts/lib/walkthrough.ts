@@ -1,5 +1,5 @@
 import type { Identity } from '../../shared/identity';
-import { beijingDate } from '../../shared/working-days';
+import { beijingToday } from '../../shared/beijing-calendar';
 import { department } from '../../shared/registry';
 import { SCAN_QUERY, type ScannedPermit } from '../../gateway/scan-page';
 import { eventually, graphqlData } from './client';
@@ -169,7 +169,7 @@ export class Walkthrough {
   /** A site inspection, scheduled for today and recorded as passed (for items that need one). */
   async inspect(departmentCode: string, reviewId: string, passed = true) {
     const dept = department(departmentCode)!;
-    const today = beijingDate(new Date());
+    const today = beijingToday();
     await this.as(this.reviewer(departmentCode), `mutation ($id: ID!, $d: String!) { ${dept.graphqlName} { scheduleInspection(reviewId: $id, date: $d) { id } } }`, { id: reviewId, d: today });
     await this.as(this.reviewer(departmentCode), `mutation ($id: ID!, $p: Boolean!) { ${dept.graphqlName} { recordInspection(reviewId: $id, passed: $p, notes: "现场核查：场所与申报一致") { id } } }`, { id: reviewId, p: passed });
   }

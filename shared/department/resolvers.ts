@@ -4,7 +4,7 @@ import { GraphQLJSON } from '../scalars';
 import { invalidInput, notFound, platformError, type FieldProblem } from '../errors';
 import { priorOf, requestKey } from '../idempotency';
 import { validateFormValues } from '../validation';
-import { beijingDate } from '../working-days';
+import { beijingToday } from '../beijing-calendar';
 import { requireRole, type Identity } from '../identity';
 import type { Department } from '../registry';
 import type { SubgraphContext } from '../subgraph-server';
@@ -247,7 +247,7 @@ export function departmentResolvers(department: Department) {
         const changes: { validUntil?: string; details?: Record<string, unknown> } = {};
         const { validUntil, details } = args.change;
         if (validUntil !== undefined && validUntil !== null) {
-          if (!/^\d{4}-\d{2}-\d{2}$/.test(validUntil) || Number.isNaN(Date.parse(validUntil)) || validUntil <= beijingDate(new Date())) {
+          if (!/^\d{4}-\d{2}-\d{2}$/.test(validUntil) || Number.isNaN(Date.parse(validUntil)) || validUntil <= beijingToday()) {
             problems.push({ path: 'change.validUntil', code: 'INVALID_DATE', messageZh: '有效期截止日须为晚于今天的日期（YYYY-MM-DD）', messageEn: 'validUntil must be a date after today (YYYY-MM-DD)' });
           } else changes.validUntil = validUntil;
         }

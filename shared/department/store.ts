@@ -4,7 +4,7 @@ import { platformError } from '../errors';
 import { newEvent, outbox, type OutboxSource, type PlatformEvent } from '../events';
 import { priorOf } from '../idempotency';
 import { appendStep, byId, insertOnce, insertPending, LostRaceError, readLog, stepId } from '../records';
-import { addYears, beijingDate } from '../working-days';
+import { beijingDate, beijingToday, compactDate, validUntil } from '../beijing-calendar';
 import type { Department } from '../registry';
 import { foldLicence, foldLicences, type Ending, type Licence, type LicenceChangeDoc, type LicenceDoc, type LicenceEndedDoc, type LicenceRecord } from './licence';
 import { foldReview, foldReviews, type NewReviewStep, type Review, type ReviewDoc, type ReviewStep, type VerificationResultDoc, type VerificationTaskDoc } from './review';
@@ -151,7 +151,7 @@ export class DepartmentStore {
           issuedAt: at,
           issuedBy: by,
           // 99 years or more means no fixed term (长期); otherwise counted from the Beijing date of the decision.
-          validUntil: item.validityYears >= 99 ? null : addYears(beijingDate(at), item.validityYears),
+          validUntil: validUntil(at, item.validityYears),
         }
       : undefined;
     const onCommitment = Boolean(options.onCommitment);
@@ -250,7 +250,7 @@ export class DepartmentStore {
   }
 
   /** A licence whose end date has passed lapses (失效) without anyone acting. */
-  async lapseExpired(today = beijingDate(new Date())): Promise<number> {
+  async lapseExpired(today = beijingToday()): Promise<number> {
     // Candidates: an end date set at issue or by a later change that has passed; the fold says which still stand.
     // (A sweep over the collection: it runs every LAPSE_INTERVAL_MS, not per request.)
     const byIssue = await this.licences.find({ record: 'LICENCE', validUntil: { $ne: null, $lt: today } }).project({ licenceId: 1 }).toArray();
@@ -328,7 +328,7 @@ export const COMMITMENT_SYSTEM = 'system:commitment';
 
 /** Printed licence number: item code, Beijing date, and a short stable suffix. */
 function licenceNumber(itemCode: string, date: Date, licenceId: string): string {
-  return `${itemCode}-${beijingDate(date).replace(/-/g, '')}-${licenceId.slice(4, 12).toUpperCase()}`;
+  return `${itemCode}-${compactDate(beijingDate(date))}-${licenceId.slice(4, 12).toUpperCase()}`;
 }
 
 export { foldLicence, foldReview };

@@ -7,7 +7,8 @@ import { requireRole, type Identity } from '../identity';
 import type { Logger } from '../logger';
 import { itemIndex, department as departmentByCode, type Department } from '../registry';
 import type { SubgraphContext } from '../subgraph-server';
-import { beijingDate, type YearSchedule } from '../working-days';
+import { type YearSchedule } from '../working-days';
+import { beijingDate, beijingToday } from '../beijing-calendar';
 import type { Review } from './review';
 import { COMMITMENT_SYSTEM, DepartmentStore } from './store';
 
@@ -72,7 +73,7 @@ export async function reviewClock(db: Connection, department: Department, review
     committedDays: item.committedDays,
     pauses: review.pauses,
     decidedDate: review.decidedAt ? beijingDate(review.decidedAt) : null,
-    today: beijingDate(new Date()),
+    today: beijingToday(),
   });
 }
 
@@ -118,7 +119,7 @@ export function workflowResolvers(department: Department, view: (review: Review)
             throw platformError('WRONG_STATE', `本事项依法只能要求补正 ${allowed} 次`, `The law allows ${allowed} correction request(s) for this item`, { field: 'reviewId' });
           }
           // The clock stands still from today until the correction arrives.
-          const from = beijingDate(new Date());
+          const from = beijingToday();
           const correctionId = `${current.id}#${current.round}#c${n}`;
           return {
             kind: 'CORRECTION_REQUESTED',
@@ -140,7 +141,7 @@ export function workflowResolvers(department: Department, view: (review: Review)
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
         await requireReviewHere(store, args.reviewId);
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(args.date) || Number.isNaN(Date.parse(args.date)) || args.date < beijingDate(new Date())) {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(args.date) || Number.isNaN(Date.parse(args.date)) || args.date < beijingToday()) {
           throw invalidInput([{ path: 'date', code: 'INVALID_DATE', messageZh: '核查日期须为今天或以后的日期（YYYY-MM-DD）', messageEn: 'The inspection date must be today or later (YYYY-MM-DD)' }]);
         }
         const { review } = await store.appendReviewStep(args.reviewId, (current) => {
@@ -297,7 +298,7 @@ export async function approveOnCommitment(db: Connection, department: Department
   if (!item?.commitmentAllowed) return;
   let deadline: string | null = null;
   try {
-    deadline = (await calendarFor(db)).addWorkingDays(beijingDate(new Date()), item.verificationDays ?? 20);
+    deadline = (await calendarFor(db)).addWorkingDays(beijingToday(), item.verificationDays ?? 20);
   } catch (error) {
     // A year without a loaded schedule leaves the deadline open; the queue flags it.
     log.warn({ err: String(error) }, 'verification deadline unknown: holiday schedule missing');

@@ -2,37 +2,24 @@
  * Resident identity card number (公民身份号码), GB 11643-1999.
  *
  * Layout (1-based): 1-6 address code, 7-14 birth date YYYYMMDD,
- * 15-17 sequence code, 18 check character (ISO 7064 MOD 11-2).
+ * 15-17 sequence code, 18 check character (ISO 7064 MOD 11-2). The birth date
+ * may not be after today in Beijing.
  */
+
+import { beijingDate, compactDate, tryDayNumber } from '../beijing-calendar';
 
 const WEIGHTS: readonly number[] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS = '10X98765432';
 const SHAPE_PATTERN = /^\d{17}[\dX]$/;
-// Chinese ID numbers encode the birth date in China Standard Time, which has no DST.
-const CHINA_UTC_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 export type IdNumberFailure = 'LENGTH' | 'CHARSET' | 'BIRTH_DATE' | 'CHECK_CHARACTER';
 export type IdNumberResult = { ok: true } | { ok: false; reason: IdNumberFailure };
 
-function isLeapYear(year: number): boolean {
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return isLeapYear(year) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
 /** True when year/month/day name a real Gregorian calendar day (year 1..9999). */
 export function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (![year, month, day].every(Number.isInteger)) return false;
-  if (year < 1 || year > 9999 || month < 1 || month > 12) return false;
-  return day >= 1 && day <= daysInMonth(year, month);
-}
-
-/** Today's date in China as a comparable YYYYMMDD string. */
-function chinaToday(now: Date): string {
-  return new Date(now.getTime() + CHINA_UTC_OFFSET_MS).toISOString().slice(0, 10).replace(/-/g, '');
+  if (![year, month, day].every(Number.isInteger) || year < 1 || year > 9999) return false;
+  const two = (n: number) => String(n).padStart(2, '0');
+  return tryDayNumber(`${String(year).padStart(4, '0')}-${two(month)}-${two(day)}`) !== undefined;
 }
 
 function isValidBirthDate(yyyymmdd: string, now: Date): boolean {
@@ -40,7 +27,7 @@ function isValidBirthDate(yyyymmdd: string, now: Date): boolean {
   const month = Number(yyyymmdd.slice(4, 6));
   const day = Number(yyyymmdd.slice(6, 8));
   // Fixed-width digit strings compare chronologically as plain strings.
-  return isCalendarDate(year, month, day) && yyyymmdd <= chinaToday(now);
+  return isCalendarDate(year, month, day) && yyyymmdd <= compactDate(beijingDate(now));
 }
 
 function computeCheckCharacter(first17: string): string {

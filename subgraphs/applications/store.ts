@@ -4,7 +4,7 @@ import { platformError } from '../../shared/errors';
 import type { OutboxSource } from '../../shared/events';
 import { priorOf, type RequestKey } from '../../shared/idempotency';
 import { appendStep, byId, insertPending, LostRaceError, readLog, stepId } from '../../shared/records';
-import { beijingDate } from '../../shared/working-days';
+import { beijingDate, compactDate } from '../../shared/beijing-calendar';
 import { foldApplication, type Application, type ApplicationDoc, type ApplicationStep, type NewApplicationStep } from './application';
 import { notify, type NotificationDoc } from './notifications';
 
@@ -56,7 +56,7 @@ export class ApplicationStore {
 
   /** Human-readable number: SY-<Beijing date>-<6 random chars>, unique by index. */
   static newNumber(now = new Date()): string {
-    return `SY-${beijingDate(now).replace(/-/g, '')}-${randomBytes(4).toString('hex').slice(0, 6).toUpperCase()}`;
+    return `SY-${compactDate(beijingDate(now))}-${randomBytes(4).toString('hex').slice(0, 6).toUpperCase()}`;
   }
 
   /** An application: its submission and its log, read by id. */

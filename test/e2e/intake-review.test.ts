@@ -3,7 +3,8 @@ import { eventually, graphql } from '../../scripts/lib/client';
 import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
 import { samplePdf, type ApplicationView } from '../../scripts/lib/walkthrough';
 import type { Identity } from '../../shared/identity';
-import { beijingDate, WorkingDayCalendar } from '../../shared/working-days';
+import { WorkingDayCalendar } from '../../shared/working-days';
+import { beijingDate, beijingToday } from '../../shared/beijing-calendar';
 import { serviceDatabase } from '../support/db';
 import { startFakeNotifier, type FakeNotifier } from '../support/fake-notifier';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
@@ -19,7 +20,7 @@ describe('intake and review', () => {
   let t: TestPlatform;
   let notifier: FakeNotifier;
   const calendar = new WorkingDayCalendar();
-  const today = () => beijingDate(new Date());
+  const today = () => beijingToday();
   const answers = { ownSewerConnection: true };
   const as = async <T = Record<string, unknown>>(identity: Identity | null, query: string, variables: Record<string, unknown> = {}) =>
     graphql<T>(t.graphqlUrl, query, variables, identity ? await t.token(identity) : undefined);

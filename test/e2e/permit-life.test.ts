@@ -8,7 +8,7 @@ import type { ApplicationView } from '../../scripts/lib/walkthrough';
 import type { Identity } from '../../shared/identity';
 import { parseElectronicLicenceIdentifier } from '../../shared/elicence';
 import { parseQrContent, verifyQr } from '../../shared/permit-code';
-import { beijingDate } from '../../shared/working-days';
+import { beijingDate } from '../../shared/beijing-calendar';
 import { serviceDatabase } from '../support/db';
 import { startFakeCityLibrary, type FakeCityLibrary } from '../support/fake-city-library';
 import { decodeQr, rasterisePdf } from '../support/pdf';

@@ -1,12 +1,6 @@
 import { isWorkday as libraryIsWorkday } from 'chinese-days';
-import {
-  UnknownYearError,
-  WorkingDayCalendar,
-  beijingDate,
-  validateYearSchedule,
-  type Pause,
-  type YearSchedule,
-} from '../../shared/working-days';
+import { UnknownYearError, WorkingDayCalendar, validateYearSchedule, type Pause, type YearSchedule } from '../../shared/working-days';
+import { beijingDate } from '../../shared/beijing-calendar';
 
 /*
  * Official facts used below.

@@ -7,7 +7,8 @@ import { requireRole } from '../../../shared/identity';
 import { departments } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
-import { beijingDate, WorkingDayCalendar, validateYearSchedule } from '../../../shared/working-days';
+import { WorkingDayCalendar, validateYearSchedule } from '../../../shared/working-days';
+import { beijingDate, beijingToday } from '../../../shared/beijing-calendar';
 import type { Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
 import { ApplicationStore } from '../store';
@@ -30,7 +31,7 @@ export function clockOf(calendar: WorkingDayCalendar, app: Application, catalogu
     committedDays: catalogue.item(itemCode).committedDays,
     pauses: outcome?.pauses ?? app.pauses.get(itemCode) ?? [],
     decidedDate: outcome ? beijingDate(outcome.decidedAt) : null,
-    today: beijingDate(new Date()),
+    today: beijingToday(),
   });
 }
 
@@ -117,7 +118,7 @@ export function clockResolvers() {
       },
       calendarStatus: async (_: unknown, _args: unknown, ctx: Ctx) => {
         const calendar = await calendarFor(ctx.db);
-        const year = Number(beijingDate(new Date()).slice(0, 4));
+        const year = Number(beijingToday().slice(0, 4));
         const loaded = await currentSchedules(ctx.db);
         return {
           libraryYears: WorkingDayCalendar.knownYearsOfLibrary(),
@@ -155,7 +156,7 @@ export function clockResolvers() {
         // A step of the application: the correction is handed in once, and the item's clock runs again.
         await store.append(app.id, (current) => {
           const open = openCorrection(current);
-          const to = beijingDate(new Date());
+          const to = beijingToday();
           return {
             kind: 'CORRECTED',
             at: new Date(),

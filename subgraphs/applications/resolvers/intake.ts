@@ -4,7 +4,8 @@ import { newEvent, outbox } from '../../../shared/events';
 import { requireRole } from '../../../shared/identity';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
-import { beijingDate, UnknownYearError } from '../../../shared/working-days';
+import { UnknownYearError } from '../../../shared/working-days';
+import { beijingToday } from '../../../shared/beijing-calendar';
 import { applicableItems, buildForm, submittedValue, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
 import type { NotificationText } from '../notifications';
@@ -136,7 +137,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       if (inputProblems.length) throw invalidInput(inputProblems);
       let deadline: string;
       try {
-        deadline = (await calendarFor(ctx.db)).addWorkingDays(beijingDate(new Date()), days);
+        deadline = (await calendarFor(ctx.db)).addWorkingDays(beijingToday(), days);
       } catch (error) {
         calendarError(error);
       }
@@ -186,7 +187,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
         if (current.status === 'SUBMITTED' && current.supplementedAt) throw platformError('WRONG_STATE', '只能补正一次', 'An application is supplemented once', { field: 'applicationId' });
         requireStatus(current, ['SUPPLEMENT_REQUESTED']);
         const deadline = current.supplementNotice!.deadline;
-        if (beijingDate(new Date()) > deadline) {
+        if (beijingToday() > deadline) {
           throw platformError('WRONG_STATE', `补正期限（${deadline}）已过，请重新申请`, `The supplement deadline (${deadline}) has passed; apply again`, { field: 'applicationId' });
         }
         const problems = validateFormValues(fields, { ...current.values, ...(given as Record<string, unknown>) }, 'values');
