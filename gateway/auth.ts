@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { PUBLIC_IDENTITY, toIdentity, type Identity } from '../shared/identity';
+import { gatewayConfig } from './config';
 
 /**
  * Verifies the caller's bearer token, once, at the gateway. Tokens come from
@@ -10,13 +11,15 @@ import { PUBLIC_IDENTITY, toIdentity, type Identity } from '../shared/identity';
 export class CallerAuthenticator {
   private readonly jwks?: JWTVerifyGetKey;
   private readonly secret?: Uint8Array;
-  private readonly issuer = process.env.JWT_ISSUER ?? 'yiye-dev-idp';
-  private readonly audience = process.env.JWT_AUDIENCE ?? 'yiye-platform';
+  private readonly issuer: string;
+  private readonly audience: string;
 
   constructor() {
-    if (process.env.JWT_JWKS_URL) this.jwks = createRemoteJWKSet(new URL(process.env.JWT_JWKS_URL));
-    else if (process.env.JWT_SECRET && process.env.JWT_SECRET.length >= 32) this.secret = new TextEncoder().encode(process.env.JWT_SECRET);
-    else throw new Error('Set JWT_SECRET (32+ characters) or JWT_JWKS_URL');
+    const { JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URL, JWT_SECRET } = gatewayConfig();
+    this.issuer = JWT_ISSUER;
+    this.audience = JWT_AUDIENCE;
+    if (JWT_JWKS_URL) this.jwks = createRemoteJWKSet(new URL(JWT_JWKS_URL));
+    else this.secret = new TextEncoder().encode(JWT_SECRET);
   }
 
   async authenticate(authorization: string | undefined): Promise<Identity> {

@@ -1,16 +1,19 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { z } from 'zod';
+import { millis, parseConfig } from '../shared/config';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity, type Identity } from '../shared/identity';
+import { gatewayConfig } from './config';
 
 export interface GatewayContext {
   identity: Identity;
 }
 
-/** Per-subgraph timeout: SUBGRAPH_TIMEOUT_MS_<NAME> (dashes as underscores), else SUBGRAPH_TIMEOUT_MS, else 5 s. */
+/** Per-subgraph timeout: SUBGRAPH_TIMEOUT_MS_<NAME> (dashes as underscores), else SUBGRAPH_TIMEOUT_MS (5 s). */
 export function subgraphTimeoutMs(name: string): number {
-  const specific = process.env[`SUBGRAPH_TIMEOUT_MS_${name.toUpperCase().replace(/-/g, '_')}`];
-  return Number(specific ?? process.env.SUBGRAPH_TIMEOUT_MS ?? 5000);
+  const variable = `SUBGRAPH_TIMEOUT_MS_${name.toUpperCase().replace(/-/g, '_')}`;
+  return parseConfig('gateway', z.object({ [variable]: millis(gatewayConfig().SUBGRAPH_TIMEOUT_MS) }), process.env)[variable];
 }
 
 /**
@@ -23,7 +26,7 @@ export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayCon
 
   constructor(options: { name: string; url: string }) {
     const timeout = subgraphTimeoutMs(options.name);
-    const agent = new Agent({ connections: Number(process.env.SUBGRAPH_MAX_SOCKETS ?? 64), headersTimeout: timeout, bodyTimeout: timeout });
+    const agent = new Agent({ connections: gatewayConfig().SUBGRAPH_MAX_SOCKETS, headersTimeout: timeout, bodyTimeout: timeout });
     const fetcher = async (url: string, init: Record<string, unknown>) => {
       try {
         return await undiciFetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(timeout) } as Parameters<typeof undiciFetch>[1]);
@@ -41,6 +44,6 @@ export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayCon
   override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
     const identity = (context as Partial<GatewayContext>)?.identity ?? PUBLIC_IDENTITY;
     // Signed for this subgraph only: replayed to another, it is refused.
-    request.http?.headers.set(IDENTITY_HEADER, await signIdentity(identity, this.serviceName));
+    request.http?.headers.set(IDENTITY_HEADER, await signIdentity(identity, this.serviceName, gatewayConfig().GATEWAY_IDENTITY_KEYS[0]));
   }
 }

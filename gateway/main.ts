@@ -1,17 +1,19 @@
 import '../shared/no-telemetry';
+import { ConfigError } from '../shared/config';
+import { gatewayConfig } from './config';
 import { startGateway } from './server';
 
-const port = Number(process.env.PORT ?? 4000);
-startGateway(port).then(
-  (gateway) => {
-    const shutdown = () => {
-      gateway.close().finally(() => process.exit(0));
-    };
-    process.on('SIGTERM', shutdown);
-    process.on('SIGINT', shutdown);
-  },
-  (error) => {
-    console.error('gateway failed to start', error);
-    process.exit(1);
-  },
-);
+async function main(): Promise<void> {
+  const gateway = await startGateway(gatewayConfig().PORT);
+  const shutdown = () => {
+    gateway.close().finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  // A configuration problem is said plainly, naming each variable; anything else with its stack.
+  console.error('gateway failed to start:', error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

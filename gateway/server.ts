@@ -10,7 +10,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { request } from 'undici';
-import { identityPublicKeys, PUBLIC_IDENTITY } from '../shared/identity';
+import { PUBLIC_IDENTITY } from '../shared/identity';
+import { publicJwk } from '../shared/keys';
+import { gatewayConfig } from './config';
 import { createLogger } from '../shared/logger';
 import { REPO_ROOT, serviceUrl, services } from '../shared/registry';
 import { formatError } from '../shared/subgraph-server';
@@ -56,6 +58,7 @@ export interface RunningGateway {
  * QR images, offline GraphiQL and health checks.
  */
 export async function startGateway(port: number): Promise<RunningGateway> {
+  gatewayConfig();
   const log = createLogger('gateway');
   const authenticator = new CallerAuthenticator();
   const gateway = new ApolloGateway({
@@ -69,7 +72,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
   gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
     apiSchema = loaded;
   });
-  const production = process.env.NODE_ENV === 'production';
+  const production = gatewayConfig().NODE_ENV === 'production';
 
   const app = express();
   app.disable('x-powered-by');
@@ -188,7 +191,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
 
   // The public keys of the identity the gateway forwards, for subgraphs (GATEWAY_IDENTITY_JWKS_URL).
   app.get('/.well-known/identity-keys.json', (_req, res) => {
-    res.set('cache-control', 'public, max-age=300').json(identityPublicKeys());
+    res.set('cache-control', 'public, max-age=300').json({ keys: gatewayConfig().GATEWAY_IDENTITY_KEYS.map(publicJwk) });
   });
 
   // The public keys that sign permit QR codes, for inspectors' apps to verify offline.
@@ -287,7 +290,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
       .send(status < 500 ? '请求有误 / Bad request' : '服务器内部错误，请稍后重试 / Internal error; try again shortly');
   });
 
-  await new Promise<void>((resolve) => httpServer.listen(port, process.env.LISTEN_HOST ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => httpServer.listen(port, gatewayConfig().LISTEN_HOST, resolve));
   log.info({ port }, 'gateway ready');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import mongoose, { type Connection } from 'mongoose';
+import { databaseConfig } from './config';
 import { platformError } from './errors';
 
 /**
@@ -8,7 +9,7 @@ import { platformError } from './errors';
  * run isolated platforms on one server.
  */
 export function databaseName(service: string): string {
-  return `${process.env.DB_PREFIX ?? 'yiye_'}${service.replace(/-/g, '_')}`;
+  return `${databaseConfig().DB_PREFIX}${service.replace(/-/g, '_')}`;
 }
 
 /**
@@ -27,33 +28,21 @@ function commandKey(event: { commandName: string; command?: Record<string, unkno
 }
 const HANDSHAKE_COMMANDS = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart', 'saslContinue']);
 
-/**
- * Time budgets that agree (docs/operations.md): the gateway waits
+/*
+ * Time budgets that agree (docs/architecture.md): the gateway waits
  * SUBGRAPH_TIMEOUT_MS (5 s) for a subgraph; a subgraph answers within
  * REQUEST_BUDGET_MS (4 s) and never starts a write it cannot finish inside it;
  * each database operation gives up after DB_TIMEOUT_MS (3 s), and finding a
  * server after DB_SERVER_SELECTION_MS (2 s). So when the database is down, the
  * driver gives up before the gateway does and nothing is written late:
- * "unavailable" means "not written".
+ * "unavailable" means "not written". `checkSubgraphConfig` refuses budgets that
+ * do not nest.
  */
-export const DB_TIMEOUT_MS = Number(process.env.DB_TIMEOUT_MS ?? 3000);
-export const DB_SERVER_SELECTION_MS = Number(process.env.DB_SERVER_SELECTION_MS ?? 2000);
-export const REQUEST_BUDGET_MS = Number(process.env.REQUEST_BUDGET_MS ?? 4000);
-
-/** Refuses budgets that do not nest: database < request < the gateway's wait for a subgraph. */
-export function checkTimeBudgets(): void {
-  const gateway = Number(process.env.SUBGRAPH_TIMEOUT_MS ?? 5000);
-  if (!(DB_SERVER_SELECTION_MS <= DB_TIMEOUT_MS && DB_TIMEOUT_MS < REQUEST_BUDGET_MS && REQUEST_BUDGET_MS < gateway)) {
-    throw new Error(
-      `time budgets must nest: DB_SERVER_SELECTION_MS (${DB_SERVER_SELECTION_MS}) <= DB_TIMEOUT_MS (${DB_TIMEOUT_MS}) < REQUEST_BUDGET_MS (${REQUEST_BUDGET_MS}) < SUBGRAPH_TIMEOUT_MS (${gateway})`,
-    );
-  }
-}
 
 const requestDeadline = new AsyncLocalStorage<number>();
 
 /** Runs `fn` (a request) with a deadline that every write inside it respects. */
-export function withRequestDeadline<T>(fn: () => T, budgetMs = REQUEST_BUDGET_MS): T {
+export function withRequestDeadline<T>(fn: () => T, budgetMs: number): T {
   return requestDeadline.run(Date.now() + budgetMs, fn);
 }
 
@@ -68,13 +57,12 @@ export function writeOptions(): { timeoutMS?: number } {
   if (remaining < 100) {
     throw platformError('UNAVAILABLE', '服务繁忙，本次操作未执行，请稍后重试', 'The service is busy; nothing was written. Try again shortly');
   }
-  return { timeoutMS: Math.min(remaining, DB_TIMEOUT_MS) };
+  return { timeoutMS: Math.min(remaining, databaseConfig().DB_TIMEOUT_MS) };
 }
 
 export async function connectDatabase(service: string): Promise<Connection> {
-  const uri = process.env.MONGODB_URI;
-  if (!uri) throw new Error('MONGODB_URI must be set (npm start sets it for you)');
-  const connection = mongoose.createConnection(uri, {
+  const { MONGODB_URI, DB_SERVER_SELECTION_MS, DB_TIMEOUT_MS } = databaseConfig();
+  const connection = mongoose.createConnection(MONGODB_URI, {
     dbName: databaseName(service),
     serverSelectionTimeoutMS: DB_SERVER_SELECTION_MS,
     connectTimeoutMS: DB_SERVER_SELECTION_MS,

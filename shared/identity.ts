@@ -1,6 +1,7 @@
 import { SignJWT, createRemoteJWKSet, jwtVerify, type JWK, type JWTVerifyGetKey, type KeyLike } from 'jose';
 import { platformError } from './errors';
-import { jsonFromEnv, privateSigningKey, publicJwk, verifyingKeySet } from './keys';
+import { subgraphConfig } from './config';
+import { privateSigningKey, verifyingKeySet } from './keys';
 
 /**
  * Who is asking. The gateway verifies the caller's token once and forwards this,
@@ -37,32 +38,21 @@ export function identityAudience(service: string): string {
   return `yiye-subgraph:${service}`;
 }
 
-let signer: Promise<{ kid: string; key: KeyLike | Uint8Array }> | undefined;
-function identitySigner() {
-  signer ??= privateSigningKey(jsonFromEnv<JWK[]>('GATEWAY_IDENTITY_KEYS')?.[0], 'GATEWAY_IDENTITY_KEYS');
-  return signer;
-}
-
-/** The gateway's public identity keys, for subgraphs (and `/.well-known/identity-keys.json`). */
-export function identityPublicKeys(): { keys: JWK[] } {
-  return { keys: (jsonFromEnv<JWK[]>('GATEWAY_IDENTITY_KEYS') ?? []).map(publicJwk) };
+const signers = new Map<string, Promise<{ kid: string; key: KeyLike | Uint8Array }>>();
+function identitySigner(jwk: JWK) {
+  const id = `${jwk.kid}|${jwk.x}`;
+  if (!signers.has(id)) signers.set(id, privateSigningKey(jwk, 'GATEWAY_IDENTITY_KEYS'));
+  return signers.get(id)!;
 }
 
 let verifier: JWTVerifyGetKey | undefined;
 function identityVerifier(): JWTVerifyGetKey {
   if (!verifier) {
-    const url = process.env.GATEWAY_IDENTITY_JWKS_URL;
-    const jwks = jsonFromEnv<{ keys: JWK[] }>('GATEWAY_IDENTITY_JWKS');
-    if (jwks?.keys?.length) verifier = verifyingKeySet(jwks.keys);
-    else if (url) verifier = createRemoteJWKSet(new URL(url));
-    else throw new Error('GATEWAY_IDENTITY_JWKS (the gateway\'s public identity keys) or GATEWAY_IDENTITY_JWKS_URL must be set');
+    // Both present or neither is refused at start (checkSubgraphConfig).
+    const { GATEWAY_IDENTITY_JWKS: jwks, GATEWAY_IDENTITY_JWKS_URL: url } = subgraphConfig();
+    verifier = jwks ? verifyingKeySet(jwks.keys as JWK[]) : createRemoteJWKSet(new URL(url!));
   }
   return verifier;
-}
-
-/** Checked at start: a subgraph without the gateway's public keys refuses to start. */
-export function checkIdentityVerifier(): void {
-  identityVerifier();
 }
 
 /**
@@ -79,12 +69,15 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   cache.set(key, value);
 }
 
-/** Signed by the gateway for one subgraph's request; short-lived so a leaked header is useless soon, and only there. */
-export async function signIdentity(identity: Identity, service: string): Promise<string> {
+/**
+ * Signed by the gateway (with `signingKey`, its private JWK) for one subgraph's
+ * request; short-lived so a leaked header is useless soon, and only there.
+ */
+export async function signIdentity(identity: Identity, service: string, signingKey: JWK): Promise<string> {
   const cacheKey = `${service}|${JSON.stringify(identity)}`;
   const cached = signedCache.get(cacheKey);
   if (cached && cached.reuseUntil > Date.now()) return cached.token;
-  const { kid, key } = await identitySigner();
+  const { kid, key } = await identitySigner(signingKey);
   const token = await new SignJWT({ ...identity })
     .setProtectedHeader({ alg: 'EdDSA', kid })
     .setIssuer(IDENTITY_ISSUER)

@@ -18,17 +18,6 @@ export function publicJwk(jwk: JWK): JWK {
   return rest;
 }
 
-/** Reads a JSON value from an environment variable, saying which one is wrong. */
-export function jsonFromEnv<T>(name: string): T | undefined {
-  const raw = process.env[name];
-  if (!raw) return undefined;
-  try {
-    return JSON.parse(raw) as T;
-  } catch {
-    throw new Error(`${name} is not valid JSON`);
-  }
-}
-
 /** A signing key from its private JWK, checked to be one. */
 export async function privateSigningKey(jwk: JWK | undefined, name: string): Promise<{ kid: string; key: KeyLike | Uint8Array }> {
   if (!jwk?.d || !jwk.kid || jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') throw new Error(`${name} must hold an Ed25519 private JWK with a kid`);

@@ -1,13 +1,14 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ItemDefinition } from './catalogue';
+import { serviceUrlsConfig } from './config';
 
 /**
  * The department registry: every folder under `subgraphs/` holding a
  * `department.json` is an approving department with its own subgraph. Adding a
  * department is adding such a folder; nothing else in the code lists them.
  */
-export interface DepartmentConfig {
+export interface DepartmentDefinition {
   code: string;
   graphqlName: string;
   typePrefix: string;
@@ -25,7 +26,7 @@ export interface DepartmentConfig {
   illustrative?: string[];
 }
 
-export interface Department extends DepartmentConfig {
+export interface Department extends DepartmentDefinition {
   folder: string;
   items: ItemDefinition[];
   /** This department's extra SDL: `extend type <Licence>` blocks. */
@@ -38,7 +39,7 @@ export const SUBGRAPHS_DIR = join(REPO_ROOT, 'subgraphs');
 let cache: Department[] | undefined;
 
 export function loadDepartment(folder: string): Department {
-  const config = JSON.parse(readFileSync(join(folder, 'department.json'), 'utf8')) as DepartmentConfig;
+  const config = JSON.parse(readFileSync(join(folder, 'department.json'), 'utf8')) as DepartmentDefinition;
   const items = JSON.parse(readFileSync(join(folder, 'items.json'), 'utf8')) as ItemDefinition[];
   const sdlFile = join(folder, 'schema.graphql');
   const licenceSdl = existsSync(sdlFile) ? readFileSync(sdlFile, 'utf8') : '';
@@ -84,7 +85,7 @@ export function services(): ServiceInfo[] {
  * registry's ports, which is how tests and deployments place services.
  */
 export function serviceUrl(name: string): string {
-  const overrides = process.env.SERVICE_URLS ? (JSON.parse(process.env.SERVICE_URLS) as Record<string, string>) : {};
+  const overrides = serviceUrlsConfig().SERVICE_URLS ?? {};
   if (overrides[name]) return overrides[name];
   const service = services().find((s) => s.name === name);
   if (!service) throw new Error(`unknown service ${name}`);

@@ -9,9 +9,10 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse, type GraphQLFormattedError } from 'graphql';
 import type { Connection } from 'mongoose';
-import { checkIdentityVerifier, IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import { ConfigError, subgraphConfig } from './config';
+import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { createLogger, type Logger } from './logger';
-import { checkTimeBudgets, connectDatabase, databaseCommandCounts, REQUEST_BUDGET_MS, withRequestDeadline } from './db';
+import { connectDatabase, databaseCommandCounts, withRequestDeadline } from './db';
 import { checkEventKeys, EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
 
 /** What every resolver receives. */
@@ -40,6 +41,8 @@ export interface SubgraphDefinition {
   beforeSweep?: (db: Connection, log: Logger) => Promise<void>;
   /** Deliveries to outside systems, by outbox destination name. */
   externalDeliveries?: Record<string, ExternalDelivery>;
+  /** The service's own settings (beyond `subgraphConfig`), read at start so a missing one stops it there. */
+  config?: () => unknown;
 }
 
 export interface RunningSubgraph {
@@ -86,10 +89,9 @@ export function buildSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'r
  * `/readyz` for operators.
  */
 export async function startSubgraph(definition: SubgraphDefinition, port: number): Promise<RunningSubgraph> {
-  // Refuse to start without what every request and event needs, saying which.
-  checkTimeBudgets();
-  checkIdentityVerifier();
-  await checkEventKeys(definition.name);
+  // Refuse to start without what every request and event needs, saying which (shared/config.ts).
+  checkConfiguration(definition);
+  await checkEventKeys();
   const log = createLogger(definition.name);
   const db = await connectDatabase(definition.name);
   await definition.prepare?.(db, log);
@@ -131,7 +133,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   });
   app.post('/events', express.json({ limit: '1mb' }), async (req, res) => {
     try {
-      const result = await withRequestDeadline(() => inbox.receive(String(req.body?.token ?? '')));
+      const result = await withRequestDeadline(() => inbox.receive(String(req.body?.token ?? '')), subgraphConfig().REQUEST_BUDGET_MS);
       res.status(result.status).json(result.body);
     } catch (error) {
       log.error({ err: error }, 'event handler failed');
@@ -164,7 +166,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
     },
     express.json({ limit: '8mb' }),
     // Every write of the request must finish within its budget, counted from its arrival, or not start (db.ts).
-    (_req, res, next) => withRequestDeadline(next, REQUEST_BUDGET_MS - (Date.now() - res.locals.receivedAt)),
+    (_req, res, next) => withRequestDeadline(next, subgraphConfig().REQUEST_BUDGET_MS - (Date.now() - res.locals.receivedAt)),
     expressMiddleware(server, {
       context: async ({ res }) => ({
         identity: res.locals.identity as Identity,
@@ -189,7 +191,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
       .send(status < 500 ? '请求有误 / Bad request' : '服务器内部错误，请稍后重试 / Internal error; try again shortly');
   });
 
-  await new Promise<void>((resolve) => httpServer.listen(port, process.env.LISTEN_HOST ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => httpServer.listen(port, subgraphConfig().LISTEN_HOST, resolve));
   relay.start();
   const address = httpServer.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -204,9 +206,30 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   };
 }
 
+/** Every problem with the common and the service's own settings at once, or none. */
+function checkConfiguration(definition: SubgraphDefinition): void {
+  const problems: string[] = [];
+  for (const check of [subgraphConfig, definition.config ?? (() => undefined)]) {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length) throw new ConfigError(definition.name, problems);
+}
+
 /** Entry-point helper: start on PORT (or the registry's port) and stop cleanly on signals. */
 export function runSubgraph(definition: SubgraphDefinition, defaultPort: number): void {
-  const port = Number(process.env.PORT ?? defaultPort);
+  let port: number;
+  try {
+    checkConfiguration(definition);
+    port = subgraphConfig().PORT ?? defaultPort;
+  } catch (error) {
+    console.error(`${definition.name} failed to start:`, error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
   startSubgraph(definition, port).then(
     (running) => {
       const shutdown = () => {

@@ -8,6 +8,7 @@ import { beijingDate, beijingToday, compactDate, validUntil } from '../beijing-c
 import type { Department } from '../registry';
 import { foldLicence, foldLicences, type Ending, type Licence, type LicenceChangeDoc, type LicenceDoc, type LicenceEndedDoc, type LicenceRecord } from './licence';
 import { foldReview, foldReviews, type NewReviewStep, type Review, type ReviewDoc, type ReviewStep, type VerificationResultDoc, type VerificationTaskDoc } from './review';
+import { departmentConfig } from './config';
 
 /**
  * A department's data, in its own database. Nothing is updated after it is
@@ -312,13 +313,12 @@ export class DepartmentStore {
   /** Lapses expired licences; runs before each outbox sweep, at most every LAPSE_INTERVAL_MS. */
   async beforeSweep(): Promise<void> {
     const now = Date.now();
-    if (now - (lastLapseCheck.get(this.department.code) ?? 0) < LAPSE_INTERVAL_MS) return;
+    if (now - (lastLapseCheck.get(this.department.code) ?? 0) < departmentConfig().LAPSE_INTERVAL_MS) return;
     lastLapseCheck.set(this.department.code, now);
     await this.lapseExpired();
   }
 }
 
-const LAPSE_INTERVAL_MS = Number(process.env.LAPSE_INTERVAL_MS ?? 60_000);
 const lastLapseCheck = new Map<string, number>();
 
 /** Who acts when nobody does: a licence lapsing at its end date. */

@@ -4,6 +4,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { departmentTypeDefs } from './schema';
 import { createDepartmentLoaders, departmentResolvers } from './resolvers';
 import { DepartmentStore } from './store';
+import { departmentConfig } from './config';
 import { departmentEventHandlers } from './workflow';
 
 /** Everything a department subgraph is, built from its folder (department.json, items.json, schema.graphql). */
@@ -11,6 +12,7 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
   const department = loadDepartment(folder);
   return {
     name: department.code,
+    config: departmentConfig,
     typeDefs: departmentTypeDefs(department),
     resolvers: departmentResolvers(department) as unknown as GraphQLResolverMap<SubgraphContext>,
     outboxSources: (db) => new DepartmentStore(db, department).outboxSources(),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, jwtVerify, type JWK, type JWTVerifyGetKey, type KeyLike } from 'jose';
-import { jsonFromEnv, privateSigningKey, verifyingKeySet } from '../keys';
+import { subgraphConfig } from '../config';
+import { privateSigningKey, verifyingKeySet } from '../keys';
 import type { EventPayload, EventType } from './contract';
 
 /**
@@ -67,7 +68,7 @@ export interface OutboxEntry {
  */
 let ownKey: Promise<{ kid: string; key: KeyLike | Uint8Array }> | undefined;
 function eventSigner() {
-  ownKey ??= privateSigningKey(jsonFromEnv<JWK>('EVENT_SIGNING_KEY'), 'EVENT_SIGNING_KEY');
+  ownKey ??= privateSigningKey(subgraphConfig().EVENT_SIGNING_KEY as JWK, 'EVENT_SIGNING_KEY');
   return ownKey;
 }
 
@@ -75,7 +76,7 @@ const verifiers = new Map<string, JWTVerifyGetKey>();
 function verifierFor(service: string): JWTVerifyGetKey {
   let verifier = verifiers.get(service);
   if (!verifier) {
-    const keys = jsonFromEnv<Record<string, JWK[]>>('EVENT_VERIFY_KEYS')?.[service];
+    const keys = subgraphConfig().EVENT_VERIFY_KEYS[service] as JWK[] | undefined;
     if (!keys?.length) throw new Error(`no event keys for ${service}`);
     verifier = verifyingKeySet(keys);
     verifiers.set(service, verifier);
@@ -83,11 +84,9 @@ function verifierFor(service: string): JWTVerifyGetKey {
   return verifier;
 }
 
-/** Checked at start: a service without its own signing key, or without the others' public keys, refuses to start. */
-export async function checkEventKeys(service: string): Promise<void> {
+/** Checked at start: the service's own event key must import (its shape is checked with the configuration). */
+export async function checkEventKeys(): Promise<void> {
   await eventSigner();
-  const bundle = jsonFromEnv<Record<string, JWK[]>>('EVENT_VERIFY_KEYS');
-  if (!bundle || !Object.keys(bundle).length) throw new Error(`EVENT_VERIFY_KEYS (every service's public event keys) must be set for ${service}`);
 }
 
 export async function signEvent(event: PlatformEvent, signingKey?: JWK): Promise<string> {

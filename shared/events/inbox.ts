@@ -1,5 +1,6 @@
 import type { Connection, mongo } from 'mongoose';
 import type { Logger } from '../logger';
+import { subgraphConfig } from '../config';
 import { byId, insertOnce } from '../records';
 import { department } from '../registry';
 import { contractProblem, EventRefused } from './contract';
@@ -15,8 +16,6 @@ interface ClaimDoc {
   claimedAt: Date;
 }
 
-/** A claim older than this whose handler never finished (its process died) may be taken over. */
-const STALE_CLAIM_MS = Number(process.env.INBOX_STALE_CLAIM_MS ?? 30_000);
 
 export interface InboxAnswer {
   status: number;
@@ -104,7 +103,7 @@ export class EventInbox {
       latest = next;
     }
     const failed = await byId(this.failed, `${event.id}#${attempt}`);
-    const stale = !latest || Date.now() - latest.claimedAt.getTime() > STALE_CLAIM_MS;
+    const stale = !latest || Date.now() - latest.claimedAt.getTime() > subgraphConfig().INBOX_STALE_CLAIM_MS;
     if (!failed && !stale) return 0;
     // Take over: only one delivery may claim the next attempt.
     if (!(await insertOnce(this.attempts, { ...fresh(), _id: `${event.id}#${attempt + 1}` }))) return 0;

@@ -1,5 +1,6 @@
 import type { Connection, mongo } from 'mongoose';
 import { request } from 'undici';
+import { subgraphConfig } from '../config';
 import { serviceUrl } from '../registry';
 import type { Logger } from '../logger';
 import { onPendingInserted } from './announce';
@@ -28,16 +29,18 @@ export class PermanentRefusal extends Error {}
 /** The destination is applying this very event right now (an earlier delivery): try again shortly. */
 export class InProgress extends Error {}
 
-/** How long one delivery may take before the destination counts as unavailable. */
-export const DELIVERY_TIMEOUT_MS = Number(process.env.EVENT_DELIVERY_TIMEOUT_MS ?? 5000);
-/** The longest a failing destination waits before its next try. */
-const MAX_BACKOFF_MS = Number(process.env.EVENT_MAX_BACKOFF_MS ?? 5000);
-/** A queue entry whose document never came (its writer died, or lost its claim) is dropped after this. */
-const ORPHAN_AFTER_MS = Number(process.env.OUTBOX_ORPHAN_MS ?? 60_000);
+/*
+ * Settings (shared/config.ts): EVENT_DELIVERY_TIMEOUT_MS, how long one delivery
+ * may take before the destination counts as unavailable; EVENT_MAX_BACKOFF_MS,
+ * the longest a failing destination waits before its next try; OUTBOX_ORPHAN_MS,
+ * after which a queue entry whose document never came (its writer died, or lost
+ * its claim) is dropped.
+ */
 
 /** Delivers one event; resolves only on a 2xx from the destination. */
 export async function deliverEvent(event: PlatformEvent): Promise<void> {
   const token = await signEvent(event);
+  const { EVENT_DELIVERY_TIMEOUT_MS: DELIVERY_TIMEOUT_MS } = subgraphConfig();
   const response = await request(`${serviceUrl(event.destination)}/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -110,6 +113,7 @@ export class OutboxRelay {
   private readonly intervalMs: number;
   /** Idle sweeps back off up to this: inserts are announced, so sweeps only catch what was left behind. */
   private readonly maxIdleMs: number;
+  private readonly enabled: boolean;
   private readonly beforeSweep?: () => Promise<void>;
   private readonly external: Record<string, ExternalDelivery>;
 
@@ -131,15 +135,17 @@ export class OutboxRelay {
     this.queue = db.collection(OUTBOX_QUEUE);
     this.deadLetters = db.collection('dead_letters');
     this.databaseName = db.databaseName;
-    this.intervalMs = options.intervalMs ?? Number(process.env.OUTBOX_INTERVAL_MS ?? 1000);
-    this.maxIdleMs = Math.max(options.maxIdleMs ?? Number(process.env.OUTBOX_MAX_IDLE_MS ?? 5000), this.intervalMs);
+    const config = subgraphConfig();
+    this.intervalMs = options.intervalMs ?? config.OUTBOX_INTERVAL_MS;
+    this.maxIdleMs = Math.max(options.maxIdleMs ?? config.OUTBOX_MAX_IDLE_MS, this.intervalMs);
+    this.enabled = config.OUTBOX_ENABLED;
     this.beforeSweep = options.beforeSweep;
     this.external = options.external ?? {};
   }
 
   start(): void {
     // An operator can hold deliveries (e.g. during maintenance of a receiver); events wait in the outbox.
-    if (process.env.OUTBOX_ENABLED === 'false') {
+    if (!this.enabled) {
       this.log.warn('outbox delivery is held (OUTBOX_ENABLED=false): events are stored, not sent');
       return;
     }
@@ -232,7 +238,7 @@ export class OutboxRelay {
         const doc = source ? await source.collection.findOne({ _id: entry.docId as unknown as mongo.ObjectId }) : null;
         if (!source || !doc) {
           // The document never came (its writer died before inserting it, or lost its claim to another): drop the entry in time.
-          if (Date.now() - entry.queuedAt.getTime() > ORPHAN_AFTER_MS) await this.queue.deleteOne({ _id: entry._id });
+          if (Date.now() - entry.queuedAt.getTime() > subgraphConfig().OUTBOX_ORPHAN_MS) await this.queue.deleteOne({ _id: entry._id });
           else waiting = true;
           continue;
         }
@@ -332,7 +338,7 @@ export class OutboxRelay {
       lane.backoffUntil = Date.now() + 500;
     } else {
       lane.failures++;
-      lane.backoffUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(lane.failures, 7));
+      lane.backoffUntil = Date.now() + Math.min(subgraphConfig().EVENT_MAX_BACKOFF_MS, 250 * 2 ** Math.min(lane.failures, 7));
       const last = this.lastFailureLog.get(lane.destination) ?? 0;
       if (Date.now() - last > 5000) {
         this.lastFailureLog.set(lane.destination, Date.now());

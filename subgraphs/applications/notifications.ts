@@ -2,6 +2,7 @@ import { request } from 'undici';
 import { externalEvent, outbox, OUTBOX_QUEUE, type OutboxEntry, type OutboxFields, type PlatformEvent } from '../../shared/events';
 import { appendStep, byId, insertPending, readLog, stepId } from '../../shared/records';
 import type { ApplicationStore } from './store';
+import { applicationsConfig } from './config';
 
 /**
  * What the applicant is told (acceptance, supplement notice, refusal, each
@@ -47,7 +48,7 @@ export async function notify(store: ApplicationStore, app: { _id: string; credit
     (log) => (log.some((n) => n.key === key) ? null : true),
     (_, seq) => {
       const id = stepId(app._id, seq);
-      const send: PlatformEvent[] = process.env.NOTIFIER_URL
+      const send: PlatformEvent[] = applicationsConfig().NOTIFIER_URL
         ? [externalEvent('NotificationSend', 'applications', NOTIFIER, { notificationId: id, creditCode: app.creditCode, ...text }, `NotificationSend:${app._id}:${key}`)]
         : [];
       return insertPending(store.db, store.notifications, { _id: id, seq, key, applicationId: app._id, creditCode: app.creditCode, ...text, at: new Date(), viaSender: send.length > 0, ...outbox(send) });
@@ -67,14 +68,14 @@ export async function deliveryOf(store: ApplicationStore, doc: NotificationDoc):
 
 /** The sender: POST to NOTIFIER_URL with the event id as idempotency key; not 2xx throws, so it is retried. */
 export async function sendNotification(event: PlatformEvent): Promise<void> {
-  const base = process.env.NOTIFIER_URL;
+  const { NOTIFIER_URL: base, NOTIFIER_TOKEN: token } = applicationsConfig();
   if (!base) throw new Error('NOTIFIER_URL is not set');
   const response = await request(`${base.replace(/\/$/, '')}/messages`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       'idempotency-key': event.id,
-      authorization: `Bearer ${process.env.NOTIFIER_TOKEN ?? ''}`,
+      authorization: `Bearer ${token}`,
     },
     body: JSON.stringify(event.payload),
     headersTimeout: 10000,

@@ -11,6 +11,7 @@ import { catalogueFor, catalogueResolvers, industryView } from './resolvers/cata
 import { editionsFor } from './editions';
 import { NOTIFIER, sendNotification } from './notifications';
 import { ApplicationStore } from './store';
+import { applicationsConfig } from './config';
 
 /** 区政务服务局: catalogue, guides, merged forms, intake and dispatch. */
 export function applicationsSubgraph(): SubgraphDefinition {
@@ -37,6 +38,7 @@ export function applicationsSubgraph(): SubgraphDefinition {
     name: 'applications',
     // The clock type is shared with the departments and must read the same in both.
     typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${CLOCK_SDL}`,
+    config: applicationsConfig,
     resolvers: resolvers as unknown as GraphQLResolverMap<SubgraphContext>,
     outboxSources: (db) => new ApplicationStore(db).outboxSources(),
     externalDeliveries: { [NOTIFIER]: sendNotification },

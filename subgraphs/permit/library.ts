@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import type { PlatformEvent } from '../../shared/events';
+import { permitConfig } from './config';
 
 /**
  * Pushes one permit version to the city e-licence library (市电子证照库):
@@ -9,7 +10,7 @@ import type { PlatformEvent } from '../../shared/events';
  * and is retried until the library takes it.
  */
 export async function pushToCityLibrary(event: PlatformEvent): Promise<void> {
-  const base = process.env.CITY_LIBRARY_URL;
+  const { CITY_LIBRARY_URL: base, CITY_LIBRARY_TOKEN: token } = permitConfig();
   if (!base) throw new Error('CITY_LIBRARY_URL is not set');
   const { metadata, event: kind } = event.payload as { metadata: { identifier: string }; event: string };
   const response = await request(`${base.replace(/\/$/, '')}/licences/${encodeURIComponent(metadata.identifier)}`, {
@@ -17,7 +18,7 @@ export async function pushToCityLibrary(event: PlatformEvent): Promise<void> {
     headers: {
       'content-type': 'application/json',
       'idempotency-key': event.id,
-      authorization: `Bearer ${process.env.CITY_LIBRARY_TOKEN ?? ''}`,
+      authorization: `Bearer ${token}`,
     },
     body: JSON.stringify({ ...metadata, event: kind }),
     headersTimeout: 10000,

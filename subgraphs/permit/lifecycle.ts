@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logger';
 import { insertOnce, insertPending } from '../../shared/records';
 import { permitQrContent, qrPngBase64, qrSvg, signPermitQr } from './qr';
 import { PermitStore, type LicenceEndingDoc, type PermitRequest, type PermitVersionDoc, type Permit, type VoidedDoc } from './store';
+import { permitConfig } from './config';
 
 /**
  * The permit's life: issue, re-issue (new version, old superseded), void,
@@ -16,7 +17,7 @@ export type LibraryEvent = 'ISSUED' | 'REISSUED' | 'VOIDED' | 'SUPERSEDED';
 
 /** The library push for one version in one state; its id is the idempotency key the library sees. */
 export function libraryPush(permit: PermitVersionDoc, event: LibraryEvent, status: Permit['status']): PlatformEvent[] {
-  if (!process.env.CITY_LIBRARY_URL) return [];
+  if (!permitConfig().CITY_LIBRARY_URL) return [];
   const metadata = licenceMetadata({
     identifier: permit.licenceIdentifier,
     number: permit.code,

@@ -2,6 +2,7 @@ import type { JWK, KeyLike } from 'jose';
 import { importJWK } from 'jose';
 import QRCode from 'qrcode';
 import { QR_CODE_TYPE, QR_ISSUER, publicJwks, qrUrl, signQr, type QrFields } from '../../shared/permit-code';
+import { permitConfig } from './config';
 
 /**
  * Signing keys come from PERMIT_SIGNING_KEYS (a JSON array of Ed25519 private
@@ -12,8 +13,7 @@ let keys: { jwks: JWK[]; active: { kid: string; key: KeyLike | Uint8Array } } | 
 
 async function signingKeys() {
   if (!keys) {
-    const jwks = JSON.parse(process.env.PERMIT_SIGNING_KEYS ?? '[]') as JWK[];
-    if (!jwks.length || !jwks[0].kid || !jwks[0].d) throw new Error('PERMIT_SIGNING_KEYS must hold at least one Ed25519 private JWK with a kid');
+    const jwks = permitConfig().PERMIT_SIGNING_KEYS;
     keys = { jwks, active: { kid: jwks[0].kid, key: await importJWK(jwks[0], 'EdDSA') } };
   }
   return keys;
@@ -24,7 +24,7 @@ export async function publishedKeys(): Promise<{ keys: JWK[] }> {
 }
 
 export function baseUrl(): string {
-  return process.env.PUBLIC_BASE_URL ?? 'http://127.0.0.1:4000';
+  return permitConfig().PUBLIC_BASE_URL;
 }
 
 /** Signs a new QR for a permit version (at issue or re-issue; the QR of a version never changes). */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Connection, mongo } from 'mongoose';
 import type { OutboxFields, OutboxSource } from '../../shared/events';
 import { byId, byIds, insertOnce, readLog, stepId } from '../../shared/records';
-import type { DepartmentConfig } from '../../shared/registry';
+import type { DepartmentDefinition } from '../../shared/registry';
 
 /**
  * Permit data. Nothing is updated after it is written (shared/records.ts):
@@ -34,7 +34,7 @@ export interface PermitItemDoc {
   reasons: string[];
   /** Review round the outcome came from: a later round replaces an earlier one. */
   round?: number;
-  remedy: DepartmentConfig['remedy'];
+  remedy: DepartmentDefinition['remedy'];
 }
 
 export interface Holder {

@@ -9,11 +9,13 @@ import { CITY_LIBRARY } from './lifecycle';
 import { licenceStubsSdl } from './licence-stubs';
 import { permitResolvers } from './resolvers';
 import { PermitStore } from './store';
+import { permitConfig } from './config';
 
 /** 综合许可凭证: issue, re-issue, void, recall; signed QR codes; pushes to the city e-licence library. */
 export function permitSubgraph(): SubgraphDefinition {
   return {
     name: 'permit',
+    config: permitConfig,
     typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${licenceStubsSdl()}\n`,
     resolvers: { JSON: GraphQLJSON, ...permitResolvers() } as unknown as GraphQLResolverMap<SubgraphContext>,
     prepare: (db) => new PermitStore(db).prepare(),

@@ -13,6 +13,7 @@ import { ApplicationStore } from '../store';
 import type { Application, SupplementProblem } from '../application';
 import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { materialStatuses } from './materials';
+import { applicationsConfig } from '../config';
 
 type Ctx = SubgraphContext;
 
@@ -23,9 +24,6 @@ type Ctx = SubgraphContext;
  * the application's log, appended from the state it was decided on
  * (application.ts), so two of them can never both happen from one state.
  */
-export const SUPPLEMENT_WORKING_DAYS = Number(process.env.SUPPLEMENT_WORKING_DAYS ?? 10);
-/** How long `withdrawApplication` waits for the departments' answers before answering WITHDRAWING (well inside the request budget). */
-export const WITHDRAWAL_WAIT_MS = Number(process.env.WITHDRAWAL_WAIT_MS ?? 2500);
 
 function calendarError(error: unknown): never {
   if (error instanceof UnknownYearError) {
@@ -126,7 +124,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
         if (!p.messageZh.trim()) inputProblems.push({ path: `problems.${index}.messageZh`, code: 'REQUIRED', messageZh: '请写明需补正的内容', messageEn: 'Say what is to be supplemented' });
         return { target: p.target, kind: kind ?? 'OTHER', messageZh: p.messageZh.trim(), messageEn: p.messageEn?.trim() || p.messageZh.trim() };
       });
-      const days = args.deadlineWorkingDays ?? SUPPLEMENT_WORKING_DAYS;
+      const days = args.deadlineWorkingDays ?? applicationsConfig().SUPPLEMENT_WORKING_DAYS;
       if (!Number.isInteger(days) || days < 1 || days > 30) {
         inputProblems.push({ path: 'deadlineWorkingDays', code: 'OUT_OF_RANGE', messageZh: '补正期限须为 1 至 30 个工作日', messageEn: 'The deadline is 1 to 30 working days' });
       }
@@ -266,7 +264,8 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
         return view(ctx, store, app);
       }
       // Wait for the departments' answers.
-      const deadline = Date.now() + WITHDRAWAL_WAIT_MS;
+      // How long to wait for the departments' answers before answering WITHDRAWING (well inside the request budget).
+      const deadline = Date.now() + applicationsConfig().WITHDRAWAL_WAIT_MS;
       let settled = app;
       while (settled.status === 'WITHDRAWING' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { count, defineConfig, ed25519PrivateJwk, json, millis, port, secret, serviceShape, url } from '../shared/config';
+
+/**
+ * The gateway's settings (shared/config.ts explains the pattern): caller
+ * tokens, its own identity-signing keys, how long it waits for subgraphs.
+ * Per-subgraph timeouts (SUBGRAPH_TIMEOUT_MS_<NAME>) are read by
+ * `subgraphTimeoutMs` in data-source.ts with this one as their default.
+ */
+export const gatewayConfig = defineConfig(
+  'gateway',
+  {
+    ...serviceShape,
+    PORT: port(4000),
+    JWT_SECRET: secret('the development identity provider\'s HS256 secret for caller tokens').optional(),
+    JWT_JWKS_URL: url('the identity provider\'s JWKS').optional(),
+    JWT_ISSUER: z.string().min(1).default('yiye-dev-idp'),
+    JWT_AUDIENCE: z.string().min(1).default('yiye-platform'),
+    GATEWAY_IDENTITY_KEYS: json('the gateway\'s Ed25519 private JWKs for the identity header, the first signs', z.array(ed25519PrivateJwk).min(1, 'needs at least one key')),
+    SUBGRAPH_TIMEOUT_MS: millis(5000),
+    SUBGRAPH_MAX_SOCKETS: count(64),
+  },
+  (c) => (c.JWT_SECRET || c.JWT_JWKS_URL ? [] : ['JWT_SECRET or JWT_JWKS_URL: missing: how caller tokens are checked (a 32+ character secret, or the identity provider\'s JWKS)']),
+);
