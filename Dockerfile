@@ -21,6 +21,7 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY shared ./shared
 COPY subgraphs ./subgraphs
 COPY gateway ./gateway
+COPY documents ./documents
 COPY schema ./schema
 
 USER node

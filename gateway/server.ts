@@ -10,29 +10,15 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { request } from 'undici';
-import { PUBLIC_IDENTITY } from '../shared/identity';
 import { publicJwk } from '../shared/keys';
 import { gatewayConfig } from './config';
 import { createLogger } from '../shared/logger';
 import { REPO_ROOT, serviceUrl, services } from '../shared/registry';
-import { formatError } from '../shared/subgraph-server';
+import { formatError } from '../shared/errors';
 import type { GraphQLSchema } from 'graphql';
 import { CallerAuthenticator } from './auth';
 import { checkOperation } from './limits';
 import { SignedIdentityDataSource, type GatewayContext } from './data-source';
-import { CERTIFICATE_QUERY, certificateData, type CertificatePermit } from './certificate-data';
-import { renderCertificateHtml, renderCertificatePdf } from './certificate';
-import { GUIDE_QUERY, renderGuidePage, type GuideData, type GuideLanguage } from './guide-page';
-import {
-  SCAN_QUERY,
-  VERIFY_QUERY,
-  renderForgedPage,
-  renderNotFoundPage,
-  renderScanPage,
-  renderUnavailablePage,
-  type ScannedPermit,
-  type Verification,
-} from './scan-page';
 
 /** A GET request's operation, as a body (its variables arrive as JSON text). */
 function getBody(query: Record<string, unknown>): Record<string, unknown> {
@@ -53,9 +39,11 @@ export interface RunningGateway {
 }
 
 /**
- * The one endpoint: authenticates callers, plans queries over the static
- * supergraph (schema/supergraph.graphql) and serves the public scan page,
- * QR images, offline GraphiQL and health checks.
+ * The gateway routes, and only routes: it authenticates callers, applies their
+ * operation limits, plans queries over the static supergraph
+ * (schema/supergraph.graphql) and signs the identity it forwards to each
+ * subgraph; plus GraphiQL, health checks and its public identity keys. Pages,
+ * certificates and QR images are the documents service's (documents/).
  */
 export async function startGateway(port: number): Promise<RunningGateway> {
   gatewayConfig();
@@ -89,13 +77,6 @@ export async function startGateway(port: number): Promise<RunningGateway> {
   });
   await server.start();
 
-  /** Runs a query as the public would (the scan page and QR images are public). */
-  const publicQuery = async <T>(query: string, variables: Record<string, unknown>) => {
-    const response = await server.executeOperation<T>({ query, variables }, { contextValue: { identity: PUBLIC_IDENTITY } });
-    if (response.body.kind !== 'single') throw new Error('unexpected incremental response');
-    return response.body.singleResult;
-  };
-
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
@@ -126,127 +107,9 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     );
   });
 
-  /** True when the permit subgraph itself did not answer: "unknown code" would be a lie then. */
-  const permitServiceDown = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined, found: boolean) =>
-    !found && (errors ?? []).some((e) => e.extensions?.code === 'SUBGRAPH_UNAVAILABLE' || e.extensions?.serviceName === 'permit');
-
-  app.get('/scan/:code', async (req, res) => {
-    const signed = typeof req.query.s === 'string';
-    // A scanned QR carries its signature: check it. A code typed in by hand is only looked up.
-    const result = signed
-      ? await publicQuery<{ verifyPermit: Verification }>(VERIFY_QUERY, { qrContent: `http://scan.local${req.originalUrl}` })
-      : await publicQuery<{ scanPermit: ScannedPermit | null }>(SCAN_QUERY, { code: req.params.code });
-    const verification = signed ? (result.data as { verifyPermit: Verification } | null)?.verifyPermit : undefined;
-    const permit = signed ? verification?.permit : (result.data as { scanPermit: ScannedPermit | null } | null)?.scanPermit;
-    if (permitServiceDown(result.errors, Boolean(verification ?? permit))) {
-      res.status(503).type('html').send(renderUnavailablePage());
-      return;
-    }
-    if (verification && !verification.authentic && verification.result !== 'UNKNOWN_CODE') {
-      res.status(409).type('html').send(renderForgedPage(verification));
-      return;
-    }
-    if (!permit) {
-      res.status(404).type('html').send(renderNotFoundPage(req.params.code));
-      return;
-    }
-    const unavailable = permit.items.filter((i) => i.licence && i.licence.status === null).map((i) => i.departmentNameZh);
-    res.type('html').send(renderScanPage(permit, [...new Set(unavailable)], verification));
-  });
-
-  // The printed certificate, for the holder and the bureau: /permits/<permit id>/certificate.html|pdf
-  app.get('/permits/:id/certificate.:format', async (req, res) => {
-    const format = req.params.format;
-    if (format !== 'html' && format !== 'pdf') {
-      res.status(404).send('certificate.html or certificate.pdf');
-      return;
-    }
-    let identity;
-    try {
-      identity = await authenticator.authenticate(req.header('authorization'));
-    } catch {
-      res.status(401).type('text').send('身份令牌无效或已过期 / Invalid or expired token');
-      return;
-    }
-    // The certificate is printed for its holder and by the bureau, nobody else (a department reads the permit, it does not print it).
-    if (!['APPLICANT', 'CLERK', 'ISSUER', 'ADMIN'].includes(identity.role)) {
-      res.status(identity.role === 'PUBLIC' ? 401 : 403).type('text').send('只有持证人和区政务服务局可打印凭证 / Only the holder and the bureau print the certificate');
-      return;
-    }
-    const response = await server.executeOperation<{ permit: CertificatePermit | null }>(
-      { query: CERTIFICATE_QUERY, variables: { id: req.params.id } },
-      { contextValue: { identity } },
-    );
-    const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
-    const permit = result?.data?.permit;
-    if (!permit) {
-      const code = result?.errors?.[0]?.extensions?.code;
-      res.status(code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : 404).type('text').send(result?.errors?.[0]?.message ?? '未找到凭证 / no such permit (or not yours to print)');
-      return;
-    }
-    const data = certificateData(permit);
-    if (format === 'html') res.type('html').send(renderCertificateHtml(data, permit.qrSvg));
-    else res.type('application/pdf').send(await renderCertificatePdf(data, Buffer.from(permit.qrPngBase64, 'base64')));
-  });
-
   // The public keys of the identity the gateway forwards, for subgraphs (GATEWAY_IDENTITY_JWKS_URL).
   app.get('/.well-known/identity-keys.json', (_req, res) => {
     res.set('cache-control', 'public, max-age=300').json({ keys: gatewayConfig().GATEWAY_IDENTITY_KEYS.map(publicJwk) });
-  });
-
-  // The public keys that sign permit QR codes, for inspectors' apps to verify offline.
-  app.get('/.well-known/permit-keys.json', async (_req, res) => {
-    const result = await publicQuery<{ permitSigningKeys: unknown }>('{ permitSigningKeys }', {});
-    if (!result.data?.permitSigningKeys) {
-      res.status(503).json({ error: 'permit service unavailable' });
-      return;
-    }
-    res.set('cache-control', 'public, max-age=300').json(result.data.permitSigningKeys);
-  });
-
-  // The printable guide: /guides/restaurant?lang=en&answers={"ownSewerConnection":true}
-  app.get('/guides/:industryCode', async (req, res) => {
-    const lang: GuideLanguage = req.query.lang === 'en' ? 'en' : 'zh';
-    let answers: unknown = null;
-    if (typeof req.query.answers === 'string' && req.query.answers) {
-      try {
-        answers = JSON.parse(req.query.answers);
-      } catch {
-        res.status(400).type('text').send('answers 须为 JSON / answers must be JSON');
-        return;
-      }
-    }
-    const result = await publicQuery<{ guide: GuideData }>(GUIDE_QUERY, { industryCode: req.params.industryCode, answers });
-    if (!result.data?.guide) {
-      const error = result.errors?.[0];
-      const status = error?.extensions?.code === 'NOT_FOUND' ? 404 : error?.extensions?.code === 'BAD_USER_INPUT' ? 400 : 503;
-      res.status(status).type('text').send(error?.message ?? 'guide unavailable');
-      return;
-    }
-    res.type('html').send(renderGuidePage(result.data.guide, lang));
-  });
-
-  app.get('/permits/:code/qr.:format', async (req, res) => {
-    const format = req.params.format;
-    if (format !== 'svg' && format !== 'png') {
-      res.status(404).send('qr.svg or qr.png');
-      return;
-    }
-    const result = await publicQuery<{ scanPermit: { qrSvg: string; qrPngBase64: string } | null }>(
-      'query Qr($code: ID!) { scanPermit(code: $code) { qrSvg qrPngBase64 } }',
-      { code: req.params.code },
-    );
-    const qr = result.data?.scanPermit;
-    if (permitServiceDown(result.errors, Boolean(qr))) {
-      res.status(503).send('permit service unavailable; try again shortly');
-      return;
-    }
-    if (!qr) {
-      res.status(404).send('no such permit');
-      return;
-    }
-    if (format === 'svg') res.type('image/svg+xml').send(qr.qrSvg);
-    else res.type('image/png').send(Buffer.from(qr.qrPngBase64, 'base64'));
   });
 
   app.use(

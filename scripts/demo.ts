@@ -4,7 +4,6 @@ import { eventually } from './lib/client';
 import { sampleBusiness, sampleValues } from './lib/sample-values';
 import { devToken } from './lib/tokens';
 import { Walkthrough } from './lib/walkthrough';
-import { overallStateOf } from '../gateway/scan-page';
 import { DEV_SECRETS_FILE } from './start';
 
 /**
@@ -20,6 +19,8 @@ function step(n: number, text: string) {
 
 async function main() {
   const gatewayUrl = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000';
+  // Pages, PDFs and QR images come from the documents service.
+  const documentsUrl = process.env.DOCUMENTS_URL ?? 'http://127.0.0.1:4080';
   // `npm start` signs with the secret it keeps in .data; JWT_SECRET is for a platform started otherwise.
   const secret = existsSync(DEV_SECRETS_FILE) ? JSON.parse(readFileSync(DEV_SECRETS_FILE, 'utf8')).jwt : process.env.JWT_SECRET;
   if (!secret) throw new Error('no JWT secret: start the platform with `npm start` first, or set JWT_SECRET');
@@ -74,7 +75,7 @@ async function main() {
   printScan(before);
   const page = await request(permit.scanUrl);
   const html = await page.body.text();
-  const png = await request(`${gatewayUrl}/permits/${permit.code}/qr.png`);
+  const png = await request(`${documentsUrl}/permits/${permit.code}/qr.png`);
   const pngBytes = Buffer.from(await png.body.arrayBuffer());
   console.log(`    scan page HTTP ${page.statusCode} (${html.length} bytes); QR PNG HTTP ${png.statusCode} (${pngBytes.length} bytes)`);
   if (page.statusCode !== 200 || png.statusCode !== 200 || pngBytes.subarray(1, 4).toString() !== 'PNG') throw new Error('scan page or QR image failed');
@@ -90,13 +91,13 @@ async function main() {
     return scanned.status === 'VOID' ? scanned : undefined;
   });
   printScan(after);
-  console.log(`\nstate before: ${overallStateOf(before)}; after: ${overallStateOf(after)}`);
-  if (overallStateOf(after) !== 'VOID') throw new Error('permit should be void');
+  console.log(`\nstate before: ${before.overallState}; after: ${after.overallState}`);
+  if (after.overallState !== 'VOID') throw new Error('permit should be void');
   console.log('demo passed ✔');
 }
 
 function printScan(permit: NonNullable<Awaited<ReturnType<Walkthrough['scan']>>>) {
-  console.log(`    ${permit.holderName}  legal rep. ${permit.legalRepresentative}  permit ${permit.status}  overall ${overallStateOf(permit)}`);
+  console.log(`    ${permit.holderName}  legal rep. ${permit.legalRepresentative}  permit ${permit.status}  overall ${permit.overallState}`);
   if (permit.voidReason) console.log(`    void because: ${permit.voidReason}`);
   for (const item of permit.items) {
     console.log(`      ${item.itemNameZh.padEnd(16)} ${item.permitted ? 'permitted' : 'NOT permitted'}  licence: ${item.licence?.status ?? '—'}`);

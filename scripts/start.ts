@@ -36,6 +36,7 @@ async function main() {
     mongoUri: database.uri,
     dbPrefix: process.env.DB_PREFIX ?? 'yiye_',
     gatewayPort,
+    documentsPort: Number(process.env.DOCUMENTS_PORT ?? 4080),
     secrets: await devSecrets(),
     logDir: join(REPO_ROOT, '.data', 'logs'),
   });
@@ -68,6 +69,7 @@ async function main() {
   GraphQL   ${platform.gatewayUrl}/graphql
   GraphiQL  ${platform.gatewayUrl}/graphiql
   health    ${platform.gatewayUrl}/readyz
+  documents ${platform.documentsUrl}  (/scan/<code>, /permits/<code>/certificate.pdf, /guides/<industry>)
   logs      .data/logs/
 
 A token for each role (paste as header  Authorization: Bearer <token>):

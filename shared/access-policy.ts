@@ -25,6 +25,8 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   'Query.guide': 'public',
   'Query.applicationForm': 'public',
   'Query.calendarStatus': 'public',
+  // Where each department is in the API (codes, root fields, types).
+  'Query.departments': 'public',
   'Query.catalogueEditions': { ADMIN: 'any', ANALYST: 'any' },
   'Query.reformFigures': { ADMIN: 'any', ANALYST: 'any' },
   'Query.processingStatistics': { ADMIN: 'any', ANALYST: 'any' },
@@ -58,6 +60,8 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   'Query.verifyPermit': 'public',
   'Query.permitSigningKeys': 'public',
   'Query.permit': { APPLICANT: 'own', REVIEWER: 'own', ...BUREAU_READS },
+  // The certificate is printed by its holder and the bureau; a department reads a permit, it does not print it.
+  'Query.permitCertificate': { APPLICANT: 'own', ...BUREAU_READS },
   'Query.permitHistory': { APPLICANT: 'own', REVIEWER: 'own', ...BUREAU_READS },
   'Query.permitForApplication': { APPLICANT: 'own', ...BUREAU_READS },
   'Query.permitRequests': { ISSUER: 'any', ADMIN: 'any' },

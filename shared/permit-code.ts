@@ -31,10 +31,18 @@ export function qrUrl(baseUrl: string, f: QrFields): string {
   return `${baseUrl.replace(/\/$/, '')}/scan/${encodeURIComponent(f.code)}?${params}`;
 }
 
-/** Reads a QR's content (the URL, or just a code typed in by hand). Null when it is neither. */
+/** What a permit code looks like once normalised (docs/qr.md §1, §3). */
+export const CODE_PATTERN = /^[0-9A-Z]{6,32}$/;
+
+/** A code as typed or read: trimmed and upper-cased, so `abc234…` finds `ABC234…` (docs/qr.md §3). */
+export function normaliseCode(code: string): string {
+  return code.trim().toUpperCase();
+}
+
+/** Reads a QR's content (the URL, or just a code typed in by hand). Null when it is neither (docs/qr.md §3). */
 export function parseQrContent(content: string): { code: string; fields: QrFields | null } | null {
   const text = content.trim();
-  if (/^[0-9A-Z]{6,32}$/i.test(text)) return { code: text.toUpperCase(), fields: null };
+  if (CODE_PATTERN.test(normaliseCode(text))) return { code: normaliseCode(text), fields: null };
   let url: URL;
   try {
     url = new URL(text);
@@ -43,7 +51,13 @@ export function parseQrContent(content: string): { code: string; fields: QrField
   }
   const match = /\/scan\/([^/?#]+)$/.exec(url.pathname);
   if (!match) return null;
-  const code = decodeURIComponent(match[1]).toUpperCase();
+  let code: string;
+  try {
+    code = decodeURIComponent(match[1]).toUpperCase();
+  } catch {
+    return null; // a broken percent-escape
+  }
+  if (!CODE_PATTERN.test(code)) return null;
   const p = url.searchParams;
   const [t, i, g, k, s] = ['t', 'i', 'g', 'k', 's'].map((name) => p.get(name));
   if (!t || !i || !g || !k || !s || !/^\d+$/.test(g)) return { code, fields: null };

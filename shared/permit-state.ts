@@ -1,8 +1,12 @@
 /**
- * The overall state a scan shows, derived from the permit's own state and each
- * licence's live state. One definition, used by the scan page and the demo.
+ * What a permit's and a licence's states are, and what they are called: the
+ * overall state a scan shows is derived here and only here (the permit
+ * subgraph's `Permit.overallState`), and the words for every state are here,
+ * so the scan page, the certificate and the demo say the same thing.
  */
 export type OverallState = 'VALID' | 'VALID_WITH_NOTED_ITEMS' | 'VOID' | 'PARTLY_UNAVAILABLE' | 'SUPERSEDED';
+export type PermitStatus = 'VALID' | 'VOID' | 'SUPERSEDED';
+export type LicenceStatus = 'VALID' | 'CANCELLED' | 'LAPSED' | 'WITHDRAWN' | 'ANNULLED' | 'REVOKED';
 
 export interface ScannedItem {
   permitted: boolean;
@@ -21,10 +25,33 @@ export function deriveOverallState(permitStatus: string, items: ScannedItem[]): 
   return 'VALID';
 }
 
-export const OVERALL_STATE_TEXT: Record<OverallState, { zh: string; en: string }> = {
+type Words = { zh: string; en: string };
+
+export const OVERALL_STATE_TEXT: Record<OverallState, Words> = {
   VALID: { zh: '有效', en: 'Valid' },
   VALID_WITH_NOTED_ITEMS: { zh: '有效（含未许可事项）', en: 'Valid, with items not permitted' },
   VOID: { zh: '已作废', en: 'Void' },
   PARTLY_UNAVAILABLE: { zh: '有效（部分部门暂时无法查询）', en: 'Valid as far as known: some departments unavailable' },
   SUPERSEDED: { zh: '已换发（以新版本为准）', en: 'Replaced by a newer version' },
 };
+
+export const PERMIT_STATUS_TEXT: Record<PermitStatus, Words> = {
+  VALID: { zh: '有效', en: 'Valid' },
+  VOID: { zh: '已作废', en: 'Void' },
+  SUPERSEDED: { zh: '已换发', en: 'Superseded' },
+};
+
+export const LICENCE_STATUS_TEXT: Record<LicenceStatus, Words> = {
+  VALID: { zh: '有效', en: 'Valid' },
+  CANCELLED: { zh: '已注销', en: 'Cancelled' },
+  LAPSED: { zh: '已失效', en: 'Lapsed' },
+  WITHDRAWN: { zh: '已撤回', en: 'Withdrawn' },
+  ANNULLED: { zh: '已撤销', en: 'Annulled' },
+  REVOKED: { zh: '已吊销', en: 'Revoked' },
+};
+
+/** The words for a licence state; `ENDED` when only the fact is known (its department is not answering); an unknown one as it is. */
+export function licenceStatusText(status: string): Words {
+  if (status === 'ENDED') return { zh: '已终止', en: 'Ended' };
+  return LICENCE_STATUS_TEXT[status as LicenceStatus] ?? { zh: status, en: status };
+}

@@ -7,10 +7,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { parse, type GraphQLFormattedError } from 'graphql';
+import { parse } from 'graphql';
 import type { Connection } from 'mongoose';
 import { ConfigError, subgraphConfig } from './config';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
+import { formatError } from './errors';
 import { createLogger, type Logger } from './logger';
 import { connectDatabase, databaseCommandCounts, withRequestDeadline } from './db';
 import { checkEventKeys, EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
@@ -48,35 +49,6 @@ export interface SubgraphDefinition {
 export interface RunningSubgraph {
   url: string;
   close: () => Promise<void>;
-}
-
-/** The database did not answer in time (down, or too slow): nothing the request meant to write was written. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  return /^Mongo(ServerSelection|Network|NetworkTimeout|OperationTimeout|TopologyClosed|NotConnected)Error$/.test(name);
-}
-
-/** Production errors keep code and message; stack traces stay in the log. */
-export function formatError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
-  if (isDatabaseUnavailable((error as { originalError?: unknown } | undefined)?.originalError)) {
-    const messageZh = '数据库暂时不可用，本次操作未执行，请稍后重试';
-    const messageEn = 'The database is unavailable; nothing was written. Try again shortly';
-    return { message: `${messageZh} / ${messageEn}`, path: formatted.path, extensions: { code: 'UNAVAILABLE', messageZh, messageEn } };
-  }
-  const { extensions, ...rest } = formatted;
-  const message = clip(rest.message);
-  if (!extensions) return { ...rest, message };
-  const { stacktrace: _stacktrace, ...kept } = extensions as Record<string, unknown>;
-  // Messages may quote what the caller sent: clipped, so a huge input gets a small answer.
-  for (const key of ['messageZh', 'messageEn', 'field']) if (typeof kept[key] === 'string') kept[key] = clip(kept[key] as string);
-  if (Array.isArray(kept.problems)) {
-    kept.problems = (kept.problems as Record<string, unknown>[]).map((p) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, typeof v === 'string' ? clip(v) : v])));
-  }
-  return { ...rest, message, extensions: kept };
-}
-
-function clip(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 export function buildSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'resolvers'>) {

@@ -46,6 +46,7 @@ export interface PlatformOptions {
   mongoUri: string;
   dbPrefix: string;
   gatewayPort: number;
+  documentsPort: number;
   /** Port for each service; default: the registry's. */
   ports?: Record<string, number>;
   secrets: PlatformSecrets;
@@ -62,10 +63,13 @@ export interface ServiceProcess {
 export class Platform {
   readonly processes = new Map<string, ServiceProcess>();
   readonly gatewayUrl: string;
+  /** The documents service: scan page, QR images, certificates, printable guides. */
+  readonly documentsUrl: string;
   readonly serviceUrls: Record<string, string>;
 
   constructor(readonly options: PlatformOptions) {
     this.gatewayUrl = `http://127.0.0.1:${options.gatewayPort}`;
+    this.documentsUrl = `http://127.0.0.1:${options.documentsPort}`;
     this.serviceUrls = Object.fromEntries(
       services().map((s) => [s.name, `http://127.0.0.1:${options.ports?.[s.name] ?? s.port}`]),
     );
@@ -86,8 +90,10 @@ export class Platform {
       GATEWAY_IDENTITY_JWKS: JSON.stringify({ keys: secrets.identityKeys.map(publicJwk) }),
       EVENT_VERIFY_KEYS: JSON.stringify(Object.fromEntries(Object.entries(secrets.eventKeys).map(([service, key]) => [service, [publicJwk(key)]]))),
       SERVICE_URLS: JSON.stringify(this.serviceUrls),
-      PUBLIC_BASE_URL: this.gatewayUrl,
-      ...(name === 'gateway' ? { JWT_SECRET: secrets.jwt, GATEWAY_IDENTITY_KEYS: JSON.stringify(secrets.identityKeys) } : { EVENT_SIGNING_KEY: JSON.stringify(secrets.eventKeys[name]) }),
+      PUBLIC_BASE_URL: this.documentsUrl,
+      GATEWAY_URL: this.gatewayUrl,
+      ...(name === 'gateway' ? { JWT_SECRET: secrets.jwt, GATEWAY_IDENTITY_KEYS: JSON.stringify(secrets.identityKeys) } : {}),
+      ...(secrets.eventKeys[name] ? { EVENT_SIGNING_KEY: JSON.stringify(secrets.eventKeys[name]) } : {}),
       ...(name === 'permit' ? { PERMIT_SIGNING_KEYS: JSON.stringify(secrets.permitKeys) } : {}),
       ...this.options.extraEnv,
     };
@@ -122,6 +128,11 @@ export class Platform {
     await waitHealthy(`${this.gatewayUrl}/healthz`, proc.child, 'gateway', this.options.logDir);
   }
 
+  async startDocuments(): Promise<void> {
+    const proc = this.spawnService('documents', join(REPO_ROOT, 'documents', 'main.ts'), this.options.documentsPort);
+    await waitHealthy(`${this.documentsUrl}/healthz`, proc.child, 'documents', this.options.logDir);
+  }
+
   async start(): Promise<void> {
     // Two at a time: enough parallelism for two cores without starving either.
     const names = services().map((s) => s.name);
@@ -129,6 +140,7 @@ export class Platform {
       await Promise.all(names.slice(i, i + 2).map((n) => this.startService(n)));
     }
     await this.startGateway();
+    await this.startDocuments();
   }
 
   /** Stops one service: SIGKILL simulates a crash, SIGTERM a clean stop. */
@@ -188,6 +200,7 @@ export async function startIsolatedPlatform(mongoUri: string, purpose: string, e
     mongoUri,
     dbPrefix: prefix,
     gatewayPort: await freePort(),
+    documentsPort: await freePort(),
     ports,
     secrets: await generateSecrets(prefix),
     logDir: join(REPO_ROOT, '.data', `${purpose}-logs`, prefix),

@@ -33,6 +33,23 @@ type DepartmentItemDefinition @shareable {
 }
 `;
 
+/** The licence states, as every department and the permit subgraph declare them (the permit reads them live). */
+export const LICENCE_STATUS_SDL = `"单项许可证状态。State of a single-item licence."
+enum LicenceStatus {
+  "有效。Valid."
+  VALID
+  "注销。Cancelled (e.g. on the holder's request)."
+  CANCELLED
+  "失效（含到期）。Lapsed, including reaching its end date."
+  LAPSED
+  "撤回。Withdrawn by the department."
+  WITHDRAWN
+  "撤销。Annulled (granted unlawfully)."
+  ANNULLED
+  "吊销。Revoked as a penalty."
+  REVOKED
+}`;
+
 export const LICENCE_COMMON_FIELDS = `
   "许可证标识。Licence id, unique across the platform."
   id: ID!
@@ -107,21 +124,7 @@ interface SingleLicence {${LICENCE_COMMON_FIELDS}
 interface ItemReview {${REVIEW_COMMON_FIELDS}
 }
 
-"单项许可证状态。State of a single-item licence."
-enum LicenceStatus {
-  "有效。Valid."
-  VALID
-  "注销。Cancelled (e.g. on the holder's request)."
-  CANCELLED
-  "失效（含到期）。Lapsed, including reaching its end date."
-  LAPSED
-  "撤回。Withdrawn by the department."
-  WITHDRAWN
-  "撤销。Annulled (granted unlawfully)."
-  ANNULLED
-  "吊销。Revoked as a penalty."
-  REVOKED
-}
+${LICENCE_STATUS_SDL}
 
 "部门审查状态。State of a department review."
 enum ReviewState {

@@ -90,7 +90,8 @@ export class EditionStore {
     return this.knownEdition;
   }
 
-  private async latestPublished(): Promise<EditionDoc | null> {
+  /** The newest published edition: the one in force. */
+  async latestPublished(): Promise<EditionDoc | null> {
     const n = await this.latestNumber();
     return n ? byId(this.editions, `E${n}`) : null;
   }

@@ -5,6 +5,7 @@ import { insertOnce, insertPending } from '../../shared/records';
 import { permitQrContent, qrPngBase64, qrSvg, signPermitQr } from './qr';
 import { PermitStore, type LicenceEndingDoc, type PermitRequest, type PermitVersionDoc, type Permit, type VoidedDoc } from './store';
 import { permitConfig } from './config';
+import { licenceStatusText } from '../../shared/permit-state';
 
 /**
  * The permit's life: issue, re-issue (new version, old superseded), void,
@@ -100,20 +101,12 @@ export async function insertVersion(
   return doc;
 }
 
-export const ENDING_ZH: Record<string, string> = {
-  CANCELLED: '注销',
-  LAPSED: '失效',
-  WITHDRAWN: '撤回',
-  ANNULLED: '撤销',
-  REVOKED: '吊销',
-};
-
 /** Voids every valid version listing the ended licence. Each void is a fact inserted once, so repeating is harmless. */
 export async function voidPermitsListing(store: PermitStore, ending: LicenceEndingDoc, log: Logger): Promise<void> {
   const { permits } = await store.versions(ending.applicationId);
   for (const permit of permits.filter((p) => p.status === 'VALID' && p.doc.items.some((i) => i.licenceId === ending._id))) {
     const item = permit.doc.items.find((i) => i.licenceId === ending._id)!;
-    const reason = `${item.itemNameZh}（${item.departmentNameZh}）已${ENDING_ZH[ending.ending] ?? ending.ending}：${ending.reason}`;
+    const reason = `${item.itemNameZh}（${item.departmentNameZh}）${licenceStatusText(ending.ending).zh}：${ending.reason}`;
     const voided: VoidedDoc = {
       _id: `${permit.id}:VOIDED`,
       record: 'VOIDED',

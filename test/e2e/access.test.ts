@@ -120,6 +120,7 @@ describe('the access policy, cell by cell', () => {
       case 'Query.guide': return root('guide', `{ guide(industryCode: "${INDUSTRY}") { committedDays } }`);
       case 'Query.applicationForm': return root('applicationForm', `{ applicationForm(industryCode: "${INDUSTRY}", answers: {}) { itemCodes } }`);
       case 'Query.calendarStatus': return root('calendarStatus', '{ calendarStatus { libraryYears } }');
+      case 'Query.departments': return root('departments', '{ departments { code queryField } }');
       case 'Query.catalogueEditions': return root('catalogueEditions', '{ catalogueEditions { id } }');
       case 'Query.reformFigures': return root('reformFigures', '{ reformFigures { industryCode } }');
       case 'Query.processingStatistics': return root('processingStatistics', '{ processingStatistics { unknownYears } }');
@@ -134,7 +135,7 @@ describe('the access policy, cell by cell', () => {
         return root('attachMaterial', 'mutation ($input: AttachMaterialInput!) { attachMaterial(input: $input) { status } }', { input: { applicationId: f.submitted, materialCode: f.material, file: { name: 'a.pdf', mediaType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4 policy').toString('base64') } } });
       case 'Mutation.supplementApplication': return root('supplementApplication', 'mutation ($id: ID!) { supplementApplication(applicationId: $id, values: {}) { id } }', { id: f.submitted });
       case 'Mutation.withdrawApplication': return root('withdrawApplication', 'mutation ($id: ID!) { withdrawApplication(applicationId: $id, reason: "不再经营") { id } }', { id: f.submitted });
-      case 'Mutation.submitCorrection': return root('submitCorrection', 'mutation ($id: ID!) { submitCorrection(applicationId: $id, itemCode: "WA-DRAINAGE", values: {}) }', { id: f.decided });
+      case 'Mutation.submitCorrection': return root('submitCorrection', 'mutation ($id: ID!) { submitCorrection(applicationId: $id, itemCode: "WA-DRAINAGE", values: {}) { id } }', { id: f.decided });
       case 'Mutation.resubmitItem': return root('resubmitItem', 'mutation ($id: ID!) { resubmitItem(applicationId: $id, itemCode: "WA-DRAINAGE", values: {}) { id } }', { id: f.decided });
       case 'Mutation.submitFaceChange':
         return root('submitFaceChange', 'mutation ($input: FaceChangeInput!) { submitFaceChange(input: $input) { id } }', { input: { applicationId: f.decided, businessAddress: '北京市顺义区府前街2号', reason: '迁址' } });
@@ -146,20 +147,21 @@ describe('the access policy, cell by cell', () => {
         return root('upsertCatalogueIndustry', 'mutation ($input: CatalogueIndustryInput!) { upsertCatalogueIndustry(input: $input) { code } }', {
           input: { code: 'policy-extra', nameZh: '测试', nameEn: 'Test', rolloutState: 'PILOT', mergedForm: true, questions: [], items: [{ itemCode: 'WA-DRAINAGE', department: DEPT }], illustrative: ['questions'] },
         });
-      case 'Mutation.removeCatalogueIndustry': return root('removeCatalogueIndustry', 'mutation { removeCatalogueIndustry(code: "policy-none") }');
+      case 'Mutation.removeCatalogueIndustry': return root('removeCatalogueIndustry', 'mutation { removeCatalogueIndustry(code: "policy-none") { id } }');
       case 'Mutation.upsertApprovalItem':
         return root('upsertApprovalItem', 'mutation ($input: ApprovalItemInput!) { upsertApprovalItem(input: $input) { code } }', {
           input: { code: 'POLICY-NONE', department: DEPT, nameZh: '测试', nameEn: 'Test', licenceType: 'DrainagePermit', licenceNameZh: '测试', licenceNameEn: 'Test', legalBasis: [], conditions: [], materials: [], processSteps: [], elements: [], statutoryDays: 5, committedDays: 3, feeYuan: 0, commitmentAllowed: false, validityYears: 5 },
         });
-      case 'Mutation.removeApprovalItem': return root('removeApprovalItem', 'mutation { removeApprovalItem(code: "POLICY-NONE") }');
+      case 'Mutation.removeApprovalItem': return root('removeApprovalItem', 'mutation { removeApprovalItem(code: "POLICY-NONE") { id } }');
       case 'Mutation.publishCatalogueEdition': return root('publishCatalogueEdition', 'mutation { publishCatalogueEdition(note: "policy test") { id } }');
-      case 'Mutation.discardCatalogueDraft': return root('discardCatalogueDraft', 'mutation { discardCatalogueDraft }');
+      case 'Mutation.discardCatalogueDraft': return root('discardCatalogueDraft', 'mutation { discardCatalogueDraft { id } }');
       case 'Mutation.loadHolidaySchedule':
         return root('loadHolidaySchedule', 'mutation ($input: HolidayScheduleInput!) { loadHolidaySchedule(input: $input) { year } }', { input: { year: 2031, holidays: ['2031-01-01'], workdays: [], source: '示例' } });
       case 'Query.scanPermit': return root('scanPermit', 'query ($c: ID!) { scanPermit(code: $c) { code } }', { c: f.permitCode }, 'permit');
       case 'Query.verifyPermit': return root('verifyPermit', 'query ($c: String!) { verifyPermit(qrContent: $c) { result } }', { c: f.permitCode }, 'permit');
       case 'Query.permitSigningKeys': return root('permitSigningKeys', '{ permitSigningKeys }', {}, 'permit');
       case 'Query.permit': return root('permit', 'query ($id: ID!) { permit(id: $id) { id } }', { id: f.permitId }, 'permit');
+      case 'Query.permitCertificate': return root('permitCertificate', 'query ($c: ID!) { permitCertificate(code: $c) { id } }', { c: f.permitCode }, 'permit');
       case 'Query.permitHistory': return root('permitHistory', 'query ($id: ID!) { permitHistory(permitId: $id) { action } }', { id: f.permitId }, 'permit');
       case 'Query.permitForApplication': return root('permitForApplication', 'query ($id: ID!) { permitForApplication(applicationId: $id) { id } }', { id: f.decided }, 'permit');
       case 'Query.permitRequests': return root('permitRequests', '{ permitRequests { applicationId } }', {}, 'permit');

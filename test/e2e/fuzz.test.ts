@@ -121,7 +121,7 @@ describe('fuzz: malformed input to the public and applicant operations', () => {
       }),
       () => ({ who: 'applicant', query: 'mutation ($id: ID!, $v: JSON) { supplementApplication(applicationId: $id, values: $v) { id } }', variables: { id: rng.pick([mine.id, nasty()]), v: nasty() } }),
       () => ({ who: 'applicant', query: 'mutation ($id: ID!, $r: String!) { withdrawApplication(applicationId: $id, reason: $r) { id } }', variables: { id: rng.pick([mine.id, 'no-such-application']), r: rng.pick(['', '   ', '\u0000', '撤回\u202E']) } }),
-      () => ({ who: 'applicant', query: 'mutation ($id: ID!, $i: String!, $v: JSON) { submitCorrection(applicationId: $id, itemCode: $i, values: $v) }', variables: { id: mine.id, i: nasty(), v: nasty() } }),
+      () => ({ who: 'applicant', query: 'mutation ($id: ID!, $i: String!, $v: JSON) { submitCorrection(applicationId: $id, itemCode: $i, values: $v) { id } }', variables: { id: mine.id, i: nasty(), v: nasty() } }),
       () => ({ who: 'applicant', query: 'mutation ($id: ID!, $i: String!, $v: JSON!) { resubmitItem(applicationId: $id, itemCode: $i, values: $v) { id } }', variables: { id: rng.pick([mine.id, nasty()]), i: 'MR-FOOD-BUSINESS', v: nasty() } }),
       () => ({ who: 'applicant', query: 'mutation ($input: FaceChangeInput!) { submitFaceChange(input: $input) { id } }', variables: { input: { applicationId: mine.id, companyName: nasty(), reason: nasty() } } }),
       () => ({ who: 'applicant', query: 'query ($c: String!) { heldMaterials(creditCode: $c) { reference } }', variables: { c: rng.pick([other.creditCode, nasty()]) } }),

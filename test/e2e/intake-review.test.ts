@@ -244,12 +244,16 @@ describe('intake and review', () => {
       expectRefusal(await as(t.walk.reviewer('market-regulation'), 'mutation ($id: ID!) { marketRegulation { approve(reviewId: $id) { id } } }', { id: food.reviewId }), 'WRONG_STATE');
       await eventually('the application sees the pause', async () => ((await load(app.id)).items[0].clock?.paused ? true : undefined));
 
-      const SUBMIT = 'mutation ($id: ID!, $i: String!, $v: JSON) { submitCorrection(applicationId: $id, itemCode: $i, values: $v) }';
+      const SUBMIT = 'mutation ($id: ID!, $i: String!, $v: JSON) { submitCorrection(applicationId: $id, itemCode: $i, values: $v) { id items { itemCode clock { paused } } } }';
       expect(problemsOf(await as(t.walk.applicant(business.creditCode), SUBMIT, { id: app.id, i: food.itemCode, v: { businessItems: ['SPACESHIPS'] } }))).toEqual([
         expect.objectContaining({ path: 'values.businessItems', code: 'INVALID_OPTION' }),
       ]);
       expectRefusal(await as(t.walk.applicant(business.creditCode), SUBMIT, { id: app.id, i: 'FR-FIRE-CHECK', v: {} }), 'WRONG_STATE');
-      expect((await as(t.walk.applicant(business.creditCode), SUBMIT, { id: app.id, i: food.itemCode, v: { businessItems: ['PREPACKAGED'] } })).data).toEqual({ submitCorrection: true });
+      // The payload is the application, the item's clock running again.
+      type Corrected = { submitCorrection: { id: string; items: { itemCode: string; clock: { paused: boolean } | null }[] } };
+      const corrected = (await as<Corrected>(t.walk.applicant(business.creditCode), SUBMIT, { id: app.id, i: food.itemCode, v: { businessItems: ['PREPACKAGED'] } })).data!.submitCorrection;
+      expect(corrected.id).toBe(app.id);
+      expect(corrected.items.find((i) => i.itemCode === food.itemCode)!.clock).toMatchObject({ paused: false });
       const back = await eventually('review back with the department', async () => {
         const r = await as<{ marketRegulation: { review: { state: string; values: Record<string, unknown>; clock: { paused: boolean } } } }>(
           t.walk.reviewer('market-regulation'),

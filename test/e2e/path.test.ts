@@ -3,7 +3,6 @@ import { generateSigningKey } from '../../shared/keys';
 import { newEvent, signEvent } from '../../shared/events';
 import { eventually, graphql } from '../../scripts/lib/client';
 import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
-import { overallStateOf } from '../../gateway/scan-page';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /** The whole reform path through the real gateway, real subgraphs over HTTP and the real database. */
@@ -112,7 +111,7 @@ describe('the 一业一证 path, end to end', () => {
     const permit = await t.walk.issuePermit(online.id);
     expect(permit.status).toBe('VALID');
     // The QR carries the code type, the issuer, the generation time, the key and an Ed25519 signature.
-    expect(permit.scanUrl).toMatch(new RegExp(`^${t.gatewayUrl}/scan/${permit.code}\\?t=ZHXKPZ&i=110113&g=\\d+&k=[^&]+&s=[A-Za-z0-9_-]{86}$`));
+    expect(permit.scanUrl).toMatch(new RegExp(`^${t.documentsUrl}/scan/${permit.code}\\?t=ZHXKPZ&i=110113&g=\\d+&k=[^&]+&s=[A-Za-z0-9_-]{86}$`));
 
     // Scanning: face information, masked personal data, each licence's live state from its department.
     const scanned = (await t.walk.scan(permit.code))!;
@@ -123,7 +122,7 @@ describe('the 一业一证 path, end to end', () => {
       ['FR-FIRE-CHECK', true, 'VALID'],
       ['WA-DRAINAGE', false, null],
     ]);
-    expect(overallStateOf(scanned)).toBe('VALID_WITH_NOTED_ITEMS');
+    expect(scanned.overallState).toBe('VALID_WITH_NOTED_ITEMS');
     expect(scanned.items[0].licence!.licenceNumber).toMatch(/^MR-FOOD-BUSINESS-\d{8}-/);
 
     // The holder's own view is not masked.
@@ -136,11 +135,11 @@ describe('the 一业一证 path, end to end', () => {
     expect(own.data!.permit.legalRepresentative).toBe('张三丰');
 
     // The QR code (PNG and SVG) and the scan page, served by the gateway.
-    const png = await request(`${t.gatewayUrl}/permits/${permit.code}/qr.png`);
+    const png = await request(`${t.documentsUrl}/permits/${permit.code}/qr.png`);
     const pngBytes = Buffer.from(await png.body.arrayBuffer());
     expect(png.statusCode).toBe(200);
     expect(pngBytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    const svg = await request(`${t.gatewayUrl}/permits/${permit.code}/qr.svg`);
+    const svg = await request(`${t.documentsUrl}/permits/${permit.code}/qr.svg`);
     expect(svg.headers['content-type']).toContain('image/svg+xml');
     expect(await svg.body.text()).toContain('<svg');
     const page = await request(permit.scanUrl);
@@ -160,7 +159,7 @@ describe('the 一业一证 path, end to end', () => {
     });
     expect(voided.voidReason).toContain('吊销');
     expect(voided.items[0].licence!.status).toBe('REVOKED');
-    expect(overallStateOf(voided)).toBe('VOID');
+    expect(voided.overallState).toBe('VOID');
     const voidPage = await (await request(permit.scanUrl)).body.text();
     expect(voidPage).toContain('data-state="VOID"');
     voidedPermit = { permitId: permit.id, licenceId: ended.id, applicationId: decided.id };

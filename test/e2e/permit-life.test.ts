@@ -265,10 +265,11 @@ describe('the permit from issue to recall', () => {
   });
 
   it('verifies QR codes online and offline: authentic, tampered, unknown, typed in', async () => {
-    const VERIFY = 'query ($q: String!) { verifyPermit(qrContent: $q) { result authentic messageZh permit { status holderName } } }';
-    type V = { verifyPermit: { result: string; authentic: boolean; messageZh: string; permit: { status: string; holderName: string } | null } };
+    const VERIFY = 'query ($q: String!) { verifyPermit(qrContent: $q) { result signatureChecked authentic registered messageZh permit { status overallState holderName } } }';
+    type V = { verifyPermit: { result: string; signatureChecked: boolean; authentic: boolean | null; registered: boolean; messageZh: string; permit: { status: string; overallState: string; holderName: string } | null } };
     const authentic = await as<V>(null, VERIFY, { q: v3.scanUrl });
-    expect(authentic.data!.verifyPermit).toMatchObject({ result: 'AUTHENTIC', authentic: true, permit: { status: 'VOID' } });
+    // Authentic, and void: the signature proves the issue, overallState says what holds now.
+    expect(authentic.data!.verifyPermit).toMatchObject({ result: 'AUTHENTIC', signatureChecked: true, authentic: true, registered: true, permit: { status: 'VOID', overallState: 'VOID' } });
     const signature = new URL(v3.scanUrl).searchParams.get('s')!;
     const tamperedUrl = v3.scanUrl.replace(signature, signature.slice(0, 10) + (signature[10] === 'A' ? 'B' : 'A') + signature.slice(11));
     const tampered = await as<V>(null, VERIFY, { q: tamperedUrl });
@@ -281,10 +282,10 @@ describe('the permit from issue to recall', () => {
     expect(forgedHtml).not.toContain(v3.holderName);
     expect((await as<V>(null, VERIFY, { q: v3.scanUrl.replace(v3.code, 'ZZZZZZZZZZZZ') })).data!.verifyPermit.result).toBe('UNKNOWN_CODE');
     expect((await as<V>(null, VERIFY, { q: 'hello world' })).data!.verifyPermit.result).toBe('MALFORMED');
-    expect((await as<V>(null, VERIFY, { q: v3.code.toLowerCase() })).data!.verifyPermit).toMatchObject({ result: 'REGISTERED', authentic: true });
+    expect((await as<V>(null, VERIFY, { q: v3.code.toLowerCase() })).data!.verifyPermit).toMatchObject({ result: 'REGISTERED', signatureChecked: false, authentic: null, registered: true });
 
     // An inspector's app: the published keys, then no network.
-    const keys = (await (await request(`${t.gatewayUrl}/.well-known/permit-keys.json`)).body.json()) as { keys: { kid: string; d?: string }[] };
+    const keys = (await (await request(`${t.documentsUrl}/.well-known/permit-keys.json`)).body.json()) as { keys: { kid: string; d?: string }[] };
     expect(keys.keys.length).toBeGreaterThan(0);
     expect(keys.keys.every((k) => k.d === undefined)).toBe(true);
     expect(await verifyQr(parseQrContent(v3.scanUrl)!.fields!, keys as never)).toBe('AUTHENTIC');
@@ -294,7 +295,7 @@ describe('the permit from issue to recall', () => {
   it("prints the certificate as HTML and PDF for the holder and the bureau; the PDF's QR decodes to the scan URL", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'certificate-'));
     try {
-      const pdf = await request(`${t.gatewayUrl}/permits/${encodeURIComponent(v3.id)}/certificate.pdf`, {
+      const pdf = await request(`${t.documentsUrl}/permits/${v3.code}/certificate.pdf`, {
         headers: { authorization: `Bearer ${await t.token(holder())}` },
       });
       expect(pdf.statusCode).toBe(200);
@@ -305,8 +306,14 @@ describe('the permit from issue to recall', () => {
       expect(decodeQr(page)).toBe(v3.scanUrl);
       expect(page.text).toContain(v3.holderName);
       expect(page.text).toContain('已作废');
+      // The licence whose ending voided it is printed as ended, never as permitted.
+      type Now = { permit: { items: { departmentCode: string; licence: { status: string | null } | null }[] } };
+      const now = await as<Now>(issuer(), 'query ($id: ID!) { permit(id: $id) { items { departmentCode licence { status } } } }', { id: v3.id });
+      const ended = now.data!.permit.items.find((i) => i.licence && i.licence.status !== 'VALID')!;
+      expect(ended).toBeDefined();
+      expect(page.text.replace(/\s+/g, '')).toContain(`许可证已`);
 
-      const html = await request(`${t.gatewayUrl}/permits/${encodeURIComponent(v3.id)}/certificate.html`, {
+      const html = await request(`${t.documentsUrl}/permits/${v3.code}/certificate.html`, {
         headers: { authorization: `Bearer ${await t.token(issuer())}` },
       });
       const text = await html.body.text();
@@ -314,10 +321,19 @@ describe('the permit from issue to recall', () => {
       expect(text).toContain(v3.licenceIdentifier);
       expect(text).toContain('张三丰'); // the holder's own document: not masked
 
-      const anonymous = await request(`${t.gatewayUrl}/permits/${encodeURIComponent(v3.id)}/certificate.pdf`);
+      // Addressed by code, like the QR images; a lower-cased code is the same permit.
+      const lower = await request(`${t.documentsUrl}/permits/${v3.code.toLowerCase()}/certificate.html`, { headers: { authorization: `Bearer ${await t.token(issuer())}` } });
+      expect(lower.statusCode).toBe(200);
+      await lower.body.text();
+      // A department reads the permit, it does not print it.
+      const reviewer = await request(`${t.documentsUrl}/permits/${v3.code}/certificate.pdf`, { headers: { authorization: `Bearer ${await t.token(t.walk.reviewer(ended.departmentCode))}` } });
+      expect(reviewer.statusCode).toBe(403);
+      await reviewer.body.text();
+
+      const anonymous = await request(`${t.documentsUrl}/permits/${v3.code}/certificate.pdf`);
       expect(anonymous.statusCode).toBe(401);
       await anonymous.body.text();
-      const other = await request(`${t.gatewayUrl}/permits/${encodeURIComponent(v3.id)}/certificate.pdf`, {
+      const other = await request(`${t.documentsUrl}/permits/${v3.code}/certificate.pdf`, {
         headers: { authorization: `Bearer ${await t.token(t.walk.applicant(stranger.creditCode))}` },
       });
       expect(other.statusCode).toBe(404);

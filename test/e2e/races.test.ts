@@ -97,7 +97,8 @@ describe('races', () => {
         const state = r.data!.commerce.review.state;
         return final === 'WITHDRAWN' || state === 'PENDING' ? state : undefined;
       });
-      return { approved: !approved.errors, withdrawn: !withdrawn.errors && final === 'WITHDRAWN', withdrawError: withdrawn.errors?.[0]?.extensions?.code, final, foodReview, alcoholState };
+      const answered = (withdrawn.data as { withdrawApplication?: { status: string } } | null)?.withdrawApplication?.status;
+      return { approved: !approved.errors, withdrawn: !withdrawn.errors && final === 'WITHDRAWN', withdrawAnswer: withdrawn.errors?.[0]?.extensions?.code ?? answered, final, foodReview, alcoholState };
     });
     for (const o of outcomes) {
       expect(Number(o.approved) + Number(o.withdrawn)).toBe(1);
@@ -106,7 +107,8 @@ describe('races', () => {
         expect(o.foodReview).toEqual({ state: 'WITHDRAWN', licence: null });
         expect(o.alcoholState).toBe('WITHDRAWN');
       } else {
-        expect(o.withdrawError).toBe('CONFLICT');
+        // Refused at once, or (on a slow machine, past WITHDRAWAL_WAIT_MS) answered WITHDRAWING and refused later: never acknowledged as WITHDRAWN.
+        expect(['CONFLICT', 'WITHDRAWING']).toContain(o.withdrawAnswer);
         expect(o.final).toBe('ACCEPTED');
         expect(o.foodReview).toMatchObject({ state: 'APPROVED', licence: { status: 'VALID' } });
         expect(o.alcoholState).toBe('PENDING');

@@ -12,6 +12,8 @@ export interface TestPlatform {
   platform: Platform;
   walk: Walkthrough;
   gatewayUrl: string;
+  /** The documents service: scan page, QR images, certificates, guides. */
+  documentsUrl: string;
   graphqlUrl: string;
   secrets: Platform['options']['secrets'];
   token: (identity: Identity) => Promise<string>;
@@ -29,6 +31,7 @@ export async function startTestPlatform(extraEnv: Record<string, string> = {}): 
     platform,
     walk: new Walkthrough(platform.gatewayUrl, token),
     gatewayUrl: platform.gatewayUrl,
+    documentsUrl: platform.documentsUrl,
     graphqlUrl: `${platform.gatewayUrl}/graphql`,
     secrets,
     token,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import QRCode from 'qrcode';
 import jsQR from 'jsqr';
 import { decodeQr, rasterisePdf } from '../support/pdf';
-import { formatIssueDateZh, renderCertificateHtml, renderCertificatePdf, type CertificateData } from '../../gateway/certificate';
+import { formatIssueDateZh, renderCertificateHtml, renderCertificatePdf, type CertificateData } from '../../documents/certificate';
 
 const SAMPLE_PDF = '/tmp/certificate-sample.pdf';
 const SAMPLE_PNG = '/tmp/certificate-sample.png';
@@ -32,7 +32,9 @@ const sample = (overrides: Partial<CertificateData> = {}): CertificateData => ({
       departmentNameZh: '北京市顺义区市场监督管理局',
       permitted: true,
       licenceNumber: 'JY11101130123456',
+      licenceStatus: 'VALID',
       notPermittedReasons: null,
+      remedy: null,
     },
     {
       itemNameZh: '酒类商品零售许可',
@@ -40,7 +42,9 @@ const sample = (overrides: Partial<CertificateData> = {}): CertificateData => ({
       departmentNameZh: '北京市顺义区商务局',
       permitted: true,
       licenceNumber: null,
+      licenceStatus: null,
       notPermittedReasons: null,
+      remedy: null,
     },
     {
       itemNameZh: '烟草专卖零售许可',
@@ -48,7 +52,9 @@ const sample = (overrides: Partial<CertificateData> = {}): CertificateData => ({
       departmentNameZh: '北京市顺义区烟草专卖局',
       permitted: false,
       licenceNumber: null,
+      licenceStatus: null,
       notPermittedReasons: ['经营场所与最近的中小学校距离不足50米'],
+      remedy: { reconsiderationZh: '北京市顺义区人民政府', courtZh: '北京市顺义区人民法院' },
     },
   ],
   ...overrides,
@@ -93,11 +99,29 @@ describe('certificate HTML', () => {
     expect(refusedRow).toContain('未许可');
     expect(refusedRow).toContain('经营场所与最近的中小学校距离不足50米');
     expect((html.match(/未许可/g) ?? []).length).toBe(1);
+    // with where to challenge the refusal: the deciding side's reconsideration body and court
+    expect(refusedRow).toContain('复议 北京市顺义区人民政府');
+    expect(refusedRow).toContain('诉讼 北京市顺义区人民法院');
     // the QR code is inlined as given
     expect(html).toContain(svg.trim());
     // the seal is marked as a stand-in, and a valid certificate has no watermark
     expect(html).toContain('非电子印章');
     expect(html).not.toContain('class="watermark"');
+  });
+
+  it('never prints an ended licence as permitted: a void certificate says which licence ended and how', () => {
+    const base = sample();
+    const data = sample({
+      status: 'VOID',
+      items: [{ ...base.items[0], licenceStatus: 'REVOKED' }, { ...base.items[1], licenceNumber: 'SW-1', licenceStatus: 'ENDED' }, base.items[2]],
+    });
+    const html = renderCertificateHtml(data, '<svg xmlns="http://www.w3.org/2000/svg"></svg>');
+    const row = (name: string) => html.split('<tr').find((r) => r.includes(name))!;
+    expect(row('食品经营许可')).toContain('许可证已吊销');
+    expect(row('食品经营许可')).toContain('JY11101130123456');
+    expect(row('酒类商品零售许可')).toContain('许可证已终止');
+    expect(html).not.toContain('已许可');
+    expect(html).toContain('class="watermark"');
   });
 
   it('escapes every text it prints', async () => {
@@ -198,12 +222,17 @@ describe('certificate PDF', () => {
     expect(page.fonts.some((f) => /NotoSerifSC/.test(f) || Boolean(process.env.CJK_FONT_PATH))).toBe(true);
   });
 
-  it('watermarks a void certificate and still prints its QR code legibly', async () => {
-    const data = sample({ status: 'VOID' });
+  it('watermarks a void certificate, prints its ended licence as ended, and still prints its QR code legibly', async () => {
+    const base = sample();
+    const data = sample({ status: 'VOID', items: [{ ...base.items[0], licenceStatus: 'REVOKED' }, ...base.items.slice(1)] });
     const pdfPath = join(work, 'void.pdf');
     writeFileSync(pdfPath, await renderCertificatePdf(data, await qrPng(data.scanUrl)));
     const page = await rasterise(pdfPath, join(work, 'void.png'), 110);
-    expect(page.text.replace(/\s+/g, '')).toContain('已作废VOID');
+    const text = page.text.replace(/\s+/g, '');
+    expect(text).toContain('已作废VOID');
+    expect(text).toContain('许可证已吊销');
+    expect((text.match(/已许可/g) ?? []).length).toBe(1); // the alcohol licence only
+    expect(text).toContain('复议北京市顺义区人民政府');
     expect(decodeQr(page)).toBe(data.scanUrl);
   });
 

@@ -90,6 +90,12 @@ async function notificationView(store: ApplicationStore, n: NotificationDoc) {
 
 export function applicationResolvers() {
   return {
+    FaceChange: {
+      application: async (change: { applicationId: string }, _: unknown, ctx: Ctx) => {
+        const store = new ApplicationStore(ctx.db);
+        return view(ctx, store, await requireApplication(store, change.applicationId));
+      },
+    },
     Query: {
       ...materialResolvers().Query,
       ...clockResolvers().Query,

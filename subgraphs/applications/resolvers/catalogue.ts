@@ -1,6 +1,7 @@
 import type { Answers, IndustryDefinition, ItemDefinition } from '../../../shared/catalogue';
 import { invalidInput, notFound, platformError } from '../../../shared/errors';
 import { requireRole, type Identity } from '../../../shared/identity';
+import { departments } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import type { Catalogue } from '../catalogue';
 import { answerProblems, applicableItems, buildCatalogue, buildForm, departmentOf, mergeMaterials } from '../catalogue';
@@ -96,6 +97,22 @@ function requireAdmin(identity: Identity) {
 export function catalogueResolvers() {
   return {
     Query: {
+      // Where each department is in the API: its code, and the root fields its operations are under.
+      departments: async (_: unknown, _args: unknown, ctx: Ctx) => {
+        const catalogue = await editionsFor(ctx.db).currentEdition();
+        return departments().map((d) => ({
+          code: d.code,
+          nameZh: d.nameZh,
+          nameEn: d.nameEn,
+          queryField: d.graphqlName,
+          mutationField: d.graphqlName,
+          reviewType: `${d.typePrefix}Review`,
+          licenceTypes: [...new Set(d.items.map((i) => i.licenceType))],
+          itemCodes: catalogue.items.filter((i) => i.department === d.code).map((i) => i.code),
+          reconsiderationZh: d.remedy.reconsiderationZh,
+          courtZh: d.remedy.courtZh,
+        }));
+      },
       industries: async (_: unknown, args: { edition?: string }, ctx: Ctx) => {
         const catalogue = await catalogueFor(ctx, args.edition);
         return catalogue.industries.map((i) => industryView(i, catalogue));
@@ -170,7 +187,7 @@ export function catalogueResolvers() {
           if (!data.industries.some((i) => i.code === args.code)) throw notFound({ zh: '行业', en: 'industry' }, 'code', args.code);
           return { ...data, industries: data.industries.filter((i) => i.code !== args.code) };
         });
-        return true;
+        return editionView((await editionsFor(ctx.db).draft())!);
       },
       upsertApprovalItem: async (_: unknown, args: { input: ItemDefinition }, ctx: Ctx) => {
         requireAdmin(ctx.identity);
@@ -185,7 +202,7 @@ export function catalogueResolvers() {
           if (!data.items.some((i) => i.code === args.code)) throw notFound({ zh: '审批事项', en: 'approval item' }, 'code', args.code);
           return { ...data, items: data.items.filter((i) => i.code !== args.code) };
         });
-        return true;
+        return editionView((await editionsFor(ctx.db).draft())!);
       },
       publishCatalogueEdition: async (_: unknown, args: { note?: string }, ctx: Ctx) => {
         requireAdmin(ctx.identity);
@@ -195,7 +212,9 @@ export function catalogueResolvers() {
         requireAdmin(ctx.identity);
         const discarded = await editionsFor(ctx.db).discardDraft(ctx.identity.subject);
         if (!discarded) throw platformError('WRONG_STATE', '没有草稿可放弃', 'There is no draft to discard');
-        return true;
+        // What is in force now that the draft is gone.
+        const inForce = await editionsFor(ctx.db).latestPublished();
+        return inForce ? editionView(inForce) : null;
       },
     },
   };

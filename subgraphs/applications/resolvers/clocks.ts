@@ -14,6 +14,7 @@ import { editionsFor } from '../editions';
 import { ApplicationStore } from '../store';
 import type { Application } from '../application';
 import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
+import { view } from './applications';
 
 type Ctx = SubgraphContext;
 
@@ -135,7 +136,7 @@ export function clockResolvers() {
         requireOwnerOrClerk(ctx.identity, app);
         const request = requestKey(ctx.identity, args.idempotencyKey, { applicationId: app.id, itemCode: args.itemCode, values: args.values ?? {} });
         // Asked before with this key: answered as then.
-        if (priorOf(app.steps, request)) return true;
+        if (priorOf(app.steps, request)) return view(ctx, store, app);
         const openCorrection = (current: Application) => {
           const open = current.pauses.get(args.itemCode)?.find((p) => p.to === null);
           if (!open) throw platformError('WRONG_STATE', '该事项没有待补正的要求', 'No correction is awaited for this item', { field: 'itemCode' });
@@ -168,7 +169,7 @@ export function clockResolvers() {
             ...outbox([newEvent('ItemCorrected', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: args.itemCode, values: given, to, correctionId: open.correctionId }, `ItemCorrected:${open.correctionId}`)]),
           };
         }, request);
-        return true;
+        return view(ctx, store, (await store.load(app.id))!);
       },
       loadHolidaySchedule: async (_: unknown, args: { input: unknown }, ctx: Ctx) => {
         requireRole(ctx.identity, 'ADMIN');

@@ -1,11 +1,12 @@
 import { notFound, platformError } from '../../../shared/errors';
 import { insertOnce } from '../../../shared/records';
 import { requireRole, type Identity } from '../../../shared/identity';
-import { parseQrContent, verifyQr } from '../../../shared/permit-code';
+import { normaliseCode, parseQrContent, verifyQr } from '../../../shared/permit-code';
+import { deriveOverallState, licenceStatusText } from '../../../shared/permit-state';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { maskPersonName } from '../../../shared/validation';
 import { voidIfEnded } from '../events';
-import { ENDING_ZH, insertVersion } from '../lifecycle';
+import { insertVersion } from '../lifecycle';
 import { permitQrContent, publishedKeys, qrPngBase64, qrSvg } from '../qr';
 import { PermitStore, type Permit, type PermitRecord, type PermitRequest, type PermitRequestDoc, type PermitVersionDoc } from '../store';
 
@@ -65,8 +66,8 @@ function publicVoidReason(permit: Permit): string | null {
   const voided = permit.voided;
   if (!voided) return null;
   const item = permit.doc.items.find((i) => i.licenceId === voided.licenceId);
-  const ending = voided.ending ? (ENDING_ZH[voided.ending] ?? voided.ending) : '终止';
-  return item ? `${item.itemNameZh}（${item.departmentNameZh}）已${ending} / ${item.itemNameEn} (${item.departmentNameEn}): ${voided.ending ?? 'ended'}` : `单项许可已${ending}`;
+  const ending = voided.ending ? licenceStatusText(voided.ending) : { zh: '已终止', en: 'Ended' };
+  return item ? `${item.itemNameZh}（${item.departmentNameZh}）${ending.zh} / ${item.itemNameEn} (${item.departmentNameEn}): ${ending.en}` : `单项许可${ending.zh} / A licence: ${ending.en}`;
 }
 
 function publicNotPermitted(item: { departmentNameZh: string; departmentNameEn: string }): string[] {
@@ -144,11 +145,25 @@ function reissueDue(permit: Permit, request: PermitRequest | null): boolean {
 export function permitResolvers() {
   return {
     SingleLicence: { __resolveType: (obj: { __typename: string }) => obj.__typename },
-    Permit: {
-      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
-        const permit = await new PermitStore(ctx.db).byId(ref.id);
-        return permit ? permitView(permit, ctx.identity) : null;
+    Application: {
+      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      // The same rule as permitForApplication: the holder and the bureau.
+      permit: async (application: { id: string }, _: unknown, ctx: Ctx) => {
+        const permit = await new PermitStore(ctx.db).latest(application.id);
+        return permit && isPrivileged(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
       },
+    },
+    Permit: {
+      // With `overallState` asked for, the gateway hands over each licence's live status (@requires).
+      __resolveReference: async (ref: { id: string; items?: { licence: { status?: string | null } | null }[] }, ctx: Ctx) => {
+        const permit = await new PermitStore(ctx.db).byId(ref.id);
+        return permit ? { ...permitView(permit, ctx.identity), liveItems: ref.items } : null;
+      },
+      overallState: (permit: PermitView & { liveItems?: { licence: { status?: string | null } | null }[] }) =>
+        deriveOverallState(
+          permit._permit.status,
+          permit.items.map((item, i) => ({ permitted: item.permitted, hasLicence: item.licence !== null, licenceStatus: permit.liveItems?.[i]?.licence?.status ?? null })),
+        ),
       // Rendered once at issue and stored with the version.
       qrSvg: (permit: PermitView) => permit._permit.doc.qrImages?.svg ?? qrSvg(permit.qrContent),
       qrPngBase64: (permit: PermitView) => permit._permit.doc.qrImages?.pngBase64 ?? qrPngBase64(permit.qrContent),
@@ -175,40 +190,52 @@ export function permitResolvers() {
     },
     Query: {
       scanPermit: async (_: unknown, args: { code: string }, ctx: Ctx) => {
-        const permit = await new PermitStore(ctx.db).byCode(args.code.trim().toUpperCase());
+        const permit = await new PermitStore(ctx.db).byCode(normaliseCode(args.code));
         return permit ? permitView(permit, ctx.identity) : null;
       },
       verifyPermit: async (_: unknown, args: { qrContent: string }, ctx: Ctx) => {
         const store = new PermitStore(ctx.db);
-        const answer = async (result: string, permit: Permit | null) => {
-          const current = permit ? await store.latest(permit.doc.applicationId) : null;
-          const authentic = ['AUTHENTIC', 'REGISTERED', 'SUPERSEDED'].includes(result);
+        // `authentic`: true or false once a signature was checked, null when none was (docs/qr.md).
+        const answer = async (result: string, permit: Permit | null, authentic: boolean | null) => {
+          // A tampered code, or one signed by a key nobody published, gets no permit data: it proves nothing.
+          const shown = permit && ['AUTHENTIC', 'REGISTERED', 'SUPERSEDED'].includes(result) ? permit : null;
+          const current = shown ? await store.latest(shown.doc.applicationId) : null;
           return {
             result,
+            signatureChecked: authentic !== null,
             authentic,
+            registered: permit !== null,
             messageZh: VERIFICATION_TEXT[result].zh,
             messageEn: VERIFICATION_TEXT[result].en,
-            // A tampered or foreign code gets no permit data: it proves nothing.
-            permit: authentic && permit ? permitView(permit, ctx.identity) : null,
-            current: authentic && current ? permitView(current, ctx.identity) : null,
+            permit: shown ? permitView(shown, ctx.identity) : null,
+            current: current ? permitView(current, ctx.identity) : null,
           };
         };
         const parsed = parseQrContent(args.qrContent);
-        if (!parsed) return answer('MALFORMED', null);
+        if (!parsed) return answer('MALFORMED', null, null);
         const permit = await store.byCode(parsed.code);
-        if (!permit) return answer('UNKNOWN_CODE', null);
+        if (!permit) return answer('UNKNOWN_CODE', null, null);
+        let authentic: boolean | null = null;
         if (parsed.fields) {
           const check = await verifyQr(parsed.fields, await publishedKeys());
-          if (check !== 'AUTHENTIC') return answer(check, permit);
+          if (check === 'UNKNOWN_KEY') return answer(check, permit, null);
+          if (check === 'BAD_SIGNATURE') return answer(check, permit, false);
+          authentic = true;
         }
-        if (permit.status === 'SUPERSEDED') return answer('SUPERSEDED', permit);
-        return answer(parsed.fields ? 'AUTHENTIC' : 'REGISTERED', permit);
+        if (permit.status === 'SUPERSEDED') return answer('SUPERSEDED', permit, authentic);
+        return answer(authentic ? 'AUTHENTIC' : 'REGISTERED', permit, authentic);
       },
       permitSigningKeys: () => publishedKeys(),
       permit: async (_: unknown, args: { id: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN', 'REVIEWER');
         const permit = await new PermitStore(ctx.db).byId(args.id);
         return permit && mayReadHistory(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
+      },
+      permitCertificate: async (_: unknown, args: { code: string }, ctx: Ctx) => {
+        // Printed for its holder and by the bureau; a department reads a permit, it does not print it.
+        requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
+        const permit = await new PermitStore(ctx.db).byCode(normaliseCode(args.code));
+        return permit && isPrivileged(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
       },
       permitForApplication: async (_: unknown, args: { applicationId: string }, ctx: Ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');

@@ -3,6 +3,8 @@
  * the `guide` query rendered as an A4-friendly HTML page, in Chinese (default)
  * or English (`?lang=en`).
  */
+import { escapeHtml } from './html';
+
 export const GUIDE_QUERY = /* GraphQL */ `
   query PrintableGuide($industryCode: ID!, $answers: JSON) {
     guide(industryCode: $industryCode, answers: $answers) {
@@ -66,9 +68,6 @@ export interface GuideData {
   }[];
   materials: { code: string; nameZh: string; nameEn: string; commitmentMayOmit: boolean; itemCodes: string[] }[];
 }
-
-const escape = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const LABELS = {
   zh: {
@@ -141,15 +140,15 @@ export type GuideLanguage = keyof typeof LABELS;
 
 export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
   const L = LABELS[lang];
-  const t = (b: Bilingual) => escape(lang === 'zh' ? b.zh : b.en);
-  const name = (o: { nameZh: string; nameEn: string }) => escape(lang === 'zh' ? o.nameZh : o.nameEn);
+  const t = (b: Bilingual) => escapeHtml(lang === 'zh' ? b.zh : b.en);
+  const name = (o: { nameZh: string; nameEn: string }) => escapeHtml(lang === 'zh' ? o.nameZh : o.nameEn);
   const industry = guide.industry;
   const answers = guide.answers
     ? Object.entries(guide.answers)
         .map(([key, value]) => {
           const q = industry.questions.find((x) => x.key === key);
           const answer = value === true ? L.yes : value === false ? L.no : String(value);
-          return `<li>${escape(q ? (lang === 'zh' ? q.textZh : q.textEn) : key)} — <strong>${escape(answer)}</strong></li>`;
+          return `<li>${escapeHtml(q ? (lang === 'zh' ? q.textZh : q.textEn) : key)} — <strong>${escapeHtml(answer)}</strong></li>`;
         })
         .join('')
     : `<li>${L.allCases}</li>`;
@@ -157,10 +156,10 @@ export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
   const items = guide.items
     .map(
       (item, index) => `<section class="item">
-<h3>${index + 1}. ${name(item)} <small>${escape(item.code)}</small></h3>
+<h3>${index + 1}. ${name(item)} <small>${escapeHtml(item.code)}</small></h3>
 <table>
-<tr><th>${L.department}</th><td>${escape(lang === 'zh' ? item.departmentNameZh : item.departmentNameEn)}</td></tr>
-<tr><th>${L.licence}</th><td>${escape(lang === 'zh' ? item.licenceNameZh : item.licenceNameEn)}</td></tr>
+<tr><th>${L.department}</th><td>${escapeHtml(lang === 'zh' ? item.departmentNameZh : item.departmentNameEn)}</td></tr>
+<tr><th>${L.licence}</th><td>${escapeHtml(lang === 'zh' ? item.licenceNameZh : item.licenceNameEn)}</td></tr>
 <tr><th>${L.limits}</th><td>${L.statutoryShort} ${item.statutoryDays} ${L.days} · ${L.committedShort} ${item.committedDays} ${L.days}</td></tr>
 <tr><th>${L.fee}</th><td>${item.feeYuan} ${L.yuan}</td></tr>
 <tr><th>${L.commitment}</th><td>${item.commitmentAllowed ? L.yes : L.no}</td></tr>
@@ -170,14 +169,14 @@ export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
 <tr><th>${L.itemMaterials}</th><td><ol>${item.materials
         .map((m) => `<li>${name(m)}${m.commitmentMayOmit && item.commitmentAllowed ? ` <em>(${L.mayOmit})</em>` : ''}</li>`)
         .join('')}</ol></td></tr>
-<tr><th>${L.remedy}</th><td>${L.reconsideration}: ${escape(lang === 'zh' ? item.remedy.reconsiderationZh : item.remedy.reconsiderationEn)}<br>${L.court}: ${escape(lang === 'zh' ? item.remedy.courtZh : item.remedy.courtEn)}${lang === 'zh' && item.remedy.deadlineNoteZh ? `<br><small>${escape(item.remedy.deadlineNoteZh)}</small>` : ''}</td></tr>
+<tr><th>${L.remedy}</th><td>${L.reconsideration}: ${escapeHtml(lang === 'zh' ? item.remedy.reconsiderationZh : item.remedy.reconsiderationEn)}<br>${L.court}: ${escapeHtml(lang === 'zh' ? item.remedy.courtZh : item.remedy.courtEn)}${lang === 'zh' && item.remedy.deadlineNoteZh ? `<br><small>${escapeHtml(item.remedy.deadlineNoteZh)}</small>` : ''}</td></tr>
 </table>
-${item.illustrative.length ? `<p class="note">${L.illustrative}: ${escape(item.illustrative.join(', '))}</p>` : ''}
+${item.illustrative.length ? `<p class="note">${L.illustrative}: ${escapeHtml(item.illustrative.join(', '))}</p>` : ''}
 </section>`,
     )
     .join('\n');
   const materials = guide.materials
-    .map((m) => `<li>${name(m)} <small>(${L.usedBy} ${escape(m.itemCodes.join(', '))})</small></li>`)
+    .map((m) => `<li>${name(m)} <small>(${L.usedBy} ${escapeHtml(m.itemCodes.join(', '))})</small></li>`)
     .join('');
   return `<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">
@@ -193,7 +192,7 @@ th{width:22%;background:#f3f3f3}ol{margin:0;padding-left:1.4em}.note{color:#666;
 @media print{body{padding:0}a{color:inherit;text-decoration:none}}
 </style></head><body>
 <h1>${name(industry)}<br>${L.title}</h1>
-<p>${L.edition}: ${escape(guide.edition)}</p>
+<p>${L.edition}: ${escapeHtml(guide.edition)}</p>
 <h2>${L.scenario}</h2><ul>${answers}</ul>
 <h2>${L.summary}</h2>
 <table class="summary">

@@ -1,11 +1,14 @@
 import { beijingDate } from '../shared/beijing-calendar';
-import { deriveOverallState, OVERALL_STATE_TEXT } from '../shared/permit-state';
+import { ISSUER } from '../shared/elicence';
+import { licenceStatusText, OVERALL_STATE_TEXT, type OverallState } from '../shared/permit-state';
+import { escapeHtml } from './html';
 
 /** What a scan shows: face information and each licence's live state. */
 const PERMIT_FIELDS = /* GraphQL */ `
       code
       version
       status
+      overallState
       industryNameZh
       industryNameEn
       holderName
@@ -43,6 +46,7 @@ export const VERIFY_QUERY = /* GraphQL */ `
   query Verify($qrContent: String!) {
     verifyPermit(qrContent: $qrContent) {
       result
+      signatureChecked
       authentic
       messageZh
       messageEn
@@ -53,7 +57,8 @@ export const VERIFY_QUERY = /* GraphQL */ `
 
 export interface Verification {
   result: string;
-  authentic: boolean;
+  signatureChecked: boolean;
+  authentic: boolean | null;
   messageZh: string;
   messageEn: string;
   permit: ScannedPermit | null;
@@ -71,6 +76,7 @@ export interface ScannedPermit {
   code: string;
   version: number;
   status: string;
+  overallState: OverallState;
   industryNameZh: string;
   industryNameEn: string;
   holderName: string;
@@ -96,30 +102,10 @@ export interface ScannedPermit {
   }[];
 }
 
-export function overallStateOf(permit: ScannedPermit) {
-  if (permit.status === 'SUPERSEDED') return 'SUPERSEDED';
-  return deriveOverallState(
-    permit.status,
-    permit.items.map((i) => ({ permitted: i.permitted, hasLicence: i.licence !== null, licenceStatus: i.licence?.status ?? null })),
-  );
-}
-
-const escape = (s: unknown) =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-const STATUS_ZH: Record<string, string> = {
-  VALID: '有效',
-  CANCELLED: '已注销',
-  LAPSED: '已失效',
-  WITHDRAWN: '已撤回',
-  ANNULLED: '已撤销',
-  REVOKED: '已吊销',
-};
-
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>
 body{font-family:system-ui,-apple-system,"PingFang SC","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;background:#f4f5f7;color:#1f2328}
 main{max-width:640px;margin:0 auto;padding:16px}
@@ -137,15 +123,15 @@ dt{color:#57606a}dd{margin:0}
 }
 
 export function renderScanPage(permit: ScannedPermit, unavailableDepartments: string[], verification?: Verification): string {
-  const overall = overallStateOf(permit);
+  const overall = permit.overallState;
   const text = OVERALL_STATE_TEXT[overall];
   const current = permit.currentVersion;
   const check = verification
-    ? `<p class="check ${verification.result}" id="verification" data-result="${escape(verification.result)}">${escape(verification.messageZh)}<br><span class="en">${escape(verification.messageEn)}</span></p>`
+    ? `<p class="check ${verification.result}" id="verification" data-result="${escapeHtml(verification.result)}">${escapeHtml(verification.messageZh)}<br><span class="en">${escapeHtml(verification.messageEn)}</span></p>`
     : `<p class="check REGISTERED" id="verification" data-result="REGISTERED">按编码查询，未核验签名<br><span class="en">Looked up by code; no signature checked</span></p>`;
   const superseded =
     permit.status === 'SUPERSEDED' && current
-      ? `<p class="warn">本凭证第 ${permit.version} 版已换发，当前为第 ${current.version} 版：<a href="${escape(current.scanUrl)}">${escape(current.code)}</a><br><span class="en">Replaced: see the current version</span></p>`
+      ? `<p class="warn">本凭证第 ${permit.version} 版已换发，当前为第 ${current.version} 版：<a href="${escapeHtml(current.scanUrl)}">${escapeHtml(current.code)}</a><br><span class="en">Replaced: see the current version</span></p>`
       : '';
   const items = permit.items
     .map((item) => {
@@ -154,34 +140,34 @@ export function renderScanPage(permit: ScannedPermit, unavailableDepartments: st
       else if (!item.licence || item.licence.status === null)
         state = `<span class="warn">暂时无法查询 <span class="en">Department unavailable</span></span>`;
       else
-        state = `<span class="${item.licence.status === 'VALID' ? 'ok' : 'bad'}">${escape(STATUS_ZH[item.licence.status] ?? item.licence.status)} <span class="en">${escape(item.licence.status)}</span></span>`;
-      return `<div class="item" data-item="${escape(item.itemCode)}">
-  <div><strong>${escape(item.itemNameZh)}</strong> <span class="en">${escape(item.itemNameEn)}</span></div>
+        state = `<span class="${item.licence.status === 'VALID' ? 'ok' : 'bad'}">${escapeHtml(licenceStatusText(item.licence.status).zh)} <span class="en">${escapeHtml(licenceStatusText(item.licence.status).en)}</span></span>`;
+      return `<div class="item" data-item="${escapeHtml(item.itemCode)}">
+  <div><strong>${escapeHtml(item.itemNameZh)}</strong> <span class="en">${escapeHtml(item.itemNameEn)}</span></div>
   <div>${state}</div>
-  <small>${escape(item.departmentNameZh)}${item.licence?.licenceNumber ? ` · 证号 ${escape(item.licence.licenceNumber)}` : ''}${item.licence?.validUntil ? ` · 有效期至 ${escape(item.licence.validUntil)}` : ''}</small>
+  <small>${escapeHtml(item.departmentNameZh)}${item.licence?.licenceNumber ? ` · 证号 ${escapeHtml(item.licence.licenceNumber)}` : ''}${item.licence?.validUntil ? ` · 有效期至 ${escapeHtml(item.licence.validUntil)}` : ''}</small>
 </div>`;
     })
     .join('\n');
   const unavailable = unavailableDepartments.length
-    ? `<p class="warn">以下部门暂时无法查询 / Unavailable: ${unavailableDepartments.map(escape).join('、')}</p>`
+    ? `<p class="warn">以下部门暂时无法查询 / Unavailable: ${unavailableDepartments.map(escapeHtml).join('、')}</p>`
     : '';
   return page(
     `综合许可凭证 ${permit.code}`,
     `<h1>综合许可凭证 <span class="en">Comprehensive Permit</span></h1>
 ${check}
-<div class="state ${overall}" id="overall-state" data-state="${overall}">${escape(text.zh)} · ${escape(text.en)}</div>
+<div class="state ${overall}" id="overall-state" data-state="${overall}">${escapeHtml(text.zh)} · ${escapeHtml(text.en)}</div>
 ${superseded}
-${permit.voidReason ? `<p class="bad">作废原因 / Void because: ${escape(permit.voidReason)}</p>` : ''}
+${permit.voidReason ? `<p class="bad">作废原因 / Void because: ${escapeHtml(permit.voidReason)}</p>` : ''}
 ${unavailable}
 <dl>
-<dt>凭证编码</dt><dd>${escape(permit.code)}（第 ${permit.version} 版）</dd>
-<dt>行业</dt><dd>${escape(permit.industryNameZh)} <span class="en">${escape(permit.industryNameEn)}</span></dd>
-<dt>名称</dt><dd>${escape(permit.holderName)}</dd>
-<dt>统一社会信用代码</dt><dd>${escape(permit.holderCreditCode)}</dd>
-<dt>法定代表人</dt><dd>${escape(permit.legalRepresentative)}</dd>
-<dt>经营场所</dt><dd>${escape(permit.businessAddress)}</dd>
-<dt>发证日期</dt><dd>${escape(beijingDate(permit.issuedAt))}</dd>
-<dt>发证机关</dt><dd>顺义区政务服务局</dd>
+<dt>凭证编码</dt><dd>${escapeHtml(permit.code)}（第 ${permit.version} 版）</dd>
+<dt>行业</dt><dd>${escapeHtml(permit.industryNameZh)} <span class="en">${escapeHtml(permit.industryNameEn)}</span></dd>
+<dt>名称</dt><dd>${escapeHtml(permit.holderName)}</dd>
+<dt>统一社会信用代码</dt><dd>${escapeHtml(permit.holderCreditCode)}</dd>
+<dt>法定代表人</dt><dd>${escapeHtml(permit.legalRepresentative)}</dd>
+<dt>经营场所</dt><dd>${escapeHtml(permit.businessAddress)}</dd>
+<dt>发证日期</dt><dd>${escapeHtml(beijingDate(permit.issuedAt))}</dd>
+<dt>发证机关</dt><dd>${escapeHtml(ISSUER.nameZh)}</dd>
 </dl>
 <h2>单项许可 <span class="en">Licences</span></h2>
 ${items}`,
@@ -191,7 +177,7 @@ ${items}`,
 export function renderNotFoundPage(code: string): string {
   return page(
     '未找到凭证',
-    `<h1>未找到该综合许可凭证</h1><p>No comprehensive permit has the code <code>${escape(code)}</code>. 请核对二维码是否完整清晰。</p>`,
+    `<h1>未找到该综合许可凭证</h1><p>No comprehensive permit has the code <code>${escapeHtml(code)}</code>. 请核对二维码是否完整清晰。</p>`,
   );
 }
 
@@ -207,7 +193,7 @@ export function renderForgedPage(verification: Verification): string {
   return page(
     '二维码核验失败',
     `<h1>二维码核验失败 <span class="en">Verification failed</span></h1>
-<p class="check ${escape(verification.result)}" id="verification" data-result="${escape(verification.result)}">${escape(verification.messageZh)}<br><span class="en">${escape(verification.messageEn)}</span></p>
+<p class="check ${escapeHtml(verification.result)}" id="verification" data-result="${escapeHtml(verification.result)}">${escapeHtml(verification.messageZh)}<br><span class="en">${escapeHtml(verification.messageEn)}</span></p>
 <p>请向持证主体或区政务服务局核实。Check with the holder or the district bureau.</p>`,
   );
 }

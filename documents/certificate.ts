@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import PDFDocument from 'pdfkit';
 import { beijingDate, chineseDate } from '../shared/beijing-calendar';
+import { licenceStatusText, PERMIT_STATUS_TEXT } from '../shared/permit-state';
+import { escapeHtml } from './html';
 
 /**
  * The printed 综合许可凭证 (comprehensive permit): printable HTML and a PDF.
@@ -38,7 +40,11 @@ export interface CertificateData {
     departmentNameZh: string;
     permitted: boolean;
     licenceNumber: string | null;
+    /** The licence's live state (null when its department did not answer, or no licence). */
+    licenceStatus: string | null;
     notPermittedReasons: string[] | null;
+    /** Where a refusal can be challenged (not-permitted items). */
+    remedy: { reconsiderationZh: string; courtZh: string } | null;
   }[];
 }
 
@@ -49,12 +55,6 @@ type Item = CertificateData['items'][number];
 
 const TITLE_ZH = '综合许可凭证';
 const TITLE_EN = 'COMPREHENSIVE PERMIT';
-
-const STATUS_TEXT: Record<CertificateData['status'], { zh: string; en: string }> = {
-  VALID: { zh: '有效', en: 'Valid' },
-  VOID: { zh: '已作废', en: 'VOID' },
-  SUPERSEDED: { zh: '已换发', en: 'SUPERSEDED' },
-};
 
 const FIELD_LABELS = {
   holderName: { zh: '名称', en: 'Name' },
@@ -89,19 +89,22 @@ export function formatIssueDateZh(iso: string): string {
   return chineseDate(beijingDate(iso));
 }
 
-function resultText(item: Item): { zh: string; en: string; detail: string | null } {
-  if (item.permitted) {
-    return { zh: '已许可', en: 'Permitted', detail: item.licenceNumber ? `许可证号 Licence No. ${item.licenceNumber}` : null };
+/** What the result column says: never "已许可" for a licence that has ended; a refusal with its reasons and remedy. */
+function resultText(item: Item): { zh: string; en: string; detail: string | null; alert: boolean } {
+  const number = item.licenceNumber ? `许可证号 Licence No. ${item.licenceNumber}` : null;
+  if (item.permitted && item.licenceStatus && item.licenceStatus !== 'VALID') {
+    const ended = licenceStatusText(item.licenceStatus);
+    return { zh: `许可证${ended.zh}`, en: `Licence ${ended.en.toLowerCase()}`, detail: number, alert: true };
   }
+  if (item.permitted) return { zh: '已许可', en: 'Permitted', detail: number, alert: false };
   const reasons = (item.notPermittedReasons ?? []).map((r) => r.trim()).filter(Boolean);
-  return { zh: '未许可', en: 'Not permitted', detail: `原因 Reason：${reasons.length ? reasons.join('；') : '未说明 not stated'}` };
+  const lines = [`原因 Reason：${reasons.length ? reasons.join('；') : '未说明 not stated'}`];
+  if (item.remedy) lines.push(`救济：复议 ${item.remedy.reconsiderationZh}；诉讼 ${item.remedy.courtZh}`);
+  return { zh: '未许可', en: 'Not permitted', detail: lines.join('；'), alert: true };
 }
 
 // ---------------------------------------------------------------------------
 // HTML
-
-const escapeHtml = (s: unknown): string =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 
 /**
  * The QR SVG comes from our own generator (qrcode's `toString(url, { type: 'svg' })`)
@@ -180,7 +183,7 @@ table.items td .en { display: block; }
 table.items tr { break-inside: avoid; }
 .result.permitted .state { font-weight: 700; }
 .result.not-permitted .state { font-weight: 700; color: #a31515; }
-.result .detail { display: block; font-size: 8.5pt; margin-top: 0.6mm; }
+.result .detail { display: block; font-size: 8.5pt; margin-top: 0.6mm; white-space: pre-line; }
 footer.bottom { display: flex; justify-content: space-between; align-items: flex-end; margin-top: 6mm; break-inside: avoid; }
 .notes { max-width: 150mm; font-size: 8pt; color: #333; margin: 0; padding-left: 4mm; }
 .notes li { margin-bottom: 1mm; }
@@ -198,7 +201,7 @@ footer.bottom { display: flex; justify-content: space-between; align-items: flex
 
 export function renderCertificateHtml(data: CertificateData, qrSvg: string): string {
   const e = escapeHtml;
-  const status = STATUS_TEXT[data.status];
+  const status = PERMIT_STATUS_TEXT[data.status];
   const svg = checkQrSvg(qrSvg);
   const dateZh = formatIssueDateZh(data.issuedAt);
   const label = (l: { zh: string; en: string }) => `${e(l.zh)}<span class="en">${e(l.en)}</span>`;
@@ -206,7 +209,7 @@ export function renderCertificateHtml(data: CertificateData, qrSvg: string): str
   const rows = data.items
     .map((item, i) => {
       const r = resultText(item);
-      const cls = item.permitted ? 'permitted' : 'not-permitted';
+      const cls = r.alert ? 'not-permitted' : 'permitted';
       return `<tr class="${cls}">
 <td class="index">${i + 1}</td>
 <td>${e(item.itemNameZh)}<span class="en">${e(item.itemNameEn)}</span></td>
@@ -217,7 +220,7 @@ export function renderCertificateHtml(data: CertificateData, qrSvg: string): str
     .join('\n');
 
   const watermark =
-    data.status === 'VALID' ? '' : `<div class="watermark" aria-hidden="true">${e(status.zh)} ${e(status.en)}</div>`;
+    data.status === 'VALID' ? '' : `<div class="watermark" aria-hidden="true">${e(status.zh)} ${e(status.en.toUpperCase())}</div>`;
 
   return `<!DOCTYPE html>
 <html lang="zh-CN">
@@ -328,7 +331,7 @@ export async function renderCertificatePdf(data: CertificateData, qrPng: Buffer)
     throw new Error('certificate: qrPng is not a PNG image');
   }
   const fonts = await loadFonts();
-  const status = STATUS_TEXT[data.status];
+  const status = PERMIT_STATUS_TEXT[data.status];
   const dateZh = formatIssueDateZh(data.issuedAt);
 
   const doc = new PDFDocument({
@@ -437,7 +440,7 @@ export async function renderCertificatePdf(data: CertificateData, qrPng: Buffer)
   }
 
   // ---- face fields and QR code
-  const qrSize = 40 * MM; // ≥ 35 mm so that phones read it from paper
+  const qrSize = 37 * MM; // ≥ 35 mm so that phones read it from paper
   const qrX = R - qrSize;
   doc.image(qrPng, qrX, faceTop, { width: qrSize, height: qrSize });
   const captionY = faceTop + qrSize + 3;
@@ -463,9 +466,9 @@ export async function renderCertificatePdf(data: CertificateData, qrPng: Buffer)
     const vOpts: PDFKit.Mixins.TextOptions = { width: valueWidth, lineGap: 1, characterSpacing: f.spacing ?? 0 };
     doc.fillColor(INK).text(f.value, valueX, y, vOpts);
     const vh = doc.heightOfString(f.value, vOpts);
-    y += Math.max(lh + le, vh) + 7;
+    y += Math.max(lh + le, vh) + 5;
   }
-  const faceBottom = Math.max(y - 7, captionY + 14) + 8;
+  const faceBottom = Math.max(y - 5, captionY + 14) + 8;
 
   // ---- the issuer block (fixed at the foot of page 1); the seal stand-in is drawn
   // first, centred on the date as a stamp would be, so the text stays legible on top
@@ -533,7 +536,7 @@ export async function renderCertificatePdf(data: CertificateData, qrPng: Buffer)
     const w3 = cols[3] - 2 * pad;
     const h1 = heightOf(item.itemNameZh, 10, w1) + heightOf(item.itemNameEn, 7.5, w1);
     const h2 = heightOf(item.departmentNameZh, 10, w2);
-    const h3 = 13 + (r.detail ? heightOf(r.detail, 8.5, w3) + 1 : 0);
+    const h3 = 13 + (r.detail ? heightOf(r.detail, 8, w3) + 1 : 0);
     return { r, w1, w2, w3, height: Math.max(h1, h2, h3) + 2 * cellPadY };
   };
   const drawRow = (item: Item, index: number, top: number, layout: ReturnType<typeof rowLayout>) => {
@@ -544,10 +547,10 @@ export async function renderCertificatePdf(data: CertificateData, qrPng: Buffer)
     const nh = text(item.itemNameZh, colX[1] + pad, ty, { size: 10, width: w1 });
     text(item.itemNameEn, colX[1] + pad, ty + nh, { size: 7.5, color: GREY, width: w1 });
     text(item.departmentNameZh, colX[2] + pad, ty, { size: 10, width: w2 });
-    const color = item.permitted ? INK : ALERT;
+    const color = r.alert ? ALERT : INK;
     text(r.zh, colX[3] + pad, ty, { size: 10, bold: true, color });
-    text(r.en, colX[3] + pad + widthOf(r.zh, 10, true) + 3, ty + 2, { size: 7.5, color: item.permitted ? GREY : ALERT });
-    if (r.detail) text(r.detail, colX[3] + pad, ty + 14, { size: 8.5, color: item.permitted ? INK : ALERT, width: w3 });
+    text(r.en, colX[3] + pad + widthOf(r.zh, 10, true) + 3, ty + 2, { size: 7.5, color: r.alert ? ALERT : GREY });
+    if (r.detail) text(r.detail, colX[3] + pad, ty + 14, { size: 8, color, width: w3 });
     gridRow(top, height);
   };
 
@@ -580,7 +583,7 @@ export async function renderCertificatePdf(data: CertificateData, qrPng: Buffer)
       const s = `第 ${p - range.start + 1} 页 共 ${range.count} 页  Page ${p - range.start + 1} of ${range.count}`;
       text(s, (W - widthOf(s, 7.5)) / 2, H - 12.5 * MM, { size: 7.5, color: GREY });
     }
-    if (data.status !== 'VALID') drawWatermark(doc, `${status.zh} ${status.en}`, W, H);
+    if (data.status !== 'VALID') drawWatermark(doc, `${status.zh} ${status.en.toUpperCase()}`, W, H);
   }
 
   doc.end();

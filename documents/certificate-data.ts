@@ -1,13 +1,17 @@
 import { ISSUER } from '../shared/elicence';
 import type { CertificateData } from './certificate';
 
-/** The permit as the printed certificate needs it (holder's or bureau's view: unmasked). */
+/** The permit as the printed certificate needs it: the holder's or the bureau's view (unmasked), each licence's live state. */
 export const CERTIFICATE_QUERY = /* GraphQL */ `
-  query Certificate($id: ID!) {
-    permit(id: $id) {
-      code version status licenceIdentifier industryNameZh industryNameEn
+  query Certificate($code: ID!) {
+    permitCertificate(code: $code) {
+      code version status licenceIdentifier industryNameZh industryNameEn voidedByLicenceId
       holderName holderCreditCode legalRepresentative businessAddress issuedAt scanUrl qrSvg qrPngBase64
-      items { itemNameZh itemNameEn departmentNameZh permitted notPermittedReasons licence { licenceNumber } }
+      items {
+        itemNameZh itemNameEn departmentNameZh permitted notPermittedReasons
+        remedy { reconsiderationZh courtZh }
+        licence { id licenceNumber status }
+      }
     }
   }
 `;
@@ -19,6 +23,7 @@ export interface CertificatePermit {
   licenceIdentifier: string;
   industryNameZh: string;
   industryNameEn: string;
+  voidedByLicenceId: string | null;
   holderName: string;
   holderCreditCode: string;
   legalRepresentative: string | null;
@@ -33,7 +38,8 @@ export interface CertificatePermit {
     departmentNameZh: string;
     permitted: boolean;
     notPermittedReasons: string[] | null;
-    licence: { licenceNumber: string | null } | null;
+    remedy: { reconsiderationZh: string; courtZh: string };
+    licence: { id: string; licenceNumber: string | null; status: string | null } | null;
   }[];
 }
 
@@ -58,7 +64,10 @@ export function certificateData(permit: CertificatePermit): CertificateData {
       departmentNameZh: i.departmentNameZh,
       permitted: i.permitted,
       licenceNumber: i.licence?.licenceNumber ?? null,
+      // The licence that voided the permit has ended, even while its department does not answer.
+      licenceStatus: i.licence?.status ?? (i.licence && i.licence.id === permit.voidedByLicenceId ? 'ENDED' : null),
       notPermittedReasons: i.notPermittedReasons,
+      remedy: i.permitted ? null : i.remedy,
     })),
   };
 }

@@ -1,0 +1,167 @@
+import '../shared/no-telemetry';
+import http from 'node:http';
+import express from 'express';
+import { request } from 'undici';
+import { createLogger } from '../shared/logger';
+import { normaliseCode } from '../shared/permit-code';
+import { renderCertificateHtml, renderCertificatePdf } from './certificate';
+import { CERTIFICATE_QUERY, certificateData, type CertificatePermit } from './certificate-data';
+import { documentsConfig } from './config';
+import { askGateway, permitServiceDown } from './gateway-client';
+import { GUIDE_QUERY, renderGuidePage, type GuideData, type GuideLanguage } from './guide-page';
+import {
+  SCAN_QUERY,
+  VERIFY_QUERY,
+  renderForgedPage,
+  renderNotFoundPage,
+  renderScanPage,
+  renderUnavailablePage,
+  type ScannedPermit,
+  type Verification,
+} from './scan-page';
+
+/**
+ * The documents service: what people open, print and scan, made from the
+ * platform's GraphQL API through the gateway like any client's. A permit is
+ * addressed by its code everywhere (the code its QR carries):
+ *
+ *   /scan/<code>[?t&i&g&k&s]           the public scan page (a signed QR is checked)
+ *   /permits/<code>/qr.svg | qr.png     the QR image (public)
+ *   /permits/<code>/certificate.html | certificate.pdf   the printed certificate
+ *                                       (the holder's or the bureau's token, passed on)
+ *   /guides/<industry>?lang&answers     the printable one-time guide (public)
+ *   /.well-known/permit-keys.json       the keys that sign QR codes (public)
+ *   /healthz, /readyz                   for operators
+ */
+export interface RunningDocuments {
+  url: string;
+  close: () => Promise<void>;
+}
+
+export async function startDocuments(port: number): Promise<RunningDocuments> {
+  const config = documentsConfig();
+  const log = createLogger('documents');
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service: 'documents' });
+  });
+  // Ready when the gateway, which every page is made from, answers.
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const r = await request(`${config.GATEWAY_URL.replace(/\/$/, '')}/healthz`, { headersTimeout: 2000, bodyTimeout: 2000 });
+      await r.body.text();
+      res.status(r.statusCode === 200 ? 200 : 503).json({ status: r.statusCode === 200 ? 'ready' : 'degraded', gateway: r.statusCode });
+    } catch (error) {
+      res.status(503).json({ status: 'degraded', gateway: `unreachable: ${(error as Error).message}` });
+    }
+  });
+
+  app.get('/scan/:code', async (req, res) => {
+    // A scanned QR carries its signature: check it. A code typed in by hand is only looked up.
+    if (typeof req.query.s === 'string') {
+      const answer = await askGateway<{ verifyPermit: Verification }>(VERIFY_QUERY, { qrContent: `http://scan.local${req.originalUrl}` });
+      const verification = answer.data?.verifyPermit;
+      if (permitServiceDown(answer, Boolean(verification))) return void res.status(503).type('html').send(renderUnavailablePage());
+      if (verification?.result === 'BAD_SIGNATURE' || verification?.result === 'UNKNOWN_KEY') return void res.status(409).type('html').send(renderForgedPage(verification));
+      if (!verification?.permit) return void res.status(404).type('html').send(renderNotFoundPage(req.params.code));
+      return void res.type('html').send(renderScanPage(verification.permit, unavailableDepartments(verification.permit), verification));
+    }
+    const answer = await askGateway<{ scanPermit: ScannedPermit | null }>(SCAN_QUERY, { code: req.params.code });
+    const permit = answer.data?.scanPermit;
+    if (permitServiceDown(answer, Boolean(permit))) return void res.status(503).type('html').send(renderUnavailablePage());
+    if (!permit) return void res.status(404).type('html').send(renderNotFoundPage(req.params.code));
+    res.type('html').send(renderScanPage(permit, unavailableDepartments(permit)));
+  });
+
+  app.get('/permits/:code/qr.:format', async (req, res) => {
+    const format = req.params.format;
+    if (format !== 'svg' && format !== 'png') return void res.status(404).type('text').send('qr.svg or qr.png');
+    const answer = await askGateway<{ scanPermit: { qrSvg: string; qrPngBase64: string } | null }>(
+      'query Qr($code: ID!) { scanPermit(code: $code) { qrSvg qrPngBase64 } }',
+      { code: normaliseCode(req.params.code) },
+    );
+    const qr = answer.data?.scanPermit;
+    if (permitServiceDown(answer, Boolean(qr))) return void res.status(503).type('text').send('凭证服务暂时不可用 / permit service unavailable; try again shortly');
+    if (!qr) return void res.status(404).type('text').send('未找到凭证 / no such permit');
+    res.set('cache-control', 'public, max-age=86400, immutable'); // a version's QR never changes
+    if (format === 'svg') res.type('image/svg+xml').send(qr.qrSvg);
+    else res.type('image/png').send(Buffer.from(qr.qrPngBase64, 'base64'));
+  });
+
+  // The printed certificate: the caller's token goes to the gateway, the permit subgraph decides (holder or bureau).
+  app.get('/permits/:code/certificate.:format', async (req, res) => {
+    const format = req.params.format;
+    if (format !== 'html' && format !== 'pdf') return void res.status(404).type('text').send('certificate.html or certificate.pdf');
+    const authorization = req.header('authorization');
+    if (!authorization) return void res.status(401).type('text').send('请先登录：只有持证人和区政务服务局可打印凭证 / Sign in: only the holder and the bureau print the certificate');
+    const answer = await askGateway<{ permitCertificate: CertificatePermit | null }>(CERTIFICATE_QUERY, { code: normaliseCode(req.params.code) }, authorization);
+    const permit = answer.data?.permitCertificate;
+    if (answer.status === 401) return void res.status(401).type('text').send('身份令牌无效或已过期 / Invalid or expired token');
+    if (!permit) {
+      const error = answer.errors[0];
+      const code = error?.extensions?.code;
+      const status = code === 'UNAUTHENTICATED' ? 401 : code === 'FORBIDDEN' ? 403 : permitServiceDown(answer, false) ? 503 : 404;
+      return void res.status(status).type('text').send(status === 404 ? '未找到凭证，或不是您的凭证 / No such permit, or not yours to print' : (error?.message ?? 'unavailable'));
+    }
+    const data = certificateData(permit);
+    if (format === 'html') res.type('html').send(renderCertificateHtml(data, permit.qrSvg));
+    else res.type('application/pdf').send(await renderCertificatePdf(data, Buffer.from(permit.qrPngBase64, 'base64')));
+  });
+
+  // The printable guide: /guides/restaurant?lang=en&answers={"ownSewerConnection":true}
+  app.get('/guides/:industryCode', async (req, res) => {
+    const lang: GuideLanguage = req.query.lang === 'en' ? 'en' : 'zh';
+    let answers: unknown = null;
+    if (typeof req.query.answers === 'string' && req.query.answers) {
+      try {
+        answers = JSON.parse(req.query.answers);
+      } catch {
+        return void res.status(400).type('text').send('answers 须为 JSON / answers must be JSON');
+      }
+    }
+    const answer = await askGateway<{ guide: GuideData }>(GUIDE_QUERY, { industryCode: req.params.industryCode, answers });
+    if (!answer.data?.guide) {
+      const error = answer.errors[0];
+      const status = error?.extensions?.code === 'NOT_FOUND' ? 404 : error?.extensions?.code === 'BAD_USER_INPUT' ? 400 : 503;
+      return void res.status(status).type('text').send(error?.message ?? 'guide unavailable');
+    }
+    res.type('html').send(renderGuidePage(answer.data.guide, lang));
+  });
+
+  // The public keys that sign permit QR codes, for inspectors' apps to verify offline (docs/qr.md §5).
+  app.get('/.well-known/permit-keys.json', async (_req, res) => {
+    const answer = await askGateway<{ permitSigningKeys: unknown }>('{ permitSigningKeys }', {});
+    if (!answer.data?.permitSigningKeys) return void res.status(503).json({ error: 'permit service unavailable' });
+    res.set('cache-control', 'public, max-age=300').json(answer.data.permitSigningKeys);
+  });
+
+  // Every route ends here: a plain answer, never a stack trace or a path on this machine.
+  app.use((_req: express.Request, res: express.Response) => {
+    res.status(404).type('text').send('未找到 / Not found');
+  });
+  app.use((error: { status?: number; statusCode?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status ?? error.statusCode ?? 500;
+    if (status >= 500) log.error({ err: error }, 'request failed');
+    res
+      .status(status >= 400 && status < 600 ? status : 500)
+      .type('text')
+      .send(status < 500 ? '请求有误 / Bad request' : '服务器内部错误，请稍后重试 / Internal error; try again shortly');
+  });
+
+  const httpServer = http.createServer(app);
+  await new Promise<void>((resolve) => httpServer.listen(port, config.LISTEN_HOST, resolve));
+  const address = httpServer.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  log.info({ port: actualPort, gateway: config.GATEWAY_URL }, 'documents ready');
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    close: () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
+  };
+}
+
+/** Departments whose licences came back without a state: they did not answer. */
+function unavailableDepartments(permit: ScannedPermit): string[] {
+  return [...new Set(permit.items.filter((i) => i.licence && i.licence.status === null).map((i) => i.departmentNameZh))];
+}
