@@ -1,14 +1,12 @@
 import '../shared/no-telemetry';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse, type GraphQLSchema } from 'graphql';
-import { REPO_ROOT, services } from '../shared/registry';
+import { services } from '../shared/registry';
 import { subgraphDefinitions } from '../subgraphs';
 
 /**
  * Composes every subgraph's SDL into the static supergraph the gateway loads.
- * `npm run compose` writes schema/; the composition test fails when it is stale.
+ * `npm run generate` (scripts/generate.ts) writes it to schema/; the generated-files test fails when it is stale.
  */
 export function composeSupergraph(): { supergraphSdl: string; apiSchema: GraphQLSchema; subgraphs: { name: string; sdl: string }[] } {
   const ports = new Map(services().map((s) => [s.name, s.port]));
@@ -20,11 +18,4 @@ export function composeSupergraph(): { supergraphSdl: string; apiSchema: GraphQL
     throw new Error(`composition failed:\n${result.errors.map((e) => e.message).join('\n')}`);
   }
   return { supergraphSdl: result.supergraphSdl, apiSchema: result.schema.toAPISchema().toGraphQLJSSchema(), subgraphs };
-}
-
-if (require.main === module) {
-  const { supergraphSdl, subgraphs } = composeSupergraph();
-  for (const s of subgraphs) writeFileSync(join(REPO_ROOT, 'schema', `${s.name}.graphql`), s.sdl);
-  writeFileSync(join(REPO_ROOT, 'schema', 'supergraph.graphql'), supergraphSdl);
-  console.log(`composed ${subgraphs.length} subgraphs into schema/supergraph.graphql`);
 }

@@ -4,10 +4,9 @@ import express from 'express';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { parse } from 'graphql';
+import { parse, type DocumentNode } from 'graphql';
 import type { Connection } from 'mongoose';
 import { ConfigError, subgraphConfig } from './config';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
@@ -27,11 +26,15 @@ export interface SubgraphContext {
   kickOutbox: () => void;
 }
 
+/** A resolver map as `buildSubgraphSchema` takes it (its type is not exported, so it is read off the function); each subgraph's map is typed by its generated `Resolvers`. */
+type SchemaModule = Exclude<Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number], DocumentNode>;
+export type SubgraphResolvers = NonNullable<SchemaModule['resolvers']>;
+
 export interface SubgraphDefinition {
   /** Service name: also the database name and the event destination name. */
   name: string;
   typeDefs: string;
-  resolvers: GraphQLResolverMap<SubgraphContext>;
+  resolvers: SubgraphResolvers;
   /** The collections whose documents carry events or effects to complete, each store declaring its own. */
   outboxSources?: (db: Connection, log: Logger) => OutboxSource[];
   eventHandlers?: (db: Connection, log: Logger, kickOutbox: () => void) => Record<string, EventHandler>;
@@ -52,7 +55,7 @@ export interface RunningSubgraph {
 }
 
 export function buildSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'resolvers'>) {
-  return buildSubgraphSchema({ typeDefs: parse(definition.typeDefs), resolvers: definition.resolvers as GraphQLResolverMap<unknown> });
+  return buildSubgraphSchema([{ typeDefs: parse(definition.typeDefs), resolvers: definition.resolvers }]);
 }
 
 /**
@@ -80,7 +83,8 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   const httpServer = http.createServer(app);
   const server = new ApolloServer<SubgraphContext>({
     schema: buildSchema(definition),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    // Nothing leaves the platform: no inline traces for a usage-reporting gateway either.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError,
     includeStacktraceInErrorResponses: false,
   });

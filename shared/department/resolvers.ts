@@ -7,13 +7,15 @@ import { validateFormValues } from '../validation';
 import { beijingToday } from '../beijing-calendar';
 import { requireRole, type Identity } from '../identity';
 import type { Department } from '../registry';
-import type { SubgraphContext } from '../subgraph-server';
-import { licenceHistory, type Ending, type Licence } from './licence';
+import type { SubgraphContext, SubgraphResolvers } from '../subgraph-server';
+import type { Resolvers } from './__generated__/resolver-types';
+import { licenceHistory, type Licence } from './licence';
 import type { Review } from './review';
 import { requireOwnReviewer, requirePending, requireReviewHere, reviewClock, workflowResolvers } from './workflow';
 import { COMMITMENT_SYSTEM, DepartmentStore, SYSTEM } from './store';
 
-type Ctx = SubgraphContext & { loaders: { licences: DataLoader<string, Licence | null> } };
+/** What a department's resolvers receive: the subgraph context with this department's loaders (createDepartmentLoaders). */
+export type DepartmentContext = SubgraphContext & { loaders: { licences: DataLoader<string, Licence | null> } };
 
 export function createDepartmentLoaders(db: Connection, department: Department) {
   const store = new DepartmentStore(db, department);
@@ -34,7 +36,7 @@ function privilegedFor(identity: Identity, licence: Licence, department: Departm
 }
 
 /** GraphQL shape of a licence: common fields plus the type's own details. The public is not told a reviewer's words. */
-function licenceView(licence: Licence, department: Department, identity: Identity) {
+export function licenceView(licence: Licence, department: Department, identity: Identity) {
   const doc = licence.doc;
   const item = department.items.find((i) => i.code === doc.itemCode);
   return {
@@ -91,6 +93,11 @@ export function reviewView(review: Review, department: Department) {
   };
 }
 
+/** What the review resolvers hand their fields (`clock`, `licence` read `_review` and `licenceId`). */
+export type ReviewView = ReturnType<typeof reviewView>;
+/** What the licence resolvers hand their fields: the common fields, the type's own details, and its type name. */
+export type LicenceView = ReturnType<typeof licenceView>;
+
 async function requireValidLicence(store: DepartmentStore, licenceId: string): Promise<Licence> {
   const licence = await store.licence(licenceId);
   if (!licence) throw notFound({ zh: '许可证', en: 'licence' }, 'licenceId', licenceId);
@@ -108,13 +115,33 @@ function requireInspectionPassed(review: Review, department: Department): void {
   }
 }
 
-export function departmentResolvers(department: Department) {
+/**
+ * Every department runs the same resolvers under its own names. They are
+ * written and typed once against the template department (`TemplateReview`,
+ * `TemplateQueries`, …; scripts/generate.ts), then named for this one.
+ */
+export function departmentResolvers(department: Department): SubgraphResolvers {
+  const template = templateResolvers(department);
   const p = department.typePrefix;
   const licenceTypes = [...new Set(department.items.map((i) => i.licenceType))];
+  return {
+    JSON: GraphQLJSON,
+    SingleLicence: template.SingleLicence!,
+    ItemReview: { __resolveType: () => `${p}Review` },
+    Query: { [department.graphqlName]: () => ({}) },
+    Mutation: { [department.graphqlName]: () => ({}) },
+    [`${p}Review`]: template.TemplateReview!,
+    [`${p}Queries`]: template.TemplateQueries!,
+    [`${p}Mutations`]: template.TemplateMutations!,
+    ...Object.fromEntries(licenceTypes.map((type) => [type, template.TemplateLicence!])),
+  };
+}
+
+function templateResolvers(department: Department): Resolvers {
   const view = (review: Review) => reviewView(review, department);
   const workflow = workflowResolvers(department, view);
 
-  const decide = async (ctx: Ctx, reviewId: string, decision: 'APPROVED' | 'DENIED', reasons: string[], comment?: string) => {
+  const decide = async (ctx: DepartmentContext, reviewId: string, decision: 'APPROVED' | 'DENIED', reasons: string[], comment?: string) => {
     requireOwnReviewer(ctx.identity, department);
     const store = new DepartmentStore(ctx.db, department);
     await requireReviewHere(store, reviewId);
@@ -129,42 +156,32 @@ export function departmentResolvers(department: Department) {
     return view(review);
   };
 
-  const licenceResolvers = Object.fromEntries(
-    licenceTypes.map((type) => [
-      type,
-      {
-        __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
-          const licence = await ctx.loaders.licences.load(ref.id);
-          return licence ? licenceView(licence, department, ctx.identity) : null;
-        },
-      },
-    ]),
-  );
-
   return {
-    JSON: GraphQLJSON,
-    SingleLicence: { __resolveType: (obj: { __typename: string }) => obj.__typename },
-    ItemReview: { __resolveType: () => `${p}Review` },
-    Query: { [department.graphqlName]: () => ({}) },
-    Mutation: { [department.graphqlName]: () => ({}) },
-    [`${p}Review`]: {
+    // A licence view carries its own type name (the department's licence type).
+    SingleLicence: { __resolveType: (obj) => obj.__typename as 'TemplateLicence' },
+    TemplateLicence: {
+      __resolveReference: async (ref, ctx) => {
+        const licence = await ctx.loaders.licences.load(ref.id);
+        return licence ? licenceView(licence, department, ctx.identity) : null;
+      },
+    },
+    TemplateReview: {
       // A review (with its form values: ID numbers, phones) only for this department's reviewers, however it is asked for.
-      __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+      __resolveReference: async (ref, ctx) => {
         if (ctx.identity.role !== 'REVIEWER' || ctx.identity.department !== department.code) return null;
         const review = await new DepartmentStore(ctx.db, department).review(ref.id);
         return review ? view(review) : null;
       },
-      clock: (review: { _review: Review }, _args: unknown, ctx: Ctx) => reviewClock(ctx.db, department, review._review),
-      licence: async (review: { licenceId?: string }, _args: unknown, ctx: Ctx) => {
+      clock: (review, _args, ctx) => reviewClock(ctx.db, department, review._review),
+      licence: async (review, _args, ctx) => {
         if (!review.licenceId) return null;
         const licence = await ctx.loaders.licences.load(review.licenceId);
         return licence ? licenceView(licence, department, ctx.identity) : null;
       },
     },
-    ...licenceResolvers,
-    [`${p}Queries`]: {
+    TemplateQueries: {
       ...workflow.queries,
-      reviews: async (_: unknown, args: { state?: string }, ctx: Ctx) => {
+      reviews: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const reviews = await new DepartmentStore(ctx.db, department).allReviews();
         return reviews
@@ -172,17 +189,17 @@ export function departmentResolvers(department: Department) {
           .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())
           .map(view);
       },
-      review: async (_: unknown, args: { id: string }, ctx: Ctx) => {
+      review: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const review = await new DepartmentStore(ctx.db, department).review(args.id);
         return review ? view(review) : null;
       },
-      licence: async (_: unknown, args: { id: string }, ctx: Ctx) => {
+      licence: async (_, args, ctx) => {
         const licence = await ctx.loaders.licences.load(args.id);
         return licence ? licenceView(licence, department, ctx.identity) : null;
       },
       items: () => department.items,
-      licenceHistory: async (_: unknown, args: { licenceId: string }, ctx: Ctx) => {
+      licenceHistory: async (_, args, ctx) => {
         const licence = await new DepartmentStore(ctx.db, department).licence(args.licenceId);
         if (!licence) throw notFound({ zh: '许可证', en: 'licence' }, 'licenceId', args.licenceId);
         const { identity } = ctx;
@@ -205,10 +222,10 @@ export function departmentResolvers(department: Department) {
         }));
       },
     },
-    [`${p}Mutations`]: {
+    TemplateMutations: {
       ...workflow.mutations,
-      approve: (_: unknown, args: { reviewId: string; comment?: string }, ctx: Ctx) => decide(ctx, args.reviewId, 'APPROVED', [], args.comment),
-      deny: (_: unknown, args: { reviewId: string; reasons: string[] }, ctx: Ctx) => {
+      approve: (_, args, ctx) => decide(ctx, args.reviewId, 'APPROVED', [], args.comment ?? undefined),
+      deny: (_, args, ctx) => {
         const reasons = args.reasons.map((r) => r.trim()).filter(Boolean);
         if (reasons.length === 0) {
           throw platformError('BAD_USER_INPUT', '不予许可必须说明理由', 'A denial must give at least one reason', {
@@ -217,7 +234,7 @@ export function departmentResolvers(department: Department) {
         }
         return decide(ctx, args.reviewId, 'DENIED', reasons);
       },
-      endLicence: async (_: unknown, args: { licenceId: string; ending: Ending; reason: string }, ctx: Ctx) => {
+      endLicence: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         if (!args.reason.trim()) {
           throw platformError('BAD_USER_INPUT', '必须说明终止理由', 'A reason is required', { field: 'reason' });
@@ -234,7 +251,7 @@ export function departmentResolvers(department: Department) {
         ctx.log.info({ licenceId: licence.id, ending: args.ending, by: ctx.identity.subject }, 'licence ended');
         return licenceView((await store.licence(licence.id))!, department, ctx.identity);
       },
-      changeLicence: async (_: unknown, args: { licenceId: string; change: { validUntil?: string | null; details?: unknown }; reason: string; idempotencyKey?: string | null }, ctx: Ctx) => {
+      changeLicence: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
         const request = requestKey(ctx.identity, args.idempotencyKey, { licenceId: args.licenceId, change: args.change, reason: args.reason });

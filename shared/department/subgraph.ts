@@ -1,6 +1,5 @@
 import { loadDepartment } from '../registry';
-import { runSubgraph, type SubgraphContext, type SubgraphDefinition } from '../subgraph-server';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { runSubgraph, type SubgraphDefinition } from '../subgraph-server';
 import { departmentTypeDefs } from './schema';
 import { createDepartmentLoaders, departmentResolvers } from './resolvers';
 import { DepartmentStore } from './store';
@@ -14,7 +13,7 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
     name: department.code,
     config: departmentConfig,
     typeDefs: departmentTypeDefs(department),
-    resolvers: departmentResolvers(department) as unknown as GraphQLResolverMap<SubgraphContext>,
+    resolvers: departmentResolvers(department),
     outboxSources: (db) => new DepartmentStore(db, department).outboxSources(),
     createLoaders: (db) => createDepartmentLoaders(db, department),
     prepare: (db) => new DepartmentStore(db, department).prepare(),

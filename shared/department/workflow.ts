@@ -6,13 +6,13 @@ import { EventRefused, newEvent, outbox, type EventHandler } from '../events';
 import { requireRole, type Identity } from '../identity';
 import type { Logger } from '../logger';
 import { itemIndex, department as departmentByCode, type Department } from '../registry';
-import type { SubgraphContext } from '../subgraph-server';
 import { type YearSchedule } from '../working-days';
 import { beijingDate, beijingToday } from '../beijing-calendar';
 import type { Review } from './review';
 import { COMMITMENT_SYSTEM, DepartmentStore } from './store';
+import type { ReviewView } from './resolvers';
+import type { TemplateMutationsResolvers, TemplateQueriesResolvers, VerificationTask } from './__generated__/resolver-types';
 
-type Ctx = SubgraphContext;
 
 /**
  * How a department works an item beyond approve and deny: a correction request
@@ -77,7 +77,7 @@ export async function reviewClock(db: Connection, department: Department, review
   });
 }
 
-function taskView(entry: Awaited<ReturnType<DepartmentStore['verificationTasks']>>[number]) {
+function taskView(entry: Awaited<ReturnType<DepartmentStore['verificationTasks']>>[number]): VerificationTask {
   const { task, result } = entry;
   return {
     id: task._id,
@@ -94,17 +94,17 @@ function taskView(entry: Awaited<ReturnType<DepartmentStore['verificationTasks']
   };
 }
 
-export function workflowResolvers(department: Department, view: (review: Review) => unknown) {
+export function workflowResolvers(department: Department, view: (review: Review) => ReviewView): { queries: TemplateQueriesResolvers; mutations: TemplateMutationsResolvers } {
   return {
     queries: {
-      verificationTasks: async (_: unknown, args: { state?: 'OPEN' | 'PASSED' | 'FAILED' }, ctx: Ctx) => {
+      verificationTasks: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const tasks = (await new DepartmentStore(ctx.db, department).verificationTasks()).map(taskView);
         return tasks.filter((t) => !args.state || t.state === args.state).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       },
     },
     mutations: {
-      requestCorrection: async (_: unknown, args: { reviewId: string; problems: string[] }, ctx: Ctx) => {
+      requestCorrection: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
         await requireReviewHere(store, args.reviewId);
@@ -137,7 +137,7 @@ export function workflowResolvers(department: Department, view: (review: Review)
         ctx.kickOutbox();
         return view(review);
       },
-      scheduleInspection: async (_: unknown, args: { reviewId: string; date: string }, ctx: Ctx) => {
+      scheduleInspection: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
         await requireReviewHere(store, args.reviewId);
@@ -153,7 +153,7 @@ export function workflowResolvers(department: Department, view: (review: Review)
         });
         return view(review);
       },
-      recordInspection: async (_: unknown, args: { reviewId: string; passed: boolean; notes: string }, ctx: Ctx) => {
+      recordInspection: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
         await requireReviewHere(store, args.reviewId);
@@ -167,7 +167,7 @@ export function workflowResolvers(department: Department, view: (review: Review)
         });
         return view(review);
       },
-      recordVerification: async (_: unknown, args: { reviewId: string; passed: boolean; notes: string }, ctx: Ctx) => {
+      recordVerification: async (_, args, ctx) => {
         requireOwnReviewer(ctx.identity, department);
         const store = new DepartmentStore(ctx.db, department);
         const entry = await store.verificationTask(args.reviewId);

@@ -1,37 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLJSON } from '../../shared/scalars';
 import { CLOCK_SDL } from '../../shared/clock';
-import { runSubgraph, type SubgraphContext, type SubgraphDefinition } from '../../shared/subgraph-server';
+import { runSubgraph, type SubgraphDefinition } from '../../shared/subgraph-server';
 import { loadCatalogue } from './catalogue';
 import { applicationEventHandlers } from './events';
-import { applicationResolvers } from './resolvers/applications';
+import { applicationResolvers, visibleApplication } from './resolvers/applications';
 import { catalogueFor, catalogueResolvers, industryView } from './resolvers/catalogue';
 import { editionsFor } from './editions';
 import { NOTIFIER, sendNotification } from './notifications';
 import { ApplicationStore } from './store';
 import { applicationsConfig } from './config';
+import type { Resolvers } from './__generated__/resolver-types';
 
 /** 区政务服务局: catalogue, guides, merged forms, intake and dispatch. */
 export function applicationsSubgraph(): SubgraphDefinition {
   loadCatalogue(); // the repository's catalogue must be consistent before anything starts
   const applications = applicationResolvers();
   const catalogue = catalogueResolvers();
-  const resolvers = {
+  const resolvers: Resolvers = {
     JSON: GraphQLJSON,
     Query: { ...catalogue.Query, ...applications.Query },
     Mutation: { ...catalogue.Mutation, ...applications.Mutation },
     Industry: {
-      __resolveReference: async (ref: { code: string }, ctx: SubgraphContext) => {
+      __resolveReference: async (ref, ctx) => {
         const current = await catalogueFor(ctx);
         const industry = current.industry(ref.code);
         return industry ? industryView(industry, current) : null;
       },
     },
     Application: {
-      __resolveReference: (ref: { id: string }, ctx: SubgraphContext) =>
-        applications.Query.application(undefined, { id: ref.id }, ctx),
+      __resolveReference: (ref, ctx) => visibleApplication(ctx, ref.id),
     },
   };
   return {
@@ -39,7 +38,7 @@ export function applicationsSubgraph(): SubgraphDefinition {
     // The clock type is shared with the departments and must read the same in both.
     typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${CLOCK_SDL}`,
     config: applicationsConfig,
-    resolvers: resolvers as unknown as GraphQLResolverMap<SubgraphContext>,
+    resolvers,
     outboxSources: (db) => new ApplicationStore(db).outboxSources(),
     externalDeliveries: { [NOTIFIER]: sendNotification },
     prepare: async (db) => {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { runSubgraph, type SubgraphContext, type SubgraphDefinition } from '../../shared/subgraph-server';
+import { runSubgraph, type SubgraphDefinition } from '../../shared/subgraph-server';
 import { GraphQLJSON } from '../../shared/scalars';
 import { permitEventHandlers } from './events';
 import { pushToCityLibrary } from './library';
@@ -17,7 +16,7 @@ export function permitSubgraph(): SubgraphDefinition {
     name: 'permit',
     config: permitConfig,
     typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${licenceStubsSdl()}\n`,
-    resolvers: { JSON: GraphQLJSON, ...permitResolvers() } as unknown as GraphQLResolverMap<SubgraphContext>,
+    resolvers: { JSON: GraphQLJSON, ...permitResolvers() },
     prepare: (db) => new PermitStore(db).prepare(),
     eventHandlers: (db, log) => permitEventHandlers(db, log),
     outboxSources: (db) => new PermitStore(db).outboxSources(),

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { request } from 'undici';
-import { graphql } from '../../scripts/lib/client';
-import { sampleBusiness, sampleValues, type FormFieldView } from '../../scripts/lib/sample-values';
+import { graphql } from '../support/client';
+import { sampleBusiness, sampleValues, type FormFieldView } from '../support/sample-values';
 import { REPO_ROOT, department } from '../../shared/registry';
 import type { Identity } from '../../shared/identity';
 import { repositoryCatalogueData } from '../../subgraphs/applications/catalogue';

@@ -1,8 +1,8 @@
-import { graphql } from '../../scripts/lib/client';
-import { startIsolatedPlatform, type Platform } from '../../scripts/lib/platform';
-import { devToken } from '../../scripts/lib/tokens';
-import { sampleValues } from '../../scripts/lib/sample-values';
-import { Walkthrough } from '../../scripts/lib/walkthrough';
+import { graphql } from '../support/client';
+import { startIsolatedPlatform, type Platform } from '../support/launcher';
+import { devToken } from '../support/launcher';
+import { sampleValues } from '../support/sample-values';
+import { Walkthrough } from '../support/walkthrough';
 import type { Identity } from '../../shared/identity';
 import { killable, ownDatabase, type OwnDatabase } from '../support/own-database';
 import { freshBusiness, ONE_ITEM, publishTestIndustries } from '../support/paths';

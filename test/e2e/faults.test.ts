@@ -1,6 +1,6 @@
 import { request } from 'undici';
-import { eventually, graphql } from '../../scripts/lib/client';
-import { sampleBusiness } from '../../scripts/lib/sample-values';
+import { eventually, graphql } from '../support/client';
+import { sampleBusiness } from '../support/sample-values';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal } from '../support/refusals';
 import { ONE_ITEM, publishTestIndustries, readyApplication } from '../support/paths';

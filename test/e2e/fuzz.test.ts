@@ -1,6 +1,6 @@
 import { request } from 'undici';
-import { databaseCommands, waitForQuiet } from '../../scripts/lib/metrics';
-import { sampleValues } from '../../scripts/lib/sample-values';
+import { databaseCommands, waitForQuiet } from '../support/metrics';
+import { sampleValues } from '../support/sample-values';
 import { freshBusiness, ONE_ITEM, publishTestIndustries, readyApplication, trials } from '../support/paths';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { eventually, graphql } from '../../scripts/lib/client';
-import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
-import { samplePdf, type ApplicationView } from '../../scripts/lib/walkthrough';
+import { eventually, graphql } from '../support/client';
+import { sampleBusiness, sampleValues } from '../support/sample-values';
+import { samplePdf, type ApplicationView } from '../support/walkthrough';
 import type { Identity } from '../../shared/identity';
 import { WorkingDayCalendar } from '../../shared/working-days';
 import { beijingDate, beijingToday } from '../../shared/beijing-calendar';

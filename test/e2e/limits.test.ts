@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { SignJWT } from 'jose';
-import { sampleValues } from '../../scripts/lib/sample-values';
+import { sampleValues } from '../support/sample-values';
 import { caller, freshBusiness, issuedPermit, ONE_ITEM, publishTestIndustries } from '../support/paths';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { problemsOf } from '../support/refusals';

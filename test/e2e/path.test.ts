@@ -1,8 +1,8 @@
 import { request } from 'undici';
 import { generateSigningKey } from '../../shared/keys';
 import { newEvent, signEvent } from '../../shared/events';
-import { eventually, graphql } from '../../scripts/lib/client';
-import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
+import { eventually, graphql } from '../support/client';
+import { sampleBusiness, sampleValues } from '../support/sample-values';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /** The whole reform path through the real gateway, real subgraphs over HTTP and the real database. */

@@ -1,8 +1,8 @@
 import { request } from 'undici';
 import { SignJWT } from 'jose';
-import { graphql } from '../../scripts/lib/client';
-import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
-import type { ApplicationView } from '../../scripts/lib/walkthrough';
+import { graphql } from '../support/client';
+import { sampleBusiness, sampleValues } from '../support/sample-values';
+import type { ApplicationView } from '../support/walkthrough';
 import type { Identity } from '../../shared/identity';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal, problemsOf } from '../support/refusals';

@@ -1,4 +1,4 @@
-import { sampleValues } from '../../scripts/lib/sample-values';
+import { sampleValues } from '../support/sample-values';
 import { serviceDatabase } from '../support/db';
 import { caller, freshBusiness, issuedPermit, ONE_ITEM, publishTestIndustries, readyApplication } from '../support/paths';
 import { startTestPlatform, type TestPlatform } from '../support/platform';

@@ -1,5 +1,5 @@
-import { countDatabaseCommands, waitForQuiet } from '../../scripts/lib/metrics';
-import { buildScanScenarios, SCAN_SCENARIOS } from '../../scripts/lib/scan-scenarios';
+import { countDatabaseCommands, waitForQuiet } from '../support/metrics';
+import { buildScanScenarios, SCAN_SCENARIOS } from '../support/scan-scenarios';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
+import { sampleBusiness, sampleValues } from '../support/sample-values';
 import { REPO_ROOT } from '../../shared/registry';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 

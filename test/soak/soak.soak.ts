@@ -1,9 +1,9 @@
 import mongoose, { type Connection } from 'mongoose';
-import { graphql } from '../../scripts/lib/client';
-import { startIsolatedPlatform, type Platform } from '../../scripts/lib/platform';
-import { sampleValues } from '../../scripts/lib/sample-values';
-import { devToken } from '../../scripts/lib/tokens';
-import { Walkthrough } from '../../scripts/lib/walkthrough';
+import { graphql } from '../support/client';
+import { startIsolatedPlatform, type Platform } from '../support/launcher';
+import { sampleValues } from '../support/sample-values';
+import { devToken } from '../support/launcher';
+import { Walkthrough } from '../support/walkthrough';
 import type { Identity } from '../../shared/identity';
 import { department } from '../../shared/registry';
 import { killable, ownDatabase, type OwnDatabase } from '../support/own-database';

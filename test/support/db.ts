@@ -1,5 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
-import type { Platform } from '../../scripts/lib/platform';
+import type { Platform } from './launcher';
 
 /**
  * A test's own connection to one service's database, for what only time can

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../shared/registry';
-import { startDatabase } from '../../scripts/lib/database';
-import { freePort } from '../../scripts/lib/platform';
+import { startDatabase } from './launcher';
+import { freePort } from './launcher';
 
 /**
  * One database server for the whole run: the given MONGODB_URI, or a fresh

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { RunningDatabase } from '../../scripts/lib/database';
+import type { RunningDatabase } from './launcher';
 
 export default async function globalTeardown(): Promise<void> {
   const started = (globalThis as Record<string, unknown>).__testDatabase as { database: RunningDatabase; dataDir: string } | undefined;

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDatabase, type RunningDatabase } from '../../scripts/lib/database';
-import { freePort } from '../../scripts/lib/platform';
+import { startDatabase, type RunningDatabase } from './launcher';
+import { freePort } from './launcher';
 import { REPO_ROOT } from '../../shared/registry';
 
 /**

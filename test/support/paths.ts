@@ -1,6 +1,6 @@
-import { eventually, graphql } from '../../scripts/lib/client';
-import { sampleBusiness, sampleValues } from '../../scripts/lib/sample-values';
-import type { Walkthrough } from '../../scripts/lib/walkthrough';
+import { eventually, graphql } from './client';
+import { sampleBusiness, sampleValues } from './sample-values';
+import type { Walkthrough } from './walkthrough';
 import type { Identity } from '../../shared/identity';
 
 /**

@@ -1,7 +1,7 @@
 import type { Identity } from '../../shared/identity';
-import { startIsolatedPlatform, type Platform } from '../../scripts/lib/platform';
-import { devToken } from '../../scripts/lib/tokens';
-import { Walkthrough } from '../../scripts/lib/walkthrough';
+import { startIsolatedPlatform, type Platform } from './launcher';
+import { devToken } from './launcher';
+import { Walkthrough } from './walkthrough';
 
 /**
  * A whole platform for one test file: every subgraph and the gateway as real

@@ -1,4 +1,4 @@
-import type { GraphQLResponse } from '../../scripts/lib/client';
+import type { GraphQLResponse } from './client';
 
 /**
  * Asserts a clear, structured refusal: a code, a field path where one applies,

@@ -12,17 +12,18 @@ import { applicableItems, buildForm, submittedValue, type Catalogue } from '../c
 import { editionsFor } from '../editions';
 import { deliveryOf, notificationsOf, type NotificationDoc } from '../notifications';
 import { ApplicationStore } from '../store';
-import type { Application, ApplicationDoc, ApplicationStatus } from '../application';
+import type { Application, ApplicationDoc } from '../application';
 import { canSee, canSeeValues, requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
 import { clockOf, clockResolvers } from './clocks';
 import { intakeResolvers } from './intake';
 import { materialResolvers, materialStatuses } from './materials';
+import type { Application as ApplicationType, Resolvers } from '../__generated__/resolver-types';
 
 type Ctx = SubgraphContext;
 
 /** The application as GraphQL shows it, from the fold of its log. */
-export function applicationView(app: Application, catalogue: Catalogue, identity: Identity, clocks: Record<string, Clock | null> = {}) {
+export function applicationView(app: Application, catalogue: Catalogue, identity: Identity, clocks: Record<string, Clock | null> = {}): ApplicationType {
   const doc = app.doc;
   const industry = catalogue.industry(doc.industryCode);
   return {
@@ -72,7 +73,7 @@ export function applicationView(app: Application, catalogue: Catalogue, identity
 }
 
 /** An application is always shown with the catalogue edition it was made under. */
-export async function view(ctx: Ctx, _store: ApplicationStore, app: Application) {
+export async function view(ctx: Ctx, _store: ApplicationStore, app: Application): Promise<ApplicationType> {
   const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
   return applicationView(app, catalogue, ctx.identity, await itemClocks(ctx, app, catalogue));
 }
@@ -88,10 +89,19 @@ async function notificationView(store: ApplicationStore, n: NotificationDoc) {
   return { id: n._id, applicationId: n.applicationId, kind: n.kind, titleZh: n.titleZh, titleEn: n.titleEn, bodyZh: n.bodyZh, bodyEn: n.bodyEn, at: n.at.toISOString(), delivery: await deliveryOf(store, n) };
 }
 
-export function applicationResolvers() {
+/** One application as the caller may see it (null when it may not), by id: for `application(id)` and for references from other subgraphs. */
+export async function visibleApplication(ctx: Ctx, id: string): Promise<ApplicationType | null> {
+  requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
+  const store = new ApplicationStore(ctx.db);
+  const app = await store.load(id);
+  if (!app || !canSee(ctx.identity, app)) return null;
+  return view(ctx, store, app);
+}
+
+export function applicationResolvers(): Resolvers {
   return {
     FaceChange: {
-      application: async (change: { applicationId: string }, _: unknown, ctx: Ctx) => {
+      application: async (change, _, ctx) => {
         const store = new ApplicationStore(ctx.db);
         return view(ctx, store, await requireApplication(store, change.applicationId));
       },
@@ -99,7 +109,7 @@ export function applicationResolvers() {
     Query: {
       ...materialResolvers().Query,
       ...clockResolvers().Query,
-      notifications: async (_: unknown, args: { applicationId?: string | null }, ctx: Ctx) => {
+      notifications: async (_, args, ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK');
         const store = new ApplicationStore(ctx.db);
         let docs: NotificationDoc[];
@@ -113,14 +123,8 @@ export function applicationResolvers() {
         }
         return Promise.all(docs.sort((a, b) => a.at.getTime() - b.at.getTime()).map((n) => notificationView(store, n)));
       },
-      application: async (_: unknown, args: { id: string }, ctx: Ctx) => {
-        requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
-        const store = new ApplicationStore(ctx.db);
-        const app = await store.load(args.id);
-        if (!app || !canSee(ctx.identity, app)) return null;
-        return view(ctx, store, app);
-      },
-      applications: async (_: unknown, args: { status?: ApplicationStatus }, ctx: Ctx) => {
+      application: (_, args, ctx) => visibleApplication(ctx, args.id),
+      applications: async (_, args, ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
         const filter: Partial<ApplicationDoc> = {};
@@ -133,11 +137,7 @@ export function applicationResolvers() {
       ...intakeResolvers(view),
       ...clockResolvers().Mutation,
       ...materialResolvers().Mutation,
-      submitApplication: async (
-        _: unknown,
-        args: { input: { industryCode: string; answers: unknown; values: unknown; commitments?: string[] | null }; idempotencyKey?: string | null },
-        ctx: Ctx,
-      ) => {
+      submitApplication: async (_, args, ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK');
         const request = requestKey(ctx.identity, args.idempotencyKey, args.input);
         const catalogue = await catalogueFor(ctx);
@@ -218,7 +218,7 @@ export function applicationResolvers() {
         ctx.log.info({ applicationId: doc._id, channel: doc.channel }, 'application submitted');
         return view(ctx, store, (await store.load(doc._id))!);
       },
-      resubmitItem: async (_: unknown, args: { applicationId: string; itemCode: string; values: unknown; idempotencyKey?: string | null }, ctx: Ctx) => {
+      resubmitItem: async (_, args, ctx) => {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.applicationId);
         requireOwnerOrClerk(ctx.identity, app);
@@ -269,11 +269,7 @@ export function applicationResolvers() {
         ctx.log.info({ applicationId: app.id, itemCode: item.code }, 'denied item resubmitted');
         return view(ctx, store, after);
       },
-      submitFaceChange: async (
-        _: unknown,
-        args: { input: { applicationId: string; companyName?: string; legalRepresentative?: string; businessAddress?: string; reason: string }; idempotencyKey?: string | null },
-        ctx: Ctx,
-      ) => {
+      submitFaceChange: async (_, args, ctx) => {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.input.applicationId, 'input.applicationId');
         requireOwnerOrClerk(ctx.identity, app);

@@ -7,6 +7,7 @@ import type { Catalogue } from '../catalogue';
 import { answerProblems, applicableItems, buildCatalogue, buildForm, departmentOf, mergeMaterials } from '../catalogue';
 import { DRAFT_ID, editionsFor, type EditionDoc } from '../editions';
 import { reduction, reformFigures } from '../reform-figures';
+import type { Resolvers } from '../__generated__/resolver-types';
 
 type Ctx = SubgraphContext;
 
@@ -78,27 +79,30 @@ const optionalAnswers = (industry: IndustryDefinition, answers: unknown) =>
   answers === null || answers === undefined ? null : parseAnswers(industry, answers, false);
 
 /** Drops GraphQL's nulls for absent optional input fields, so stored definitions stay as the files write them. */
-function withoutNulls<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(withoutNulls) as T;
+/** An input as GraphQL gives it (an omitted optional field may come as null) in the shape the catalogue stores (absent). */
+type WithoutNulls<T> = T extends (infer U)[] ? WithoutNulls<U>[] : T extends object ? { [K in keyof T]: WithoutNulls<Exclude<T[K], null>> } : T;
+
+function withoutNulls<T>(value: T): WithoutNulls<T> {
+  if (Array.isArray(value)) return value.map(withoutNulls) as WithoutNulls<T>;
   if (value && typeof value === 'object' && !(value instanceof Date)) {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>)
         .filter(([, v]) => v !== null && v !== undefined)
         .map(([k, v]) => [k, withoutNulls(v)]),
-    ) as T;
+    ) as WithoutNulls<T>;
   }
-  return value;
+  return value as WithoutNulls<T>;
 }
 
 function requireAdmin(identity: Identity) {
   requireRole(identity, 'ADMIN');
 }
 
-export function catalogueResolvers() {
+export function catalogueResolvers(): Resolvers {
   return {
     Query: {
       // Where each department is in the API: its code, and the root fields its operations are under.
-      departments: async (_: unknown, _args: unknown, ctx: Ctx) => {
+      departments: async (_, _args, ctx) => {
         const catalogue = await editionsFor(ctx.db).currentEdition();
         return departments().map((d) => ({
           code: d.code,
@@ -113,16 +117,16 @@ export function catalogueResolvers() {
           courtZh: d.remedy.courtZh,
         }));
       },
-      industries: async (_: unknown, args: { edition?: string }, ctx: Ctx) => {
+      industries: async (_, args, ctx) => {
         const catalogue = await catalogueFor(ctx, args.edition);
         return catalogue.industries.map((i) => industryView(i, catalogue));
       },
-      industry: async (_: unknown, args: { code: string; edition?: string }, ctx: Ctx) => {
+      industry: async (_, args, ctx) => {
         const catalogue = await catalogueFor(ctx, args.edition);
         const industry = catalogue.industry(args.code);
         return industry ? industryView(industry, catalogue) : null;
       },
-      guide: async (_: unknown, args: { industryCode: string; answers?: unknown; edition?: string }, ctx: Ctx) => {
+      guide: async (_, args, ctx) => {
         const catalogue = await catalogueFor(ctx, args.edition);
         const industry = requireIndustry(catalogue, args.industryCode);
         const given = optionalAnswers(industry, args.answers);
@@ -140,7 +144,7 @@ export function catalogueResolvers() {
           feeYuan: items.reduce((sum, i) => sum + i.feeYuan, 0),
         };
       },
-      applicationForm: async (_: unknown, args: { industryCode: string; answers?: unknown; edition?: string }, ctx: Ctx) => {
+      applicationForm: async (_, args, ctx) => {
         const catalogue = await catalogueFor(ctx, args.edition);
         const industry = requireIndustry(catalogue, args.industryCode);
         const items = applicableItems(catalogue, industry, optionalAnswers(industry, args.answers));
@@ -152,11 +156,11 @@ export function catalogueResolvers() {
           sections: buildForm(industry, items),
         };
       },
-      catalogueEditions: async (_: unknown, _args: unknown, ctx: Ctx) => {
+      catalogueEditions: async (_, _args, ctx) => {
         requireRole(ctx.identity, 'ADMIN', 'ANALYST');
         return (await editionsFor(ctx.db).list()).map(editionView);
       },
-      reformFigures: async (_: unknown, args: { edition?: string }, ctx: Ctx) => {
+      reformFigures: async (_, args, ctx) => {
         requireRole(ctx.identity, 'ANALYST', 'ADMIN');
         const catalogue = await catalogueFor(ctx, args.edition);
         return catalogue.industries.map((industry) => {
@@ -171,17 +175,18 @@ export function catalogueResolvers() {
       },
     },
     Mutation: {
-      loadCatalogueFromRepository: async (_: unknown, args: { publish?: boolean }, ctx: Ctx) => {
+      loadCatalogueFromRepository: async (_, args, ctx) => {
         requireAdmin(ctx.identity);
         return editionView(await editionsFor(ctx.db).loadRepository(ctx.identity.subject, Boolean(args.publish)));
       },
-      upsertCatalogueIndustry: async (_: unknown, args: { input: IndustryDefinition }, ctx: Ctx) => {
+      upsertCatalogueIndustry: async (_, args, ctx) => {
         requireAdmin(ctx.identity);
-        const input = withoutNulls(args.input);
+        // Free strings where the catalogue has closed sets (question types): editDraft checks every rule before anything is stored.
+        const input = withoutNulls(args.input) as IndustryDefinition;
         await editionsFor(ctx.db).editDraft(ctx.identity.subject, (data) => ({ ...data, industries: [...data.industries.filter((i) => i.code !== input.code), input] }), 'input');
         return industryView(input, await catalogueFor(ctx, DRAFT_ID));
       },
-      removeCatalogueIndustry: async (_: unknown, args: { code: string }, ctx: Ctx) => {
+      removeCatalogueIndustry: async (_, args, ctx) => {
         requireAdmin(ctx.identity);
         await editionsFor(ctx.db).editDraft(ctx.identity.subject, (data) => {
           if (!data.industries.some((i) => i.code === args.code)) throw notFound({ zh: '行业', en: 'industry' }, 'code', args.code);
@@ -189,13 +194,14 @@ export function catalogueResolvers() {
         });
         return editionView((await editionsFor(ctx.db).draft())!);
       },
-      upsertApprovalItem: async (_: unknown, args: { input: ItemDefinition }, ctx: Ctx) => {
+      upsertApprovalItem: async (_, args, ctx) => {
         requireAdmin(ctx.identity);
-        const input = withoutNulls(args.input);
+        // Free strings where the catalogue has closed sets (form sections): editDraft checks every rule before anything is stored.
+        const input = withoutNulls(args.input) as ItemDefinition;
         await editionsFor(ctx.db).editDraft(ctx.identity.subject, (data) => ({ ...data, items: [...data.items.filter((i) => i.code !== input.code), input] }), 'input');
         return itemView(input);
       },
-      removeApprovalItem: async (_: unknown, args: { code: string }, ctx: Ctx) => {
+      removeApprovalItem: async (_, args, ctx) => {
         requireAdmin(ctx.identity);
         // Refused when an industry still lists it: the checks report the dangling reference.
         await editionsFor(ctx.db).editDraft(ctx.identity.subject, (data) => {
@@ -204,11 +210,11 @@ export function catalogueResolvers() {
         });
         return editionView((await editionsFor(ctx.db).draft())!);
       },
-      publishCatalogueEdition: async (_: unknown, args: { note?: string }, ctx: Ctx) => {
+      publishCatalogueEdition: async (_, args, ctx) => {
         requireAdmin(ctx.identity);
         return editionView(await editionsFor(ctx.db).publishDraft(ctx.identity.subject, args.note ?? undefined));
       },
-      discardCatalogueDraft: async (_: unknown, _args: unknown, ctx: Ctx) => {
+      discardCatalogueDraft: async (_, _args, ctx) => {
         requireAdmin(ctx.identity);
         const discarded = await editionsFor(ctx.db).discardDraft(ctx.identity.subject);
         if (!discarded) throw platformError('WRONG_STATE', '没有草稿可放弃', 'There is no draft to discard');

@@ -5,7 +5,6 @@ import { priorOf, requestKey } from '../../../shared/idempotency';
 import { newEvent, outbox } from '../../../shared/events';
 import { requireRole } from '../../../shared/identity';
 import { departments } from '../../../shared/registry';
-import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
 import { WorkingDayCalendar, validateYearSchedule } from '../../../shared/working-days';
 import { beijingDate, beijingToday } from '../../../shared/beijing-calendar';
@@ -15,8 +14,8 @@ import { ApplicationStore } from '../store';
 import type { Application } from '../application';
 import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { view } from './applications';
+import type { Resolvers } from '../__generated__/resolver-types';
 
-type Ctx = SubgraphContext;
 
 /**
  * Time limits, seen from the bureau: each item's clock (from acceptance, in
@@ -48,10 +47,10 @@ export function median(sorted: number[]): number | null {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-export function clockResolvers() {
+export function clockResolvers(): Resolvers {
   return {
     Query: {
-      itemsDue: async (_: unknown, args: { includeNearDue?: boolean | null }, ctx: Ctx) => {
+      itemsDue: async (_, args, ctx) => {
         requireRole(ctx.identity, 'ISSUER', 'CLERK', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
         const calendar = await calendarFor(ctx.db);
@@ -70,7 +69,7 @@ export function clockResolvers() {
         }
         return due.sort((a, b) => (a.clock.workingDaysLeft ?? 0) - (b.clock.workingDaysLeft ?? 0));
       },
-      processingStatistics: async (_: unknown, _args: unknown, ctx: Ctx) => {
+      processingStatistics: async (_, _args, ctx) => {
         requireRole(ctx.identity, 'ANALYST', 'ADMIN');
         const store = new ApplicationStore(ctx.db);
         const calendar = await calendarFor(ctx.db);
@@ -117,7 +116,7 @@ export function clockResolvers() {
             });
         return { byIndustry: rows('industry'), byDepartment: rows('department'), unknownYears: [...unknownYears].sort() };
       },
-      calendarStatus: async (_: unknown, _args: unknown, ctx: Ctx) => {
+      calendarStatus: async (_, _args, ctx) => {
         const calendar = await calendarFor(ctx.db);
         const year = Number(beijingToday().slice(0, 4));
         const loaded = await currentSchedules(ctx.db);
@@ -130,7 +129,7 @@ export function clockResolvers() {
       },
     },
     Mutation: {
-      submitCorrection: async (_: unknown, args: { applicationId: string; itemCode: string; values?: unknown; idempotencyKey?: string | null }, ctx: Ctx) => {
+      submitCorrection: async (_, args, ctx) => {
         const store = new ApplicationStore(ctx.db);
         const app = await requireApplication(store, args.applicationId);
         requireOwnerOrClerk(ctx.identity, app);
@@ -171,7 +170,7 @@ export function clockResolvers() {
         }, request);
         return view(ctx, store, (await store.load(app.id))!);
       },
-      loadHolidaySchedule: async (_: unknown, args: { input: unknown }, ctx: Ctx) => {
+      loadHolidaySchedule: async (_, args, ctx) => {
         requireRole(ctx.identity, 'ADMIN');
         const checked = validateYearSchedule(args.input);
         if (!checked.ok) throw invalidInput(checked.problems.map((p) => ({ ...p, path: `input.${p.path}` })));

@@ -14,6 +14,7 @@ import type { Application, SupplementProblem } from '../application';
 import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { materialStatuses } from './materials';
 import { applicationsConfig } from '../config';
+import type { Application as ApplicationType, MutationResolvers } from '../__generated__/resolver-types';
 
 type Ctx = SubgraphContext;
 
@@ -44,9 +45,9 @@ function missingMaterials(app: Application, catalogue: Catalogue): SupplementPro
 /** The applicant is told of the step, by the step's completion. */
 const tell = (app: Application, key: string, text: NotificationText) => ({ notification: { key, creditCode: app.doc.creditCode, text } });
 
-export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: Application) => Promise<unknown>) {
+export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: Application) => Promise<ApplicationType>): MutationResolvers {
   return {
-    acceptApplication: async (_: unknown, args: { id: string }, ctx: Ctx) => {
+    acceptApplication: async (_, args, ctx) => {
       requireRole(ctx.identity, 'CLERK');
       const store = new ApplicationStore(ctx.db);
       await requireApplication(store, args.id, 'id');
@@ -103,11 +104,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       return view(ctx, store, app);
     },
 
-    requestSupplement: async (
-      _: unknown,
-      args: { applicationId: string; problems: { target: string; messageZh: string; messageEn?: string | null }[]; deadlineWorkingDays?: number | null },
-      ctx: Ctx,
-    ) => {
+    requestSupplement: async (_, args, ctx) => {
       requireRole(ctx.identity, 'CLERK');
       const store = new ApplicationStore(ctx.db);
       const loaded = await requireApplication(store, args.applicationId);
@@ -170,7 +167,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       return view(ctx, store, app);
     },
 
-    supplementApplication: async (_: unknown, args: { applicationId: string; values?: unknown }, ctx: Ctx) => {
+    supplementApplication: async (_, args, ctx) => {
       const store = new ApplicationStore(ctx.db);
       const loaded = await requireApplication(store, args.applicationId);
       requireOwnerOrClerk(ctx.identity, loaded);
@@ -198,7 +195,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       return view(ctx, store, app);
     },
 
-    refuseAtIntake: async (_: unknown, args: { applicationId: string; reasons: string[] }, ctx: Ctx) => {
+    refuseAtIntake: async (_, args, ctx) => {
       requireRole(ctx.identity, 'CLERK');
       const store = new ApplicationStore(ctx.db);
       await requireApplication(store, args.applicationId);
@@ -232,7 +229,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
      * so nothing is withdrawn), or, if a department is slow, as WITHDRAWING with
      * the outcome notified later. Never half.
      */
-    withdrawApplication: async (_: unknown, args: { applicationId: string; reason: string }, ctx: Ctx) => {
+    withdrawApplication: async (_, args, ctx) => {
       const store = new ApplicationStore(ctx.db);
       const loaded = await requireApplication(store, args.applicationId);
       requireOwnerOrClerk(ctx.identity, loaded);

@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { invalidInput, platformError } from '../../../shared/errors';
 import { priorOf, requestKey } from '../../../shared/idempotency';
 import { byId, insertOnce } from '../../../shared/records';
-import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { applicableItems, requiredMaterials, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
 import { ApplicationStore } from '../store';
 import type { Application, Material } from '../application';
 import { requireApplication, requireOwnerOrClerk } from './access';
+import type { ApplicationMaterial, Resolvers } from '../__generated__/resolver-types';
 
-type Ctx = SubgraphContext;
 
 /** Attachments: PDF, JPEG or PNG, recognised by their first bytes (not by what the client claims), at most 5 MiB. */
 export const MAX_MATERIAL_BYTES = 5 * 1024 * 1024;
@@ -27,7 +26,7 @@ export function sniffMediaType(bytes: Buffer): string | null {
 }
 
 /** Each required material of an application and how it stands (fixed from acceptance on: nothing is attached after it). */
-export function materialStatuses(app: Application, catalogue: Catalogue) {
+export function materialStatuses(app: Application, catalogue: Catalogue): ApplicationMaterial[] {
   const industry = catalogue.industry(app.doc.industryCode)!;
   const items = applicableItems(catalogue, industry, app.doc.answers);
   return requiredMaterials(items, app.doc.commitments ?? []).map((m) => {
@@ -43,11 +42,11 @@ export function materialStatuses(app: Application, catalogue: Catalogue) {
   });
 }
 
-export function materialResolvers() {
+export function materialResolvers(): Resolvers {
   return {
     Query: {
       /** Materials this business already holds: the e-licence library's business licence, and earlier uploads. */
-      heldMaterials: async (_: unknown, args: { creditCode: string }, ctx: Ctx) => {
+      heldMaterials: async (_, args, ctx) => {
         const { identity } = ctx;
         if (identity.role !== 'CLERK' && !(identity.role === 'APPLICANT' && identity.creditCode === args.creditCode)) {
           throw platformError('FORBIDDEN', '只能查看本企业已有的材料', "You may only see your own business's materials", { field: 'creditCode' });
@@ -61,11 +60,7 @@ export function materialResolvers() {
       },
     },
     Mutation: {
-      attachMaterial: async (
-        _: unknown,
-        args: { input: { applicationId: string; materialCode: string; file?: { name: string; mediaType: string; contentBase64: string } | null; heldReference?: string | null }; idempotencyKey?: string | null },
-        ctx: Ctx,
-      ) => {
+      attachMaterial: async (_, args, ctx) => {
         const { input } = args;
         const request = requestKey(ctx.identity, args.idempotencyKey, input);
         const store = new ApplicationStore(ctx.db);

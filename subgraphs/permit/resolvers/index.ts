@@ -3,14 +3,12 @@ import { insertOnce } from '../../../shared/records';
 import { requireRole, type Identity } from '../../../shared/identity';
 import { normaliseCode, parseQrContent, verifyQr } from '../../../shared/permit-code';
 import { deriveOverallState, licenceStatusText } from '../../../shared/permit-state';
-import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { maskPersonName } from '../../../shared/validation';
 import { voidIfEnded } from '../events';
 import { insertVersion } from '../lifecycle';
 import { permitQrContent, publishedKeys, qrPngBase64, qrSvg } from '../qr';
 import { PermitStore, type Permit, type PermitRecord, type PermitRequest, type PermitRequestDoc, type PermitVersionDoc } from '../store';
-
-type Ctx = SubgraphContext;
+import type { Resolvers, VerificationResult } from '../__generated__/resolver-types';
 
 /** The bureau sees everything; the holder sees their own permit; everyone else gets the public view. */
 function isPrivileged(identity: Identity, permit: PermitVersionDoc): boolean {
@@ -118,7 +116,8 @@ export function permitView(permit: Permit, identity: Identity) {
   };
 }
 
-type PermitView = ReturnType<typeof permitView>;
+/** What the Permit resolvers hand their fields: the view, the stored permit, and (from a reference) each licence's live status. */
+export type PermitView = ReturnType<typeof permitView> & { liveItems?: { licence?: { status?: string | null } | null }[] | null };
 
 async function requirePermit(store: PermitStore, id: string, field = 'permitId'): Promise<Permit> {
   const permit = await store.byId(id);
@@ -126,7 +125,7 @@ async function requirePermit(store: PermitStore, id: string, field = 'permitId')
   return permit;
 }
 
-const VERIFICATION_TEXT: Record<string, { zh: string; en: string }> = {
+const VERIFICATION_TEXT: Record<VerificationResult, { zh: string; en: string }> = {
   AUTHENTIC: { zh: '二维码真实有效，由顺义区政务服务局签发', en: 'Authentic: signed by the Shunyi District Government Service Bureau' },
   REGISTERED: { zh: '凭证编码已登记（未携带签名，仅按编码查询）', en: 'The code is registered (no signature to check: looked up by code)' },
   SUPERSEDED: { zh: '该版本已换发，请以最新版本为准', en: 'This version has been replaced; the current version is given' },
@@ -142,46 +141,47 @@ function reissueDue(permit: Permit, request: PermitRequest | null): boolean {
   return permit.doc.items.some((i) => !i.permitted && request.items.some((r) => r.itemCode === i.itemCode && r.permitted));
 }
 
-export function permitResolvers() {
+export function permitResolvers(): Resolvers {
   return {
-    SingleLicence: { __resolveType: (obj: { __typename: string }) => obj.__typename },
+    // Each licence stub carries its type name (permitView): the department that owns the type resolves the rest.
+    SingleLicence: { __resolveType: (obj) => obj.__typename ?? null },
     Application: {
-      __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+      __resolveReference: (ref) => ({ id: ref.id }),
       // The same rule as permitForApplication: the holder and the bureau.
-      permit: async (application: { id: string }, _: unknown, ctx: Ctx) => {
+      permit: async (application, _, ctx) => {
         const permit = await new PermitStore(ctx.db).latest(application.id);
         return permit && isPrivileged(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
       },
     },
     Permit: {
       // With `overallState` asked for, the gateway hands over each licence's live status (@requires).
-      __resolveReference: async (ref: { id: string; items?: { licence: { status?: string | null } | null }[] }, ctx: Ctx) => {
+      __resolveReference: async (ref, ctx) => {
         const permit = await new PermitStore(ctx.db).byId(ref.id);
         return permit ? { ...permitView(permit, ctx.identity), liveItems: ref.items } : null;
       },
-      overallState: (permit: PermitView & { liveItems?: { licence: { status?: string | null } | null }[] }) =>
+      overallState: (permit) =>
         deriveOverallState(
           permit._permit.status,
           permit.items.map((item, i) => ({ permitted: item.permitted, hasLicence: item.licence !== null, licenceStatus: permit.liveItems?.[i]?.licence?.status ?? null })),
         ),
       // Rendered once at issue and stored with the version.
-      qrSvg: (permit: PermitView) => permit._permit.doc.qrImages?.svg ?? qrSvg(permit.qrContent),
-      qrPngBase64: (permit: PermitView) => permit._permit.doc.qrImages?.pngBase64 ?? qrPngBase64(permit.qrContent),
+      qrSvg: (permit) => permit._permit.doc.qrImages?.svg ?? qrSvg(permit.qrContent),
+      qrPngBase64: (permit) => permit._permit.doc.qrImages?.pngBase64 ?? qrPngBase64(permit.qrContent),
       // Only a valid version with a noted item can be due: spare the others a query.
-      reissueDue: async (permit: PermitView, _: unknown, ctx: Ctx) =>
+      reissueDue: async (permit, _, ctx) =>
         permit._permit.status === 'VALID' && permit.items.some((i) => !i.permitted) ? reissueDue(permit._permit, await new PermitStore(ctx.db).request(permit.applicationId)) : false,
       // A version's history is its own and its predecessors' (the holder and the bureau only).
-      history: async (permit: PermitView, _: unknown, ctx: Ctx) => {
+      history: async (permit, _, ctx) => {
         if (!isPrivileged(ctx.identity, permit._permit.doc)) return null;
         const { records } = await new PermitStore(ctx.db).versions(permit.applicationId);
         return history(records).filter((h) => h.version <= permit.version).map(historyView);
       },
-      supersededBy: async (permit: PermitView, _: unknown, ctx: Ctx) => {
+      supersededBy: async (permit, _, ctx) => {
         if (!permit.supersededById) return null;
         const newer = await new PermitStore(ctx.db).byId(permit.supersededById);
         return newer ? permitView(newer, ctx.identity) : null;
       },
-      currentVersion: async (permit: PermitView, _: unknown, ctx: Ctx) => {
+      currentVersion: async (permit, _, ctx) => {
         // Only a superseded version has a newer one: spare the scan a query otherwise.
         if (permit.status !== 'SUPERSEDED') return permit;
         const current = await new PermitStore(ctx.db).latest(permit.applicationId);
@@ -189,14 +189,14 @@ export function permitResolvers() {
       },
     },
     Query: {
-      scanPermit: async (_: unknown, args: { code: string }, ctx: Ctx) => {
+      scanPermit: async (_, args, ctx) => {
         const permit = await new PermitStore(ctx.db).byCode(normaliseCode(args.code));
         return permit ? permitView(permit, ctx.identity) : null;
       },
-      verifyPermit: async (_: unknown, args: { qrContent: string }, ctx: Ctx) => {
+      verifyPermit: async (_, args, ctx) => {
         const store = new PermitStore(ctx.db);
         // `authentic`: true or false once a signature was checked, null when none was (docs/qr.md).
-        const answer = async (result: string, permit: Permit | null, authentic: boolean | null) => {
+        const answer = async (result: VerificationResult, permit: Permit | null, authentic: boolean | null) => {
           // A tampered code, or one signed by a key nobody published, gets no permit data: it proves nothing.
           const shown = permit && ['AUTHENTIC', 'REGISTERED', 'SUPERSEDED'].includes(result) ? permit : null;
           const current = shown ? await store.latest(shown.doc.applicationId) : null;
@@ -226,23 +226,23 @@ export function permitResolvers() {
         return answer(authentic ? 'AUTHENTIC' : 'REGISTERED', permit, authentic);
       },
       permitSigningKeys: () => publishedKeys(),
-      permit: async (_: unknown, args: { id: string }, ctx: Ctx) => {
+      permit: async (_, args, ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN', 'REVIEWER');
         const permit = await new PermitStore(ctx.db).byId(args.id);
         return permit && mayReadHistory(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
       },
-      permitCertificate: async (_: unknown, args: { code: string }, ctx: Ctx) => {
+      permitCertificate: async (_, args, ctx) => {
         // Printed for its holder and by the bureau; a department reads a permit, it does not print it.
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
         const permit = await new PermitStore(ctx.db).byCode(normaliseCode(args.code));
         return permit && isPrivileged(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
       },
-      permitForApplication: async (_: unknown, args: { applicationId: string }, ctx: Ctx) => {
+      permitForApplication: async (_, args, ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN');
         const permit = await new PermitStore(ctx.db).latest(args.applicationId);
         return permit && isPrivileged(ctx.identity, permit.doc) ? permitView(permit, ctx.identity) : null;
       },
-      permitHistory: async (_: unknown, args: { permitId: string }, ctx: Ctx) => {
+      permitHistory: async (_, args, ctx) => {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK', 'ISSUER', 'ADMIN', 'REVIEWER');
         const store = new PermitStore(ctx.db);
         const permit = await requirePermit(store, args.permitId);
@@ -253,7 +253,7 @@ export function permitResolvers() {
         }
         return history((await store.versions(permit.doc.applicationId)).records).map(historyView);
       },
-      permitRequests: async (_: unknown, _args: unknown, ctx: Ctx) => {
+      permitRequests: async (_, _args, ctx) => {
         requireRole(ctx.identity, 'ISSUER', 'ADMIN');
         const store = new PermitStore(ctx.db);
         const requests = await store.requests.find({ record: 'REQUEST' }).sort({ receivedAt: 1 }).limit(200).toArray();
@@ -268,7 +268,7 @@ export function permitResolvers() {
           issued: issued.has(r.applicationId),
         }));
       },
-      permitsAwaitingReissue: async (_: unknown, _args: unknown, ctx: Ctx) => {
+      permitsAwaitingReissue: async (_, _args, ctx) => {
         requireRole(ctx.identity, 'ISSUER', 'ADMIN');
         const store = new PermitStore(ctx.db);
         // Requests that changed after the decision are the only candidates.
@@ -282,7 +282,7 @@ export function permitResolvers() {
       },
     },
     Mutation: {
-      issuePermit: async (_: unknown, args: { applicationId: string }, ctx: Ctx) => {
+      issuePermit: async (_, args, ctx) => {
         requireRole(ctx.identity, 'ISSUER');
         const store = new PermitStore(ctx.db);
         const request = await store.request(args.applicationId);
@@ -318,7 +318,7 @@ export function permitResolvers() {
         await voidIfEnded(store, licenceIds, ctx.log);
         return permitView((await store.byId(doc._id))!, ctx.identity);
       },
-      reissuePermit: async (_: unknown, args: { permitId: string; reason: string }, ctx: Ctx) => {
+      reissuePermit: async (_, args, ctx) => {
         requireRole(ctx.identity, 'ISSUER');
         if (!args.reason.trim()) throw platformError('BAD_USER_INPUT', '必须说明换发原因', 'A reason is required', { field: 'reason' });
         const store = new PermitStore(ctx.db);
@@ -339,7 +339,7 @@ export function permitResolvers() {
         await voidIfEnded(store, doc.items.flatMap((i) => (i.licenceId ? [i.licenceId] : [])), ctx.log);
         return permitView((await store.byId(doc._id))!, ctx.identity);
       },
-      recordPermitRecall: async (_: unknown, args: { permitId: string; note: string }, ctx: Ctx) => {
+      recordPermitRecall: async (_, args, ctx) => {
         requireRole(ctx.identity, 'ISSUER');
         if (!args.note.trim()) throw platformError('BAD_USER_INPUT', '必须填写收回情况说明', 'A note on the recall is required', { field: 'note' });
         const store = new PermitStore(ctx.db);

@@ -1,8 +1,8 @@
-import '../shared/no-telemetry';
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../shared/identity';
-import { loadCatalogue } from '../subgraphs/applications/catalogue';
-import { reformFigures } from '../subgraphs/applications/reform-figures';
-import { measure, printResults, startBenchPlatform, type LoadResult } from './lib/bench';
+import '../../shared/no-telemetry';
+import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../../shared/identity';
+import { loadCatalogue } from '../../subgraphs/applications/catalogue';
+import { reformFigures } from '../../subgraphs/applications/reform-figures';
+import { measure, printResults, startBenchPlatform, type LoadResult } from './bench';
 
 /**
  * `npm run bench:form`: guide and merged-form queries for the largest

@@ -1,10 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { request } from 'undici';
-import { eventually } from './lib/client';
-import { sampleBusiness, sampleValues } from './lib/sample-values';
-import { devToken } from './lib/tokens';
-import { Walkthrough } from './lib/walkthrough';
-import { DEV_SECRETS_FILE } from './start';
+import { eventually } from './support/client';
+import { sampleBusiness, sampleValues } from './support/sample-values';
+import { DEV_SECRETS_FILE, devToken } from './support/launcher';
+import { Walkthrough } from './support/walkthrough';
 
 /**
  * `npm run demo`: walks the whole 一业一证 path against a running platform

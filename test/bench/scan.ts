@@ -1,11 +1,11 @@
-import '../shared/no-telemetry';
-import { SCAN_QUERY } from '../documents/scan-page';
-import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../shared/identity';
-import { measure, printResults, startBenchPlatform, type LoadResult } from './lib/bench';
-import { countDatabaseCommands, waitForQuiet } from './lib/metrics';
-import { buildScanScenarios } from './lib/scan-scenarios';
-import { devToken } from './lib/tokens';
-import { Walkthrough } from './lib/walkthrough';
+import '../../shared/no-telemetry';
+import { SCAN_QUERY } from '../../documents/scan-page';
+import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../../shared/identity';
+import { measure, printResults, startBenchPlatform, type LoadResult } from './bench';
+import { countDatabaseCommands, waitForQuiet } from '../support/metrics';
+import { buildScanScenarios } from '../support/scan-scenarios';
+import { devToken } from '../support/launcher';
+import { Walkthrough } from '../support/walkthrough';
 
 /**
  * `npm run bench:scan`: scans per second, p50 and p99 for permits with 2, 5

@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startDatabase } from './database';
-import { freePort, startIsolatedPlatform, type Platform } from './platform';
+import { freePort, startDatabase, startIsolatedPlatform, type Platform } from '../support/launcher';
 
 /** Shared by the `bench:*` scripts: an isolated platform, and one measured load run. */
 export async function startBenchPlatform(extraEnv: Record<string, string> = {}): Promise<{ platform: Platform; stop: () => Promise<void> }> {
