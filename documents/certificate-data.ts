@@ -1,47 +1,9 @@
 import { ISSUER } from '../shared/elicence';
 import type { CertificateData } from './certificate';
+import type { CertificateQuery } from './__generated__/operations';
 
-/** The permit as the printed certificate needs it: the holder's or the bureau's view (unmasked), each licence's live state. */
-export const CERTIFICATE_QUERY = /* GraphQL */ `
-  query Certificate($code: ID!) {
-    permitCertificate(code: $code) {
-      code version status licenceIdentifier industryNameZh industryNameEn voidedByLicenceId
-      holderName holderCreditCode legalRepresentative businessAddress issuedAt scanUrl qrSvg qrPngBase64
-      items {
-        itemNameZh itemNameEn departmentNameZh permitted notPermittedReasons
-        remedy { reconsiderationZh courtZh }
-        licence { id licenceNumber status }
-      }
-    }
-  }
-`;
-
-export interface CertificatePermit {
-  code: string;
-  version: number;
-  status: CertificateData['status'];
-  licenceIdentifier: string;
-  industryNameZh: string;
-  industryNameEn: string;
-  voidedByLicenceId: string | null;
-  holderName: string;
-  holderCreditCode: string;
-  legalRepresentative: string | null;
-  businessAddress: string | null;
-  issuedAt: string;
-  scanUrl: string;
-  qrSvg: string;
-  qrPngBase64: string;
-  items: {
-    itemNameZh: string;
-    itemNameEn: string;
-    departmentNameZh: string;
-    permitted: boolean;
-    notPermittedReasons: string[] | null;
-    remedy: { reconsiderationZh: string; courtZh: string };
-    licence: { id: string; licenceNumber: string | null; status: string | null } | null;
-  }[];
-}
+/** The permit as the printed certificate needs it (documents/queries.ts), typed by `npm run generate`. */
+export type CertificatePermit = NonNullable<CertificateQuery['permitCertificate']>;
 
 export function certificateData(permit: CertificatePermit): CertificateData {
   return {

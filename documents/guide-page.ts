@@ -4,70 +4,10 @@
  * or English (`?lang=en`).
  */
 import { escapeHtml } from './html';
+import type { PrintableGuideQuery } from './__generated__/operations';
 
-export const GUIDE_QUERY = /* GraphQL */ `
-  query PrintableGuide($industryCode: ID!, $answers: JSON) {
-    guide(industryCode: $industryCode, answers: $answers) {
-      edition
-      answers
-      committedDays
-      sumOfStatutoryDays
-      feeYuan
-      industry { code nameZh nameEn descriptionZh descriptionEn rolloutState mergedForm questions { key textZh textEn } }
-      items {
-        code nameZh nameEn departmentNameZh departmentNameEn licenceNameZh licenceNameEn
-        statutoryDays committedDays feeYuan commitmentAllowed illustrative
-        legalBasis { zh en } conditions { zh en } processSteps { zh en }
-        materials { code nameZh nameEn commitmentMayOmit }
-        remedy { reconsiderationZh reconsiderationEn courtZh courtEn deadlineNoteZh }
-      }
-      materials { code nameZh nameEn commitmentMayOmit itemCodes }
-    }
-  }
-`;
-
-interface Bilingual {
-  zh: string;
-  en: string;
-}
-
-export interface GuideData {
-  edition: string;
-  answers: Record<string, unknown> | null;
-  committedDays: number;
-  sumOfStatutoryDays: number;
-  feeYuan: number;
-  industry: {
-    code: string;
-    nameZh: string;
-    nameEn: string;
-    descriptionZh: string | null;
-    descriptionEn: string | null;
-    rolloutState: string;
-    mergedForm: boolean;
-    questions: { key: string; textZh: string; textEn: string }[];
-  };
-  items: {
-    code: string;
-    nameZh: string;
-    nameEn: string;
-    departmentNameZh: string;
-    departmentNameEn: string;
-    licenceNameZh: string;
-    licenceNameEn: string;
-    statutoryDays: number;
-    committedDays: number;
-    feeYuan: number;
-    commitmentAllowed: boolean;
-    illustrative: string[];
-    legalBasis: Bilingual[];
-    conditions: Bilingual[];
-    processSteps: Bilingual[];
-    materials: { code: string; nameZh: string; nameEn: string; commitmentMayOmit: boolean }[];
-    remedy: { reconsiderationZh: string; reconsiderationEn: string; courtZh: string; courtEn: string; deadlineNoteZh: string | null };
-  }[];
-  materials: { code: string; nameZh: string; nameEn: string; commitmentMayOmit: boolean; itemCodes: string[] }[];
-}
+/** The `guide` answer as asked in documents/queries.ts, typed by `npm run generate`. */
+export type GuideData = PrintableGuideQuery['guide'];
 
 const LABELS = {
   zh: {

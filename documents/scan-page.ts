@@ -1,106 +1,15 @@
 import { beijingDate } from '../shared/beijing-calendar';
 import { ISSUER } from '../shared/elicence';
-import { licenceStatusText, OVERALL_STATE_TEXT, type OverallState } from '../shared/permit-state';
+import { licenceStatusText, OVERALL_STATE_TEXT } from '../shared/permit-state';
 import { escapeHtml } from './html';
+import type { ScannedPermitFragment, VerifyQuery } from './__generated__/operations';
 
-/** What a scan shows: face information and each licence's live state. */
-const PERMIT_FIELDS = /* GraphQL */ `
-      code
-      version
-      status
-      overallState
-      industryNameZh
-      industryNameEn
-      holderName
-      holderCreditCode
-      legalRepresentative
-      businessAddress
-      issuedAt
-      voidedAt
-      voidReason
-      scanUrl
-      items {
-        itemCode
-        itemNameZh
-        itemNameEn
-        departmentCode
-        departmentNameZh
-        departmentNameEn
-        permitted
-        notPermittedReasons
-        remedy { reconsiderationZh courtZh }
-        licence { id licenceNumber status validUntil endedReason }
-      }
-      currentVersion { code version scanUrl }
-`;
 
-/** Look-up by code (typed in, or from GraphQL clients). */
-export const SCAN_QUERY = /* GraphQL */ `
-  query Scan($code: ID!) {
-    scanPermit(code: $code) { ${PERMIT_FIELDS} }
-  }
-`;
 
-/** What the scan page runs for a scanned QR: its signature checked, and the same view. */
-export const VERIFY_QUERY = /* GraphQL */ `
-  query Verify($qrContent: String!) {
-    verifyPermit(qrContent: $qrContent) {
-      result
-      signatureChecked
-      authentic
-      messageZh
-      messageEn
-      permit { ${PERMIT_FIELDS} }
-    }
-  }
-`;
-
-export interface Verification {
-  result: string;
-  signatureChecked: boolean;
-  authentic: boolean | null;
-  messageZh: string;
-  messageEn: string;
-  permit: ScannedPermit | null;
-}
-
-export interface ScannedLicence {
-  id: string;
-  licenceNumber: string | null;
-  status: string | null;
-  validUntil: string | null;
-  endedReason: string | null;
-}
-
-export interface ScannedPermit {
-  code: string;
-  version: number;
-  status: string;
-  overallState: OverallState;
-  industryNameZh: string;
-  industryNameEn: string;
-  holderName: string;
-  holderCreditCode: string;
-  legalRepresentative: string | null;
-  businessAddress: string | null;
-  issuedAt: string;
-  voidedAt: string | null;
-  voidReason: string | null;
-  scanUrl: string;
-  currentVersion: { code: string; version: number; scanUrl: string } | null;
-  items: {
-    itemCode: string;
-    itemNameZh: string;
-    itemNameEn: string;
-    departmentCode: string;
-    departmentNameZh: string;
-    departmentNameEn: string;
-    permitted: boolean;
-    notPermittedReasons: string[] | null;
-    remedy: { reconsiderationZh: string; courtZh: string };
-    licence: ScannedLicence | null;
-  }[];
-}
+/** The answers the scan page renders, typed from its queries (documents/queries.ts) by `npm run generate`. */
+export type Verification = VerifyQuery['verifyPermit'];
+export type ScannedPermit = ScannedPermitFragment;
+export type ScannedLicence = NonNullable<ScannedPermit['items'][number]['licence']>;
 
 function page(title: string, body: string): string {
   return `<!doctype html>

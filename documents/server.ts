@@ -5,20 +5,13 @@ import { request } from 'undici';
 import { createLogger } from '../shared/logger';
 import { normaliseCode } from '../shared/permit-code';
 import { renderCertificateHtml, renderCertificatePdf } from './certificate';
-import { CERTIFICATE_QUERY, certificateData, type CertificatePermit } from './certificate-data';
+import { certificateData } from './certificate-data';
 import { documentsConfig } from './config';
 import { askGateway, permitServiceDown } from './gateway-client';
-import { GUIDE_QUERY, renderGuidePage, type GuideData, type GuideLanguage } from './guide-page';
-import {
-  SCAN_QUERY,
-  VERIFY_QUERY,
-  renderForgedPage,
-  renderNotFoundPage,
-  renderScanPage,
-  renderUnavailablePage,
-  type ScannedPermit,
-  type Verification,
-} from './scan-page';
+import { renderGuidePage, type GuideLanguage } from './guide-page';
+import { CERTIFICATE_QUERY, GUIDE_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
+import { renderForgedPage, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
+import type { CertificateQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanQuery, VerifyQuery } from './__generated__/operations';
 
 /**
  * The documents service: what people open, print and scan, made from the
@@ -61,14 +54,14 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
   app.get('/scan/:code', async (req, res) => {
     // A scanned QR carries its signature: check it. A code typed in by hand is only looked up.
     if (typeof req.query.s === 'string') {
-      const answer = await askGateway<{ verifyPermit: Verification }>(VERIFY_QUERY, { qrContent: `http://scan.local${req.originalUrl}` });
+      const answer = await askGateway<VerifyQuery>(VERIFY_QUERY, { qrContent: `http://scan.local${req.originalUrl}` });
       const verification = answer.data?.verifyPermit;
       if (permitServiceDown(answer, Boolean(verification))) return void res.status(503).type('html').send(renderUnavailablePage());
       if (verification?.result === 'BAD_SIGNATURE' || verification?.result === 'UNKNOWN_KEY') return void res.status(409).type('html').send(renderForgedPage(verification));
       if (!verification?.permit) return void res.status(404).type('html').send(renderNotFoundPage(req.params.code));
       return void res.type('html').send(renderScanPage(verification.permit, unavailableDepartments(verification.permit), verification));
     }
-    const answer = await askGateway<{ scanPermit: ScannedPermit | null }>(SCAN_QUERY, { code: req.params.code });
+    const answer = await askGateway<ScanQuery>(SCAN_QUERY, { code: req.params.code });
     const permit = answer.data?.scanPermit;
     if (permitServiceDown(answer, Boolean(permit))) return void res.status(503).type('html').send(renderUnavailablePage());
     if (!permit) return void res.status(404).type('html').send(renderNotFoundPage(req.params.code));
@@ -78,10 +71,7 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
   app.get('/permits/:code/qr.:format', async (req, res) => {
     const format = req.params.format;
     if (format !== 'svg' && format !== 'png') return void res.status(404).type('text').send('qr.svg or qr.png');
-    const answer = await askGateway<{ scanPermit: { qrSvg: string; qrPngBase64: string } | null }>(
-      'query Qr($code: ID!) { scanPermit(code: $code) { qrSvg qrPngBase64 } }',
-      { code: normaliseCode(req.params.code) },
-    );
+    const answer = await askGateway<QrImagesQuery>(QR_IMAGES_QUERY, { code: normaliseCode(req.params.code) });
     const qr = answer.data?.scanPermit;
     if (permitServiceDown(answer, Boolean(qr))) return void res.status(503).type('text').send('凭证服务暂时不可用 / permit service unavailable; try again shortly');
     if (!qr) return void res.status(404).type('text').send('未找到凭证 / no such permit');
@@ -96,7 +86,7 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
     if (format !== 'html' && format !== 'pdf') return void res.status(404).type('text').send('certificate.html or certificate.pdf');
     const authorization = req.header('authorization');
     if (!authorization) return void res.status(401).type('text').send('请先登录：只有持证人和区政务服务局可打印凭证 / Sign in: only the holder and the bureau print the certificate');
-    const answer = await askGateway<{ permitCertificate: CertificatePermit | null }>(CERTIFICATE_QUERY, { code: normaliseCode(req.params.code) }, authorization);
+    const answer = await askGateway<CertificateQuery>(CERTIFICATE_QUERY, { code: normaliseCode(req.params.code) }, authorization);
     const permit = answer.data?.permitCertificate;
     if (answer.status === 401) return void res.status(401).type('text').send('身份令牌无效或已过期 / Invalid or expired token');
     if (!permit) {
@@ -121,7 +111,7 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
         return void res.status(400).type('text').send('answers 须为 JSON / answers must be JSON');
       }
     }
-    const answer = await askGateway<{ guide: GuideData }>(GUIDE_QUERY, { industryCode: req.params.industryCode, answers });
+    const answer = await askGateway<PrintableGuideQuery>(GUIDE_QUERY, { industryCode: req.params.industryCode, answers });
     if (!answer.data?.guide) {
       const error = answer.errors[0];
       const status = error?.extensions?.code === 'NOT_FOUND' ? 404 : error?.extensions?.code === 'BAD_USER_INPUT' ? 400 : 503;
@@ -132,7 +122,7 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
 
   // The public keys that sign permit QR codes, for inspectors' apps to verify offline (docs/qr.md §5).
   app.get('/.well-known/permit-keys.json', async (_req, res) => {
-    const answer = await askGateway<{ permitSigningKeys: unknown }>('{ permitSigningKeys }', {});
+    const answer = await askGateway<PermitKeysQuery>(PERMIT_KEYS_QUERY, {});
     if (!answer.data?.permitSigningKeys) return void res.status(503).json({ error: 'permit service unavailable' });
     res.set('cache-control', 'public, max-age=300').json(answer.data.permitSigningKeys);
   });

@@ -69,14 +69,16 @@ export function itemIndex(): Map<string, ItemDefinition> {
 export interface ServiceInfo {
   name: string;
   port: number;
+  /** The script that runs it, and its arguments (a department's folder). */
   entry: string;
+  args: string[];
 }
 
 export function services(): ServiceInfo[] {
   return [
-    { name: 'applications', port: 4001, entry: join(SUBGRAPHS_DIR, 'applications', 'subgraph.ts') },
-    { name: 'permit', port: 4002, entry: join(SUBGRAPHS_DIR, 'permit', 'subgraph.ts') },
-    ...departments().map((d) => ({ name: d.code, port: d.port, entry: join(d.folder, 'subgraph.ts') })),
+    { name: 'applications', port: 4001, entry: join(SUBGRAPHS_DIR, 'applications', 'subgraph.ts'), args: [] },
+    { name: 'permit', port: 4002, entry: join(SUBGRAPHS_DIR, 'permit', 'subgraph.ts'), args: [] },
+    ...departments().map((d) => ({ name: d.code, port: d.port, entry: join(REPO_ROOT, 'shared', 'department', 'main.ts'), args: [d.folder] })),
   ];
 }
 

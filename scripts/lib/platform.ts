@@ -99,10 +99,10 @@ export class Platform {
     };
   }
 
-  private spawnService(name: string, entry: string, port: number, extraEnv: Record<string, string> = {}): ServiceProcess {
+  private spawnService(name: string, entry: string, port: number, extraEnv: Record<string, string> = {}, args: string[] = []): ServiceProcess {
     const log = createWriteStream(join(this.options.logDir, `${name}.log`), { flags: 'a' });
     // `node --import tsx` keeps one process per service, so a kill really stops it.
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
       cwd: REPO_ROOT,
       env: { ...this.env(name), PORT: String(port), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -119,7 +119,7 @@ export class Platform {
     const service = services().find((s) => s.name === name);
     if (!service) throw new Error(`unknown service ${name}`);
     const port = Number(new URL(this.serviceUrls[name]).port);
-    const proc = this.spawnService(name, service.entry, port, extraEnv);
+    const proc = this.spawnService(name, service.entry, port, extraEnv, service.args);
     await waitHealthy(`${this.serviceUrls[name]}/healthz`, proc.child, name, this.options.logDir);
   }
 

@@ -1,5 +1,5 @@
 import '../../shared/no-telemetry';
-import { SCAN_QUERY } from '../../documents/scan-page';
+import { SCAN_QUERY } from '../../documents/queries';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../../shared/identity';
 import { measure, printResults, startBenchPlatform, type LoadResult } from './bench';
 import { countDatabaseCommands, waitForQuiet } from '../support/metrics';

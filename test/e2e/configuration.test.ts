@@ -14,9 +14,9 @@ interface Exit {
 }
 
 /** Starts one entry point with exactly `env` (plus PATH) and waits for it to exit; a service that keeps running is killed and reported. */
-function run(entry: string, env: Record<string, string>, waitMs = 20_000): Promise<Exit> {
+function run(entry: string[], env: Record<string, string>, waitMs = 20_000): Promise<Exit> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO_ROOT, env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...entry], { cwd: REPO_ROOT, env: { PATH: process.env.PATH!, LOG_LEVEL: 'info', ...env } });
     let stderr = '';
     let stdout = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -29,7 +29,10 @@ function run(entry: string, env: Record<string, string>, waitMs = 20_000): Promi
   });
 }
 
-const entryOf = (name: string) => services().find((s) => s.name === name)!.entry;
+const entryOf = (name: string) => {
+  const service = services().find((s) => s.name === name)!;
+  return [service.entry, ...service.args];
+};
 // Nothing listens here: a service that got past its configuration would fail later, differently.
 const NO_DATABASE = 'mongodb://127.0.0.1:9/';
 
@@ -76,7 +79,7 @@ describe('configuration is checked at start', () => {
   });
 
   it('the gateway with a short caller-token secret and no identity keys names both and exits 1', async () => {
-    const exit = await run(join(REPO_ROOT, 'gateway', 'main.ts'), { JWT_SECRET: 'short', PORT: '0' });
+    const exit = await run([join(REPO_ROOT, 'gateway', 'main.ts')], { JWT_SECRET: 'short', PORT: '0' });
     expect(exit.code).toBe(1);
     expect(exit.stderr).toMatch(/JWT_SECRET: too short/);
     expect(exit.stderr).toMatch(/GATEWAY_IDENTITY_KEYS: missing/);

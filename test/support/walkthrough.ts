@@ -1,7 +1,8 @@
 import type { Identity } from '../../shared/identity';
 import { beijingToday } from '../../shared/beijing-calendar';
 import { department } from '../../shared/registry';
-import { SCAN_QUERY, type ScannedPermit } from '../../documents/scan-page';
+import { SCAN_QUERY } from '../../documents/queries';
+import type { ScannedPermit } from '../../documents/scan-page';
 import { eventually, graphqlData } from './client';
 import { sampleValues, type FormFieldView, type sampleBusiness } from './sample-values';
 

@@ -1,0 +1,114 @@
+/**
+ * Every operation the documents service asks the gateway, in one place: it is
+ * a client like any other, and `npm run generate` types each answer from these
+ * and the supergraph (`__generated__/operations.ts`).
+ */
+
+/** What a scan shows: face information and each licence's live state. */
+export const SCANNED_PERMIT_FRAGMENT = /* GraphQL */ `
+  fragment ScannedPermit on Permit {
+      code
+      version
+      status
+      overallState
+      industryNameZh
+      industryNameEn
+      holderName
+      holderCreditCode
+      legalRepresentative
+      businessAddress
+      issuedAt
+      voidedAt
+      voidReason
+      scanUrl
+      items {
+        itemCode
+        itemNameZh
+        itemNameEn
+        departmentCode
+        departmentNameZh
+        departmentNameEn
+        permitted
+        notPermittedReasons
+        remedy { reconsiderationZh courtZh }
+        licence { id licenceNumber status validUntil endedReason }
+      }
+      currentVersion { code version scanUrl }
+  }
+`;
+
+/** Look-up by code (typed in, or from GraphQL clients). */
+export const SCAN_QUERY = /* GraphQL */ `
+  query Scan($code: ID!) {
+    scanPermit(code: $code) { ...ScannedPermit }
+  }
+  ${SCANNED_PERMIT_FRAGMENT}
+`;
+
+/** What the scan page runs for a scanned QR: its signature checked, and the same view. */
+export const VERIFY_QUERY = /* GraphQL */ `
+  query Verify($qrContent: String!) {
+    verifyPermit(qrContent: $qrContent) {
+      result
+      signatureChecked
+      authentic
+      messageZh
+      messageEn
+      permit { ...ScannedPermit }
+    }
+  }
+  ${SCANNED_PERMIT_FRAGMENT}
+`;
+
+/** A version's QR images, rendered once at issue. */
+export const QR_IMAGES_QUERY = /* GraphQL */ `
+  query QrImages($code: ID!) {
+    scanPermit(code: $code) { qrSvg qrPngBase64 }
+  }
+`;
+
+/** The public keys that sign QR codes (docs/qr.md). */
+export const PERMIT_KEYS_QUERY = /* GraphQL */ `
+  query PermitKeys {
+    permitSigningKeys
+  }
+`;
+
+/** The permit as the printed certificate needs it: the holder's or the bureau's view (unmasked), each licence's live state. */
+export const CERTIFICATE_QUERY = /* GraphQL */ `
+  query Certificate($code: ID!) {
+    permitCertificate(code: $code) {
+      code version status licenceIdentifier industryNameZh industryNameEn voidedByLicenceId
+      holderName holderCreditCode legalRepresentative businessAddress issuedAt scanUrl qrSvg qrPngBase64
+      items {
+        itemNameZh itemNameEn departmentNameZh permitted notPermittedReasons
+        remedy { reconsiderationZh courtZh }
+        licence { id licenceNumber status }
+      }
+    }
+  }
+`;
+
+/** The printable guide. */
+export const GUIDE_QUERY = /* GraphQL */ `
+  query PrintableGuide($industryCode: ID!, $answers: JSON) {
+    guide(industryCode: $industryCode, answers: $answers) {
+      edition
+      answers
+      committedDays
+      sumOfStatutoryDays
+      feeYuan
+      industry { code nameZh nameEn descriptionZh descriptionEn rolloutState mergedForm questions { key textZh textEn } }
+      items {
+        code nameZh nameEn departmentNameZh departmentNameEn licenceNameZh licenceNameEn
+        statutoryDays committedDays feeYuan commitmentAllowed illustrative
+        legalBasis { zh en } conditions { zh en } processSteps { zh en }
+        materials { code nameZh nameEn commitmentMayOmit }
+        remedy { reconsiderationZh reconsiderationEn courtZh courtEn deadlineNoteZh }
+      }
+      materials { code nameZh nameEn commitmentMayOmit itemCodes }
+    }
+  }
+`;
+
+export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY];
