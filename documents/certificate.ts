@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import PDFDocument from 'pdfkit';
 import { beijingDate, chineseDate } from '../shared/beijing-calendar';
 import { licenceStatusText, PERMIT_STATUS_TEXT } from '../shared/permit-state';
+import { documentsConfig } from './config';
 import { escapeHtml } from './html';
 
 /**
@@ -290,21 +291,21 @@ let fontsPromise: Promise<{ regular: FontSource; bold: FontSource }> | undefined
 /** The CJK font files, read once per process (pdfkit subsets them into each PDF). */
 function loadFonts(): Promise<{ regular: FontSource; bold: FontSource }> {
   fontsPromise ??= (async () => {
-    const overridePath = process.env.CJK_FONT_PATH;
+    const { CJK_FONT_PATH: overridePath, CJK_FONT_BOLD_PATH, CJK_FONT_POSTSCRIPT_NAME, CJK_FONT_BOLD_POSTSCRIPT_NAME } = documentsConfig();
     const regularPath =
       overridePath || require.resolve('@expo-google-fonts/noto-serif-sc/400Regular/NotoSerifSC_400Regular.ttf');
     const boldPath = overridePath
-      ? process.env.CJK_FONT_BOLD_PATH || overridePath
+      ? CJK_FONT_BOLD_PATH || overridePath
       : require.resolve('@expo-google-fonts/noto-serif-sc/700Bold/NotoSerifSC_700Bold.ttf');
     const [regularData, boldData] = await Promise.all([
       readFile(regularPath),
       boldPath === regularPath ? undefined : readFile(boldPath),
     ]);
-    const regular: FontSource = { data: regularData, postscriptName: process.env.CJK_FONT_POSTSCRIPT_NAME || undefined };
+    const regular: FontSource = { data: regularData, postscriptName: CJK_FONT_POSTSCRIPT_NAME || undefined };
     const bold: FontSource = {
       data: boldData ?? regularData,
       postscriptName:
-        process.env.CJK_FONT_BOLD_POSTSCRIPT_NAME || (boldData ? undefined : regular.postscriptName),
+        CJK_FONT_BOLD_POSTSCRIPT_NAME || (boldData ? undefined : regular.postscriptName),
     };
     return { regular, bold };
   })().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { JWK } from 'jose';
@@ -165,8 +165,9 @@ async function waitHealthy(url: string, child: ChildProcess, name: string, logDi
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${join(logDir, `${name}.log`)}`);
     try {
       const response = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
-      await response.body.text();
-      if (response.statusCode === 200) return;
+      const body = await response.body.text();
+      // Healthy means this service answering, not whatever else may hold the port.
+      if (response.statusCode === 200 && (JSON.parse(body) as { service?: string }).service === name) return;
     } catch {
       // not up yet
     }
@@ -176,16 +177,30 @@ async function waitHealthy(url: string, child: ChildProcess, name: string, logDi
 }
 
 /** A port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
+}
+
+/**
+ * `n` different ports nothing listens on right now. All are held open until
+ * every one is chosen: ports picked one after another can repeat (the OS may
+ * hand out a just-released port again), and two services of one platform on
+ * the same port would answer for each other.
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((server) => {
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
   });
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  return ports;
 }
 
 /**
@@ -194,13 +209,14 @@ export function freePort(): Promise<number> {
  */
 export async function startIsolatedPlatform(mongoUri: string, purpose: string, extraEnv: Record<string, string> = {}): Promise<Platform> {
   const prefix = `${purpose}${randomBytes(4).toString('hex')}_`;
-  const ports: Record<string, number> = {};
-  for (const s of services()) ports[s.name] = await freePort();
+  const all = services();
+  const free = await freePorts(all.length + 2);
+  const ports = Object.fromEntries(all.map((s, i) => [s.name, free[i]]));
   const platform = new Platform({
     mongoUri,
     dbPrefix: prefix,
-    gatewayPort: await freePort(),
-    documentsPort: await freePort(),
+    gatewayPort: free[all.length],
+    documentsPort: free[all.length + 1],
     ports,
     secrets: await generateSecrets(prefix),
     logDir: join(REPO_ROOT, '.data', `${purpose}-logs`, prefix),

@@ -20,6 +20,9 @@ export function applicationsSubgraph(): SubgraphDefinition {
   const catalogue = catalogueResolvers();
   const resolvers: Resolvers = {
     JSON: GraphQLJSON,
+    // Each set's own types (FaceChange, …), then the root types both add to.
+    ...catalogue,
+    ...applications,
     Query: { ...catalogue.Query, ...applications.Query },
     Mutation: { ...catalogue.Mutation, ...applications.Mutation },
     Industry: {

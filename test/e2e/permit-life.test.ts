@@ -196,8 +196,13 @@ describe('the permit from issue to recall', () => {
     expect(problemsOf(await as(holder(), FACE, { input: { applicationId: app.id, legalRepresentative: '张', reason: '变更' } }))).toEqual([
       expect.objectContaining({ path: 'input.legalRepresentative', code: 'TOO_SHORT' }),
     ]);
-    const change = await as<{ submitFaceChange: { departments: string[] } }>(holder(), FACE, { input });
+    // The payload returns what changed: the change, and the application with its permit (across subgraphs).
+    const WITH_PERMIT = 'mutation ($input: FaceChangeInput!) { submitFaceChange(input: $input) { id departments changes application { id permit { code version } } } }';
+    const change = await as<{ submitFaceChange: { departments: string[]; application: { id: string; permit: { code: string; version: number } | null } } }>(holder(), WITH_PERMIT, { input });
+    expect(change.errors).toBeUndefined();
     expect(change.data!.submitFaceChange.departments.sort()).toEqual(['fire-rescue', 'market-regulation', 'water']);
+    expect(change.data!.submitFaceChange.application.id).toBe(app.id);
+    expect(change.data!.submitFaceChange.application.permit!.version).toBeGreaterThanOrEqual(2);
 
     v3 = await eventually('face change re-issued', async () => {
       const r = await as<{ permitForApplication: Permit }>(issuer(), `query ($a: ID!) { permitForApplication(applicationId: $a) { ${PERMIT} } }`, { a: app.id });
