@@ -46,6 +46,11 @@ export function withRequestDeadline<T>(fn: () => T, budgetMs: number): T {
   return requestDeadline.run(Date.now() + budgetMs, fn);
 }
 
+/** When the current request's budget ends (epoch ms), if this runs inside one: an answer after it reaches nobody. */
+export function requestDeadlineAt(): number | undefined {
+  return requestDeadline.getStore();
+}
+
 /**
  * Options for a write: inside a request, it must finish before the request's
  * deadline or not be sent at all (the caller has been told "unavailable" by then).

@@ -13,6 +13,7 @@ import { ApplicationStore } from '../store';
 import type { Application, SupplementProblem } from '../application';
 import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { materialStatuses } from './materials';
+import { requestDeadlineAt } from '../../../shared/db';
 import { applicationsConfig } from '../config';
 import type { Application as ApplicationType, MutationResolvers } from '../__generated__/resolver-types';
 
@@ -260,9 +261,10 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
         ctx.log.info({ applicationId: app.id }, 'application withdrawn');
         return view(ctx, store, app);
       }
-      // Wait for the departments' answers.
-      // How long to wait for the departments' answers before answering WITHDRAWING (well inside the request budget).
-      const deadline = Date.now() + applicationsConfig().WITHDRAWAL_WAIT_MS;
+      // Wait for the departments' answers, then answer WITHDRAWING: within WITHDRAWAL_WAIT_MS, and always
+      // before the request's budget ends (after it the gateway reports "unavailable" for a withdrawal already written).
+      const budgetEnd = requestDeadlineAt() ?? Number.POSITIVE_INFINITY;
+      const deadline = Math.min(Date.now() + applicationsConfig().WITHDRAWAL_WAIT_MS, budgetEnd - 500);
       let settled = app;
       while (settled.status === 'WITHDRAWING' && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
