@@ -2,6 +2,7 @@ import '../shared/no-telemetry';
 import http from 'node:http';
 import express from 'express';
 import { request } from 'undici';
+import { keepIdleConnectionsOpen } from '../shared/http-server';
 import { createLogger } from '../shared/logger';
 import { normaliseCode } from '../shared/permit-code';
 import { renderCertificateHtml, renderCertificatePdf } from './certificate';
@@ -141,10 +142,7 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
   });
 
   const httpServer = http.createServer(app);
-  // Idle connections stay open longer than a proxy's or a client's idle timeout (typically 60 s), so
-  // the server never closes one a client is about to reuse (which the client sees as "other side closed").
-  httpServer.keepAliveTimeout = 65_000;
-  httpServer.headersTimeout = 66_000;
+  keepIdleConnectionsOpen(httpServer);
   await new Promise<void>((resolve) => httpServer.listen(port, config.LISTEN_HOST, resolve));
   const address = httpServer.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

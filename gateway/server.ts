@@ -10,6 +10,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloGateway } from '@apollo/gateway';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { request } from 'undici';
+import { keepIdleConnectionsOpen } from '../shared/http-server';
 import { publicJwk } from '../shared/keys';
 import { gatewayConfig } from './config';
 import { createLogger } from '../shared/logger';
@@ -65,6 +66,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  keepIdleConnectionsOpen(httpServer);
   const server = new ApolloServer<GatewayContext>({
     gateway,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],

@@ -11,6 +11,7 @@ import type { Connection } from 'mongoose';
 import { ConfigError, subgraphConfig } from './config';
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { formatError } from './errors';
+import { keepIdleConnectionsOpen } from './http-server';
 import { createLogger, type Logger } from './logger';
 import { connectDatabase, databaseCommandCounts, withRequestDeadline } from './db';
 import { checkEventKeys, EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
@@ -81,6 +82,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
 
   const app = express();
   const httpServer = http.createServer(app);
+  keepIdleConnectionsOpen(httpServer);
   const server = new ApolloServer<SubgraphContext>({
     schema: buildSchema(definition),
     // Nothing leaves the platform: no inline traces for a usage-reporting gateway either.

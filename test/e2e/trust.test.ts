@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../shared/registry';
 import { generateSigningKey } from '../../shared/keys';
@@ -139,10 +140,10 @@ describe('trust between services', () => {
         expect(await db.db!.collection('outbox').countDocuments({ _id: 'reviews/poison#1' as never })).toBe(0);
         // An operator sees it, and can send it again (here it is refused again, and parked again).
         const env = { ...process.env, MONGODB_URI: t.platform.options.mongoUri, DB_PREFIX: t.platform.options.dbPrefix };
-        const listed = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/dead-letters.ts', 'market-regulation'], { cwd: REPO_ROOT, env }).toString();
+        const listed = (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/dead-letters.ts', 'market-regulation'], { cwd: REPO_ROOT, env })).stdout;
         expect(listed).toContain('poison-event');
         expect(listed).toContain('no application no-such-application');
-        execFileSync(process.execPath, ['--import', 'tsx', 'scripts/dead-letters.ts', 'market-regulation', 'replay', 'poison-event'], { cwd: REPO_ROOT, env });
+        await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/dead-letters.ts', 'market-regulation', 'replay', 'poison-event'], { cwd: REPO_ROOT, env });
         await eventually('replayed and delivered', async () => ((await db.db!.collection('event_replays').countDocuments()) === 1 && (await db.db!.collection('outbox').countDocuments()) === 0 ? true : undefined));
       } finally {
         await db.close();
