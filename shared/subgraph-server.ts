@@ -1,7 +1,7 @@
 import './no-telemetry';
 import http from 'node:http';
 import express from 'express';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -59,6 +59,22 @@ export function buildSchema(definition: Pick<SubgraphDefinition, 'typeDefs' | 'r
   return buildSubgraphSchema([{ typeDefs: parse(definition.typeDefs), resolvers: definition.resolvers }]);
 }
 
+/** The subgraph's Apollo Server, the same for the running service and for in-process tests (`plugins`: the caller's own). */
+export function subgraphApolloServer(definition: SubgraphDefinition, plugins: ApolloServerPlugin<SubgraphContext>[] = []): ApolloServer<SubgraphContext> {
+  return new ApolloServer<SubgraphContext>({
+    schema: buildSchema(definition),
+    // Nothing leaves the platform: no inline traces for a usage-reporting gateway either.
+    plugins: [...plugins, ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    formatError,
+    includeStacktraceInErrorResponses: false,
+  });
+}
+
+/** What one request's resolvers receive: the caller's verified identity, the database, and fresh loaders. */
+export function subgraphContext(definition: SubgraphDefinition, identity: Identity, db: Connection, log: Logger, kickOutbox: () => void): SubgraphContext {
+  return { identity, db, log, loaders: definition.createLoaders?.(db) ?? {}, kickOutbox };
+}
+
 /**
  * Starts one subgraph: Apollo Server on Express, refusing any request without
  * the gateway's signed identity; `/events` for incoming events; `/healthz` and
@@ -83,13 +99,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   const app = express();
   const httpServer = http.createServer(app);
   keepIdleConnectionsOpen(httpServer);
-  const server = new ApolloServer<SubgraphContext>({
-    schema: buildSchema(definition),
-    // Nothing leaves the platform: no inline traces for a usage-reporting gateway either.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-    formatError,
-    includeStacktraceInErrorResponses: false,
-  });
+  const server = subgraphApolloServer(definition, [ApolloServerPluginDrainHttpServer({ httpServer })]);
   await server.start();
 
   app.get('/healthz', (_req, res) => {
@@ -146,13 +156,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
     // Every write of the request must finish within its budget, counted from its arrival, or not start (db.ts).
     (_req, res, next) => withRequestDeadline(next, subgraphConfig().REQUEST_BUDGET_MS - (Date.now() - res.locals.receivedAt)),
     expressMiddleware(server, {
-      context: async ({ res }) => ({
-        identity: res.locals.identity as Identity,
-        db,
-        log,
-        loaders: definition.createLoaders?.(db) ?? {},
-        kickOutbox,
-      }),
+      context: async ({ res }) => subgraphContext(definition, res.locals.identity as Identity, db, log, kickOutbox),
     }),
   );
 

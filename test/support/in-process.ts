@@ -1,13 +1,10 @@
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { Connection } from 'mongoose';
 import { connectDatabase } from '../../shared/db';
-import { formatError } from '../../shared/errors';
 import { contractProblem, newEvent, type EventType, type PlatformEvent } from '../../shared/events';
 import { department } from '../../shared/registry';
 import type { Identity } from '../../shared/identity';
 import { createLogger } from '../../shared/logger';
-import { buildSchema, type SubgraphContext, type SubgraphDefinition } from '../../shared/subgraph-server';
+import { subgraphApolloServer, subgraphContext, type SubgraphDefinition } from '../../shared/subgraph-server';
 import { generateSecrets, Platform } from './launcher';
 
 /**
@@ -47,16 +44,13 @@ export async function inProcessSubgraph(name: string, define: () => SubgraphDefi
   const log = createLogger(name);
   const db = await connectDatabase(definition.name);
   await definition.prepare?.(db, log);
-  const server = new ApolloServer<SubgraphContext>({ schema: buildSchema(definition), formatError, includeStacktraceInErrorResponses: false, plugins: [ApolloServerPluginInlineTraceDisabled()] });
+  const server = subgraphApolloServer(definition);
   await server.start();
   const handlers = definition.eventHandlers?.(db, log, () => {}) ?? {};
   return {
     db,
     run: async (identity, query, variables) => {
-      const response = await server.executeOperation(
-        { query, variables },
-        { contextValue: { identity, db, log, loaders: definition.createLoaders?.(db) ?? {}, kickOutbox: () => {} } },
-      );
+      const response = await server.executeOperation({ query, variables }, { contextValue: subgraphContext(definition, identity, db, log, () => {}) });
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       return response.body.singleResult as never;
     },
