@@ -1,6 +1,8 @@
-# One image for every service of the platform; docker-compose.yml picks the entry
-# point per service. Not built or run here (no Docker engine on the development
-# machines): see the comment at the top of docker-compose.yml.
+# One image for every service of the platform; docker-compose.yml and
+# deploy/kubernetes.yaml (both generated, scripts/deployment.ts) pick the entry
+# point per service. Not built here (no container engine on the development
+# machines); test/e2e/image.test.ts starts every service from exactly the files
+# copied below.
 FROM node:20-slim
 
 WORKDIR /app

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { PUBLIC_IDENTITY, toIdentity, type Identity } from '../shared/identity';
-import { gatewayConfig } from './config';
+import { DEV_ISSUER, gatewayConfig } from './config';
 
 /**
  * Verifies the caller's bearer token, once, at the gateway. Tokens come from
@@ -16,7 +16,7 @@ export class CallerAuthenticator {
 
   constructor() {
     const { JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URL, JWT_SECRET } = gatewayConfig();
-    this.issuer = JWT_ISSUER;
+    this.issuer = JWT_ISSUER ?? DEV_ISSUER;
     this.audience = JWT_AUDIENCE;
     if (JWT_JWKS_URL) this.jwks = createRemoteJWKSet(new URL(JWT_JWKS_URL));
     else this.secret = new TextEncoder().encode(JWT_SECRET);

@@ -1,6 +1,7 @@
 import { generateSigningKey, publicJwk } from '../shared/keys';
 import { generatePermitSigningKey } from '../shared/permit-code';
 import { services } from '../shared/registry';
+import { envName } from './deployment';
 
 /**
  * `npm run keys [-- <label>]`: a fresh set of keys for a deployment, as the
@@ -9,11 +10,17 @@ import { services } from '../shared/registry';
  * - each service: EVENT_SIGNING_KEY (its own private key, nobody else's);
  * - every service: GATEWAY_IDENTITY_JWKS and EVENT_VERIFY_KEYS (public keys only);
  * - the permit subgraph: PERMIT_SIGNING_KEYS (private; QR codes).
+ * With `--env`, the same keys as one env file (`NAME='value'` lines) under the
+ * names the deployment files read (each service's own key as
+ * EVENT_SIGNING_KEY_<SERVICE>): for `docker compose` (.env) or
+ * `kubectl create secret generic --from-env-file`.
  * To rotate, generate with a new label, add the new public keys beside the
  * old ones everywhere, switch the private keys, then drop the old public keys.
  */
 async function main() {
-  const label = process.argv[2] ?? new Date().toISOString().slice(0, 10);
+  const args = process.argv.slice(2);
+  const asEnv = args.includes('--env');
+  const label = args.find((a) => !a.startsWith('--')) ?? new Date().toISOString().slice(0, 10);
   const identity = [await generateSigningKey(`gateway-${label}`)];
   const events = Object.fromEntries(await Promise.all(services().map(async (s) => [s.name, await generateSigningKey(`${s.name}-${label}`)] as const)));
   const permit = [await generatePermitSigningKey(`permit-qr-${label}`)];
@@ -21,6 +28,17 @@ async function main() {
     GATEWAY_IDENTITY_JWKS: JSON.stringify({ keys: identity.map(publicJwk) }),
     EVENT_VERIFY_KEYS: JSON.stringify(Object.fromEntries(Object.entries(events).map(([s, k]) => [s, [publicJwk(k)]]))),
   };
+  if (asEnv) {
+    const variables = {
+      ...shared,
+      GATEWAY_IDENTITY_KEYS: JSON.stringify(identity),
+      PERMIT_SIGNING_KEYS: JSON.stringify(permit),
+      ...Object.fromEntries(Object.entries(events).map(([s, k]) => [`EVENT_SIGNING_KEY_${envName(s)}`, JSON.stringify(k)])),
+    };
+    // JSON has no single quotes, so single-quoted values are taken literally by both readers.
+    console.log(Object.entries(variables).map(([name, value]) => `${name}='${value}'`).join('\n'));
+    return;
+  }
   const out = {
     'every service (public keys)': shared,
     gateway: { GATEWAY_IDENTITY_KEYS: JSON.stringify(identity) },

@@ -36,19 +36,22 @@ type Env = Record<string, string | undefined>;
 export function defineConfig<S extends z.ZodRawShape>(scope: string, shape: S, check?: (config: z.infer<z.ZodObject<S>>) => string[]) {
   const schema = z.object(shape);
   let parsed: z.infer<typeof schema> | undefined;
+  /** Parses and checks `env` as this service would at start (also how the deployment files are checked). */
+  const parseEnv = (env: Env): z.infer<typeof schema> => {
+    const config = parseConfig(scope, schema, env);
+    const problems = check?.(config) ?? [];
+    if (problems.length) throw new ConfigError(scope, problems);
+    return config;
+  };
   const read = (): z.infer<typeof schema> => {
-    if (!parsed) {
-      const config = parseConfig(scope, schema, process.env);
-      const problems = check?.(config) ?? [];
-      if (problems.length) throw new ConfigError(scope, problems);
-      parsed = config;
-    }
+    parsed ??= parseEnv(process.env);
     return parsed;
   };
   read.reset = () => {
     parsed = undefined;
   };
   read.schema = schema;
+  read.parseEnv = parseEnv;
   return read;
 }
 

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { request } from 'undici';
 import type { JWK } from 'jose';
 import { generateSigningKey, publicJwk } from '../../shared/keys';
@@ -52,6 +52,8 @@ export interface PlatformOptions {
   secrets: PlatformSecrets;
   logDir: string;
   extraEnv?: Record<string, string>;
+  /** Where the code is (default: this repository); the image test runs the Dockerfile's file set from elsewhere. */
+  root?: string;
 }
 
 export interface ServiceProcess {
@@ -101,9 +103,11 @@ export class Platform {
 
   private spawnService(name: string, entry: string, port: number, extraEnv: Record<string, string> = {}, args: string[] = []): ServiceProcess {
     const log = createWriteStream(join(this.options.logDir, `${name}.log`), { flags: 'a' });
+    const root = this.options.root ?? REPO_ROOT;
+    const here = (path: string) => join(root, relative(REPO_ROOT, path));
     // `node --import tsx` keeps one process per service, so a kill really stops it.
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-      cwd: REPO_ROOT,
+    const child = spawn(process.execPath, ['--import', 'tsx', here(entry), ...args.map(here)], {
+      cwd: root,
       env: { ...this.env(name), PORT: String(port), ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -207,7 +211,7 @@ export async function freePorts(n: number): Promise<number[]> {
  * A whole platform on free ports with its own database names and fresh
  * secrets, for tests and benchmarks: nothing it does touches `npm start`'s.
  */
-export async function startIsolatedPlatform(mongoUri: string, purpose: string, extraEnv: Record<string, string> = {}): Promise<Platform> {
+export async function startIsolatedPlatform(mongoUri: string, purpose: string, extraEnv: Record<string, string> = {}, options: Pick<PlatformOptions, 'root'> = {}): Promise<Platform> {
   const prefix = `${purpose}${randomBytes(4).toString('hex')}_`;
   const all = services();
   const free = await freePorts(all.length + 2);
@@ -221,6 +225,7 @@ export async function startIsolatedPlatform(mongoUri: string, purpose: string, e
     secrets: await generateSecrets(prefix),
     logDir: join(REPO_ROOT, '.data', `${purpose}-logs`, prefix),
     extraEnv,
+    ...options,
   });
   try {
     await platform.start();

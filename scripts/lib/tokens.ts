@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import type { Identity } from '../../shared/identity';
+import { DEV_ISSUER } from '../../gateway/config';
 
 /**
  * Signs a caller token as the development identity provider would. In
@@ -11,7 +12,7 @@ export async function devToken(secret: string, identity: Omit<Identity, 'role'> 
   return new SignJWT({ ...claims })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(subject)
-    .setIssuer(process.env.JWT_ISSUER ?? 'yiye-dev-idp')
+    .setIssuer(process.env.JWT_ISSUER ?? DEV_ISSUER)
     .setAudience(process.env.JWT_AUDIENCE ?? 'yiye-platform')
     .setIssuedAt()
     .setExpirationTime(ttl)
