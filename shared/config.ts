@@ -168,6 +168,8 @@ export const subgraphConfig = defineConfig(
     OUTBOX_INTERVAL_MS: millis(1000),
     OUTBOX_MAX_IDLE_MS: millis(5000),
     OUTBOX_ORPHAN_MS: millis(60_000),
+    // How long a relay's hold on a queue entry lasts unrenewed: a replica that dies leaves its entries to the others after this.
+    OUTBOX_LEASE_MS: millis(15_000),
     EVENT_DELIVERY_TIMEOUT_MS: millis(5000),
     EVENT_MAX_BACKOFF_MS: millis(5000),
     INBOX_STALE_CLAIM_MS: millis(30_000),
@@ -179,6 +181,7 @@ export const subgraphConfig = defineConfig(
         `time budgets must nest: DB_SERVER_SELECTION_MS (${c.DB_SERVER_SELECTION_MS}) <= DB_TIMEOUT_MS (${c.DB_TIMEOUT_MS}) < REQUEST_BUDGET_MS (${c.REQUEST_BUDGET_MS}) < SUBGRAPH_TIMEOUT_MS (${c.SUBGRAPH_TIMEOUT_MS})`,
       );
     }
+    if (c.OUTBOX_LEASE_MS <= 2 * c.EVENT_DELIVERY_TIMEOUT_MS) problems.push(`OUTBOX_LEASE_MS (${c.OUTBOX_LEASE_MS}) must be more than twice EVENT_DELIVERY_TIMEOUT_MS (${c.EVENT_DELIVERY_TIMEOUT_MS}), or a lease runs out while its delivery still waits`);
     if (!c.GATEWAY_IDENTITY_JWKS && !c.GATEWAY_IDENTITY_JWKS_URL) problems.push('GATEWAY_IDENTITY_JWKS or GATEWAY_IDENTITY_JWKS_URL: missing: the gateway\'s public identity keys');
     return problems;
   },

@@ -1,6 +1,6 @@
 import type { mongo } from 'mongoose';
 import { isDuplicateKey, writeOptions } from './db';
-import { announceInserted } from './events/announce';
+import { announceInserted, leaseForInsert } from './events/announce';
 import { OUTBOX_QUEUE, type OutboxEntry } from './events/event';
 
 /**
@@ -56,7 +56,7 @@ function isPending(doc: object): boolean {
  */
 export async function insertPending<T extends { _id: string }>(db: mongo.Db, collection: mongo.Collection<T>, doc: T): Promise<boolean> {
   if (!isPending(doc)) return insertRaw(collection, doc);
-  const entry: OutboxEntry = { _id: `${collection.collectionName}/${doc._id}`, collection: collection.collectionName, docId: doc._id, queuedAt: new Date() };
+  const entry: OutboxEntry = { _id: `${collection.collectionName}/${doc._id}`, collection: collection.collectionName, docId: doc._id, queuedAt: new Date(), ...leaseForInsert(db.databaseName) };
   await insertRaw(db.collection<OutboxEntry>(OUTBOX_QUEUE), entry);
   if (!(await insertRaw(collection, doc))) return false;
   announceInserted(collection, doc);

@@ -54,13 +54,24 @@ export interface PlatformOptions {
   extraEnv?: Record<string, string>;
   /** Where the code is (default: this repository); the image test runs the Dockerfile's file set from elsewhere. */
   root?: string;
+  /**
+   * Replicas: where each instance of a service listens (default: one, on its
+   * URL's port). With more than one, the service's URL is a load balancer's,
+   * which the caller runs (test/support/balancer.ts), as a cluster would.
+   */
+  replicaPorts?: Record<string, number[]>;
 }
 
 export interface ServiceProcess {
   name: string;
+  /** `<name>` for the first replica, `<name>#<n>` for the n-th after it. */
+  instance: string;
   port: number;
   child: ChildProcess;
 }
+
+/** The name of a service's replica: its first is the service's own name. */
+export const instanceName = (name: string, replica: number) => (replica === 0 ? name : `${name}#${replica}`);
 
 export class Platform {
   readonly processes = new Map<string, ServiceProcess>();
@@ -101,8 +112,17 @@ export class Platform {
     };
   }
 
-  private spawnService(name: string, entry: string, port: number, extraEnv: Record<string, string> = {}, args: string[] = []): ServiceProcess {
-    const log = createWriteStream(join(this.options.logDir, `${name}.log`), { flags: 'a' });
+  /** Where each replica of a service listens. */
+  replicaPorts(name: string): number[] {
+    const url = name === 'gateway' ? this.gatewayUrl : name === 'documents' ? this.documentsUrl : this.serviceUrls[name];
+    return this.options.replicaPorts?.[name] ?? [Number(new URL(url).port)];
+  }
+
+  private spawnService(name: string, replica: number, entry: string, extraEnv: Record<string, string> = {}, args: string[] = []): ServiceProcess {
+    const instance = instanceName(name, replica);
+    const port = this.replicaPorts(name)[replica];
+    if (!port) throw new Error(`${name} has no replica ${replica}`);
+    const log = createWriteStream(join(this.options.logDir, `${instance}.log`), { flags: 'a' });
     const root = this.options.root ?? REPO_ROOT;
     const here = (path: string) => join(root, relative(REPO_ROOT, path));
     // `node --import tsx` keeps one process per service, so a kill really stops it.
@@ -113,49 +133,61 @@ export class Platform {
     });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
-    const proc = { name, port, child };
-    this.processes.set(name, proc);
+    const proc = { name, instance, port, child };
+    this.processes.set(instance, proc);
     return proc;
   }
 
-  /** Starts one service; `extraEnv` overrides its environment (e.g. to hold its outbox in a fault test). */
-  async startService(name: string, extraEnv: Record<string, string> = {}): Promise<void> {
+  private async startInstance(name: string, replica: number, entry: string, extraEnv: Record<string, string> = {}, args: string[] = []): Promise<void> {
+    const proc = this.spawnService(name, replica, entry, extraEnv, args);
+    // Each replica is checked at its own port, not through the balancer.
+    await waitHealthy(`http://127.0.0.1:${proc.port}/healthz`, proc.child, name, proc.instance, this.options.logDir);
+  }
+
+  /** Starts one service (one replica of it); `extraEnv` overrides its environment (e.g. to hold its outbox in a fault test). */
+  async startService(name: string, extraEnv: Record<string, string> = {}, replica = 0): Promise<void> {
     const service = services().find((s) => s.name === name);
     if (!service) throw new Error(`unknown service ${name}`);
-    const port = Number(new URL(this.serviceUrls[name]).port);
-    const proc = this.spawnService(name, service.entry, port, extraEnv, service.args);
-    await waitHealthy(`${this.serviceUrls[name]}/healthz`, proc.child, name, this.options.logDir);
+    await this.startInstance(name, replica, service.entry, extraEnv, service.args);
   }
 
-  async startGateway(): Promise<void> {
-    const proc = this.spawnService('gateway', join(REPO_ROOT, 'gateway', 'main.ts'), this.options.gatewayPort);
-    await waitHealthy(`${this.gatewayUrl}/healthz`, proc.child, 'gateway', this.options.logDir);
+  async startGateway(replica = 0): Promise<void> {
+    await this.startInstance('gateway', replica, join(REPO_ROOT, 'gateway', 'main.ts'));
   }
 
-  async startDocuments(): Promise<void> {
-    const proc = this.spawnService('documents', join(REPO_ROOT, 'documents', 'main.ts'), this.options.documentsPort);
-    await waitHealthy(`${this.documentsUrl}/healthz`, proc.child, 'documents', this.options.logDir);
+  async startDocuments(replica = 0): Promise<void> {
+    await this.startInstance('documents', replica, join(REPO_ROOT, 'documents', 'main.ts'));
+  }
+
+  /** Starts an instance again by its name (`permit`, `permit#1`, `gateway#1`). */
+  async restartInstance(instance: string): Promise<void> {
+    const [name, replica] = instance.split('#');
+    const n = Number(replica ?? 0);
+    if (name === 'gateway') await this.startGateway(n);
+    else if (name === 'documents') await this.startDocuments(n);
+    else await this.startService(name, {}, n);
   }
 
   async start(): Promise<void> {
     // Two at a time: enough parallelism for two cores without starving either.
-    const names = services().map((s) => s.name);
-    for (let i = 0; i < names.length; i += 2) {
-      await Promise.all(names.slice(i, i + 2).map((n) => this.startService(n)));
+    const instances = services().flatMap((s) => this.replicaPorts(s.name).map((_, replica) => instanceName(s.name, replica)));
+    for (let i = 0; i < instances.length; i += 2) {
+      await Promise.all(instances.slice(i, i + 2).map((instance) => this.restartInstance(instance)));
     }
-    await this.startGateway();
-    await this.startDocuments();
+    for (const name of ['gateway', 'documents']) {
+      for (const [replica] of this.replicaPorts(name).entries()) await this.restartInstance(instanceName(name, replica));
+    }
   }
 
-  /** Stops one service: SIGKILL simulates a crash, SIGTERM a clean stop. */
-  async stopService(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const proc = this.processes.get(name);
+  /** Stops one instance (a service's name is its first replica): SIGKILL simulates a crash, SIGTERM a clean stop. */
+  async stopService(instance: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const proc = this.processes.get(instance);
     if (!proc || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.child.once('exit', () => resolve());
       proc.child.kill(signal);
     });
-    this.processes.delete(name);
+    this.processes.delete(instance);
   }
 
   async stop(): Promise<void> {
@@ -163,10 +195,10 @@ export class Platform {
   }
 }
 
-async function waitHealthy(url: string, child: ChildProcess, name: string, logDir: string, timeoutMs = 60000): Promise<void> {
+async function waitHealthy(url: string, child: ChildProcess, name: string, instance: string, logDir: string, timeoutMs = 60000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}; see ${join(logDir, `${name}.log`)}`);
+    if (child.exitCode !== null) throw new Error(`${instance} exited with ${child.exitCode}; see ${join(logDir, `${instance}.log`)}`);
     try {
       const response = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
       const body = await response.body.text();
@@ -177,7 +209,7 @@ async function waitHealthy(url: string, child: ChildProcess, name: string, logDi
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`${name} did not become healthy within ${timeoutMs} ms; see ${join(logDir, `${name}.log`)}`);
+  throw new Error(`${instance} did not become healthy within ${timeoutMs} ms; see ${join(logDir, `${instance}.log`)}`);
 }
 
 /** A port nothing listens on right now (the OS picks it). */

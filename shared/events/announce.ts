@@ -7,15 +7,23 @@ import type { mongo } from 'mongoose';
  * failed delivery left behind. One relay per database; none registered, nothing happens.
  */
 type Listener = (collection: string, doc: mongo.Document) => void;
-const listeners = new Map<string, Listener>();
+/** Per database: the relay's listener, its id and how long it leases what it is handed. */
+const listeners = new Map<string, { listener: Listener; relayId: string; leaseMs: number }>();
 
-export function onPendingInserted(databaseName: string, listener: Listener): () => void {
-  listeners.set(databaseName, listener);
+export function onPendingInserted(databaseName: string, relay: { relayId: string; leaseMs: number }, listener: Listener): () => void {
+  const entry = { listener, ...relay };
+  listeners.set(databaseName, entry);
   return () => {
-    if (listeners.get(databaseName) === listener) listeners.delete(databaseName);
+    if (listeners.get(databaseName) === entry) listeners.delete(databaseName);
   };
 }
 
+/** The lease a document inserted now is queued with: this process's relay's, if it runs one. */
+export function leaseForInsert(databaseName: string): { leasedBy: string; leaseUntil: Date } | undefined {
+  const relay = listeners.get(databaseName);
+  return relay && { leasedBy: relay.relayId, leaseUntil: new Date(Date.now() + relay.leaseMs) };
+}
+
 export function announceInserted(collection: { dbName: string; collectionName: string }, doc: object): void {
-  listeners.get(collection.dbName)?.(collection.collectionName, doc as mongo.Document);
+  listeners.get(collection.dbName)?.listener(collection.collectionName, doc as mongo.Document);
 }

@@ -58,6 +58,14 @@ export interface OutboxEntry {
   collection: string;
   docId: string;
   queuedAt: Date;
+  /**
+   * The relay that sends this document's events, until `leaseUntil`: replicas
+   * of a service share the queue, and one relay at a time works an entry. The
+   * writer's own relay holds it from the start; another takes it over only
+   * once the lease has run out (its holder died, or could not renew).
+   */
+  leasedBy?: string;
+  leaseUntil?: Date;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Connection, mongo } from 'mongoose';
 import { request } from 'undici';
 import { subgraphConfig } from '../config';
@@ -82,7 +84,13 @@ const SWEEP_LIMIT = 500;
  * in the order they were written (queue order, then their place in the
  * document); after a failure the lane backs off and its remaining events wait
  * for the next sweep, so that order holds. When every event of a document is
- * delivered, the relay removes its queue entry, its only write.
+ * delivered, the relay removes its queue entry.
+ *
+ * Replicas of a service share one queue and do not fight over it: a relay
+ * works only entries it leases (OutboxEntry.leasedBy), renews its leases on
+ * every sweep, and takes over another's entry only once that lease has run
+ * out. Should two ever send the same event (a lease lost mid-delivery), the
+ * receiver's inbox applies it once.
  */
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
@@ -109,6 +117,15 @@ export class OutboxRelay {
   private readonly taken = new Map<string, Taken>();
   /** Documents whose effects this process has completed. */
   private readonly completed = new Set<string>();
+  /** Entries finished since the current sweep read the queue: its list may still name them. */
+  private readonly finished = new Set<string>();
+  /**
+   * This relay, among the replicas sharing the queue: its host and port, which
+   * no two running replicas share, so a replica restarted after a crash resumes
+   * its own entries at once instead of waiting for their leases to run out.
+   */
+  readonly id: string;
+  private readonly leaseMs: number;
 
   private readonly intervalMs: number;
   /** Idle sweeps back off up to this: inserts are announced, so sweeps only catch what was left behind. */
@@ -139,6 +156,8 @@ export class OutboxRelay {
     this.intervalMs = options.intervalMs ?? config.OUTBOX_INTERVAL_MS;
     this.maxIdleMs = Math.max(options.maxIdleMs ?? config.OUTBOX_MAX_IDLE_MS, this.intervalMs);
     this.enabled = config.OUTBOX_ENABLED;
+    this.leaseMs = config.OUTBOX_LEASE_MS;
+    this.id = config.PORT ? `${hostname()}:${config.PORT}` : `${hostname()}:pid${process.pid}:${randomBytes(3).toString('hex')}`;
     this.beforeSweep = options.beforeSweep;
     this.external = options.external ?? {};
   }
@@ -150,7 +169,7 @@ export class OutboxRelay {
       return;
     }
     this.started = true;
-    this.unsubscribe = onPendingInserted(this.databaseName, (collection, doc) => this.announce(collection, doc));
+    this.unsubscribe = onPendingInserted(this.databaseName, { relayId: this.id, leaseMs: this.leaseMs }, (collection, doc) => this.announce(collection, doc));
     let delay = this.intervalMs;
     const tick = async () => {
       if (this.stopped) return;
@@ -231,9 +250,14 @@ export class OutboxRelay {
     let waiting = false;
     try {
       await this.beforeSweep?.();
+      this.finished.clear();
       const entries = await this.queue.find({}).sort({ queuedAt: 1 }).limit(SWEEP_LIMIT).toArray();
+      const now = Date.now();
+      await this.renewLeases(entries, now);
       for (const entry of entries) {
-        if (this.taken.has(entry._id)) continue; // already in hand
+        if (this.taken.has(entry._id) || this.finished.has(entry._id)) continue; // in hand, or done while this sweep ran
+        // Another replica's relay works this one; it is ours only once that lease has run out, and we won it.
+        if (entry.leasedBy !== this.id && !(await this.takeOver(entry, now))) continue;
         const source = this.sources.get(entry.collection);
         const doc = source ? await source.collection.findOne({ _id: entry.docId as unknown as mongo.ObjectId }) : null;
         if (!source || !doc) {
@@ -250,6 +274,23 @@ export class OutboxRelay {
     }
     this.waiting = waiting;
     this.runLanes();
+  }
+
+  /** Extends the leases this relay holds among `entries` before they run out (a lane may wait long for its destination). */
+  private async renewLeases(entries: OutboxEntry[], now: number): Promise<void> {
+    const due = entries.filter((e) => e.leasedBy === this.id && (e.leaseUntil?.getTime() ?? 0) < now + this.leaseMs / 2).map((e) => e._id);
+    if (due.length) await this.queue.updateMany({ _id: { $in: due }, leasedBy: this.id }, { $set: { leaseUntil: new Date(now + this.leaseMs) } });
+  }
+
+  /** Leases an entry whose lease has run out (or that never had one); false when it is still another's, or another won it. */
+  private async takeOver(entry: OutboxEntry, now: number): Promise<boolean> {
+    if (entry.leaseUntil && entry.leaseUntil.getTime() > now) return false;
+    // The filter is the compare-and-set: of two relays taking over at once, only one still matches.
+    const expired = entry.leaseUntil ? { leaseUntil: entry.leaseUntil, leasedBy: entry.leasedBy } : { leaseUntil: { $exists: false } };
+    const result = await this.queue.updateOne({ _id: entry._id, ...expired }, { $set: { leasedBy: this.id, leaseUntil: new Date(now + this.leaseMs) } });
+    if (result.modifiedCount !== 1) return false;
+    if (entry.leasedBy) this.log.info({ doc: entry._id, from: entry.leasedBy }, 'took over an outbox entry whose lease ran out');
+    return true;
   }
 
   /**
@@ -370,6 +411,7 @@ export class OutboxRelay {
       return;
     }
     this.taken.delete(entryId);
+    this.finished.add(entryId);
     this.completed.delete(entryId);
     for (const id of taken?.eventIds ?? []) this.delivered.delete(id);
   }

@@ -13,11 +13,15 @@ export async function graphql<T = Record<string, unknown>>(
   variables: Record<string, unknown> = {},
   token?: string,
   headers: Record<string, string> = {},
+  timeoutMs = 60_000,
 ): Promise<GraphQLResponse<T>> {
   const response = await request(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     body: JSON.stringify({ query, variables }),
+    // A client gives up in time: no answer within a minute is an answer.
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
   const body = (await response.body.json()) as Omit<GraphQLResponse<T>, 'status'>;
   return { status: response.statusCode, ...body };

@@ -5,7 +5,7 @@
  * by the tests; the rest of the harness (the GraphQL client, the walkthrough,
  * sample values, metrics) is the tests' own, in this folder.
  */
-export { freePort, generateSecrets, Platform, startIsolatedPlatform, type PlatformSecrets } from '../../scripts/lib/platform';
+export { freePort, freePorts, generateSecrets, instanceName, Platform, startIsolatedPlatform, type PlatformSecrets } from '../../scripts/lib/platform';
 export { startDatabase, type RunningDatabase } from '../../scripts/lib/database';
 export { devToken } from '../../scripts/lib/tokens';
 export { DEV_SECRETS_FILE } from '../../scripts/start';
