@@ -1,4 +1,5 @@
 import '../shared/no-telemetry';
+import '../shared/tracing';
 import { ConfigError } from '../shared/config';
 import { documentsConfig } from './config';
 import { startDocuments } from './server';

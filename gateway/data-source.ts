@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { millis, parseConfig } from '../shared/config';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity, type Identity } from '../shared/identity';
 import { gatewayConfig } from './config';
+import type { GatewayMetrics } from './metrics';
 
 export interface GatewayContext {
   identity: Identity;
@@ -24,13 +25,18 @@ export function subgraphTimeoutMs(name: string): number {
 export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly serviceName: string;
 
-  constructor(options: { name: string; url: string }) {
+  constructor(options: { name: string; url: string; metrics?: GatewayMetrics }) {
     const timeout = subgraphTimeoutMs(options.name);
     const agent = new Agent({ connections: gatewayConfig().SUBGRAPH_MAX_SOCKETS, headersTimeout: timeout, bodyTimeout: timeout });
+    const failed = (kind: 'timeout' | 'unavailable' | 'status') => options.metrics?.subgraphErrors.inc({ subgraph: options.name, kind });
     const fetcher = async (url: string, init: Record<string, unknown>) => {
       try {
-        return await undiciFetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(timeout) } as Parameters<typeof undiciFetch>[1]);
+        const response = await undiciFetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(timeout) } as Parameters<typeof undiciFetch>[1]);
+        if (response.status >= 500) failed('status');
+        return response;
       } catch (error) {
+        const { name, code, cause } = error as Error & { code?: string; cause?: { code?: string } };
+        failed(/timeout/i.test(`${name} ${code ?? ''} ${cause?.code ?? ''}`) ? 'timeout' : 'unavailable');
         // Name the service, so a client (and the scan page) can say which department is unavailable.
         throw new GraphQLError(`${options.name} 暂时无法访问 / ${options.name} is unavailable: ${(error as Error).message}`, {
           extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: options.name },

@@ -20,6 +20,7 @@ import type { GraphQLSchema } from 'graphql';
 import { CallerAuthenticator } from './auth';
 import { checkOperation } from './limits';
 import { SignedIdentityDataSource, type GatewayContext } from './data-source';
+import { GatewayMetrics } from './metrics';
 
 /** A GET request's operation, as a body (its variables arrive as JSON text). */
 function getBody(query: Record<string, unknown>): Record<string, unknown> {
@@ -50,10 +51,11 @@ export async function startGateway(port: number): Promise<RunningGateway> {
   gatewayConfig();
   const log = createLogger('gateway');
   const authenticator = new CallerAuthenticator();
+  const metrics = new GatewayMetrics();
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(join(REPO_ROOT, 'schema', 'supergraph.graphql'), 'utf8'),
     // Placement comes from the registry and SERVICE_URLS, not the URLs baked in at composition.
-    buildService: ({ name }) => new SignedIdentityDataSource({ name: name!, url: `${serviceUrl(name!)}/graphql` }),
+    buildService: ({ name }) => new SignedIdentityDataSource({ name: name!, url: `${serviceUrl(name!)}/graphql`, metrics }),
   });
 
   // The API schema, for checking operations against their limits before they are planned.
@@ -69,7 +71,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
   keepIdleConnectionsOpen(httpServer);
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), metrics.plugin()],
     formatError,
     includeStacktraceInErrorResponses: false,
     // In production no "Did you mean …?" suggestions: they would reveal the schema to anyone.
@@ -81,6 +83,9 @@ export async function startGateway(port: number): Promise<RunningGateway> {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     const checks = await Promise.all(
@@ -123,6 +128,8 @@ export async function startGateway(port: number): Promise<RunningGateway> {
         next();
       } catch (error) {
         log.warn({ err: String(error) }, 'token refused');
+        metrics.refusals.inc({ code: 'UNAUTHENTICATED', role: 'unknown' });
+        metrics.requests.inc({ operation: metrics.operationOf(req.method === 'GET' ? getBody(req.query as Record<string, unknown>) : req.body), outcome: 'refused' });
         res.status(401).json({
           errors: [{ message: '身份令牌无效或已过期 / Invalid or expired token', extensions: { code: 'UNAUTHENTICATED' } }],
         });
@@ -134,6 +141,8 @@ export async function startGateway(port: number): Promise<RunningGateway> {
       const refused = apiSchema && body && typeof body === 'object' ? checkOperation(apiSchema, body, res.locals.identity, production) : null;
       if (refused) {
         log.warn({ role: res.locals.identity.role, code: refused.errors[0].extensions.code }, 'operation refused by its limits');
+        metrics.refusals.inc({ code: String(refused.errors[0].extensions.code), role: res.locals.identity.role });
+        metrics.requests.inc({ operation: metrics.operationOf(body), outcome: 'refused' });
         res.status(refused.status).json({ errors: refused.errors });
         return;
       }

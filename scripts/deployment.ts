@@ -5,7 +5,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
-import { subgraphConfig } from '../shared/config';
+import { subgraphConfig, tracingConfig } from '../shared/config';
 import { REPO_ROOT, services } from '../shared/registry';
 import { departmentConfig } from '../shared/department/config';
 import { applicationsConfig } from '../subgraphs/applications/config';
@@ -91,7 +91,8 @@ export const envName = (service: string) => service.toUpperCase().replace(/-/g, 
 /** The whole platform as deployed: every federated subgraph, the gateway and the documents service. */
 export function deployedServices(): DeployedService[] {
   const urls = (host: (name: string) => string) => JSON.stringify(Object.fromEntries(services().map((s) => [s.name, `http://${host(s.name)}:${s.port}`])));
-  const fixed = (port: number): Record<string, EnvValue> => ({
+  const fixed = (name: string, port: number): Record<string, EnvValue> => ({
+    OTEL_SERVICE_NAME: { from: 'deployment', compose: name, kubernetes: name },
     LISTEN_HOST: { from: 'deployment', compose: '0.0.0.0', kubernetes: '0.0.0.0' },
     PORT: { from: 'deployment', compose: String(port), kubernetes: String(port) },
     // Compose and Kubernetes both resolve a service's name to its replicas.
@@ -99,6 +100,7 @@ export function deployedServices(): DeployedService[] {
     GATEWAY_URL: { from: 'deployment', compose: 'http://gateway:4000', kubernetes: 'http://gateway:4000' },
   });
   const subgraphConfigs = (name: string): ConfigReader[] => [
+    tracingConfig,
     subgraphConfig,
     name === 'applications' ? applicationsConfig : name === 'permit' ? permitConfig : departmentConfig,
   ];
@@ -111,11 +113,11 @@ export function deployedServices(): DeployedService[] {
       published: false,
       configs: subgraphConfigs(s.name),
     })),
-    { name: 'gateway', kind: 'gateway', command: ['gateway/main.ts'], port: 4000, published: true, configs: [gatewayConfig] },
-    { name: 'documents', kind: 'documents', command: ['documents/main.ts'], port: 4080, published: true, configs: [documentsConfig] },
+    { name: 'gateway', kind: 'gateway', command: ['gateway/main.ts'], port: 4000, published: true, configs: [tracingConfig, gatewayConfig] },
+    { name: 'documents', kind: 'documents', command: ['documents/main.ts'], port: 4080, published: true, configs: [tracingConfig, documentsConfig] },
   ];
   return all.map((service) => {
-    const deployment = fixed(service.port);
+    const deployment = fixed(service.name, service.port);
     const env: Record<string, EnvValue> = {};
     for (const variable of readVariables(service.configs)) {
       if (NOT_DEPLOYED[variable]) continue;

@@ -126,6 +126,13 @@ export const serviceShape = {
   SERVICE_URLS: json('SERVICE_URLS', z.record(z.string(), url('a service'))).optional(),
 };
 
+/** OpenTelemetry (shared/tracing.ts): the standard variables; tracing is on when an endpoint is set. */
+export const tracingConfig = defineConfig('tracing', {
+  OTEL_EXPORTER_OTLP_ENDPOINT: url('an OpenTelemetry collector (OTLP over HTTP); turns tracing on').optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url('an OpenTelemetry collector\'s traces endpoint; turns tracing on').optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('yiye-platform'),
+});
+
 /** Reads only what logging needs, for code that runs before (or outside) a service's start. */
 export const loggingConfig = defineConfig('logging', { LOG_LEVEL: logLevel });
 

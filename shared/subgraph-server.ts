@@ -14,6 +14,8 @@ import { formatError } from './errors';
 import { keepIdleConnectionsOpen } from './http-server';
 import { createLogger, type Logger } from './logger';
 import { connectDatabase, databaseCommandCounts, withRequestDeadline } from './db';
+import { Counter } from 'prom-client';
+import { serviceMetrics } from './metrics';
 import { checkEventKeys, EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
 
 /** What every resolver receives. */
@@ -114,10 +116,20 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
     }
   });
   // Prometheus text format: database commands by name, for operators and the benchmarks.
-  app.get('/metrics', (_req, res) => {
-    const lines = ['# HELP yiye_db_commands_total Database commands sent, by command.', '# TYPE yiye_db_commands_total counter'];
-    for (const [command, count] of databaseCommandCounts) lines.push(`yiye_db_commands_total{service="${definition.name}",command="${command}"} ${count}`);
-    res.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+  const metrics = serviceMetrics(definition.name);
+  new Counter({
+    name: 'yiye_db_commands_total',
+    help: 'Database commands sent, by command (and, for finds, what they were for)',
+    labelNames: ['command'] as const,
+    registers: [metrics],
+    // Counted where the driver reports them (shared/db.ts); read at each scrape.
+    collect() {
+      this.reset();
+      for (const [command, count] of databaseCommandCounts) this.inc({ command }, count);
+    },
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics());
   });
   app.post('/events', express.json({ limit: '1mb' }), async (req, res) => {
     try {

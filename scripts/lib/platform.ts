@@ -105,6 +105,7 @@ export class Platform {
       SERVICE_URLS: JSON.stringify(this.serviceUrls),
       PUBLIC_BASE_URL: this.documentsUrl,
       GATEWAY_URL: this.gatewayUrl,
+      OTEL_SERVICE_NAME: name,
       ...(name === 'gateway' ? { JWT_SECRET: secrets.jwt, GATEWAY_IDENTITY_KEYS: JSON.stringify(secrets.identityKeys) } : {}),
       ...(secrets.eventKeys[name] ? { EVENT_SIGNING_KEY: JSON.stringify(secrets.eventKeys[name]) } : {}),
       ...(name === 'permit' ? { PERMIT_SIGNING_KEYS: JSON.stringify(secrets.permitKeys) } : {}),

@@ -1,3 +1,5 @@
+import '../no-telemetry';
+import '../tracing';
 import { resolve } from 'node:path';
 import { runDepartmentSubgraph } from './subgraph';
 

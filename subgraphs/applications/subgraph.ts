@@ -1,3 +1,5 @@
+import '../../shared/no-telemetry';
+import '../../shared/tracing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GraphQLJSON } from '../../shared/scalars';

@@ -1,3 +1,5 @@
+import '../../shared/no-telemetry';
+import '../../shared/tracing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSubgraph, type SubgraphDefinition } from '../../shared/subgraph-server';
