@@ -126,10 +126,10 @@ describe('docker-compose.yml', () => {
     const { JWT_ISSUER: _issuer, ...withoutIssuer } = env;
     expect(() => environmentOf('gateway', withoutIssuer)).toThrow(/JWT_ISSUER/);
     // And the gateway itself refuses a real identity provider without its issuer (no development default).
-    const gateway = deployed.find((s) => s.name === 'gateway')!;
+    const gatewayConfig = deployed.find((s) => s.name === 'gateway')!.configs.find((c) => 'JWT_ISSUER' in c.schema.shape)!;
     const environment = { ...environmentOf('gateway', env), JWT_ISSUER: '' };
-    expect(() => gateway.configs[0].parseEnv(environment)).toThrow(ConfigError);
-    expect(() => gateway.configs[0].parseEnv(environment)).toThrow(/JWT_ISSUER: missing/);
+    expect(() => gatewayConfig.parseEnv(environment)).toThrow(ConfigError);
+    expect(() => gatewayConfig.parseEnv(environment)).toThrow(/JWT_ISSUER: missing/);
   });
 });
 
