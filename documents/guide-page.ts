@@ -9,6 +9,9 @@ import type { PrintableGuideQuery } from './__generated__/operations';
 /** The `guide` answer as asked in documents/queries.ts, typed by `npm run generate`. */
 export type GuideData = PrintableGuideQuery['guide'];
 
+/** A text in both languages, as the catalogue gives conditions, legal bases and steps. */
+type Bilingual = { zh: string; en: string };
+
 const LABELS = {
   zh: {
     title: '行业综合办事指南（一次告知）',
@@ -116,7 +119,7 @@ ${item.illustrative.length ? `<p class="note">${L.illustrative}: ${escapeHtml(it
     )
     .join('\n');
   const materials = guide.materials
-    .map((m) => `<li>${name(m)} <small>(${L.usedBy} ${escapeHtml(m.itemCodes.join(', '))})</small></li>`)
+    .map((m) => `<li>${name(m)} <small>(${L.usedBy} ${escapeHtml((m.itemCodes ?? []).join(', '))})</small></li>`)
     .join('');
   return `<!doctype html>
 <html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">

@@ -77,12 +77,36 @@ export function subgraphContext(definition: SubgraphDefinition, identity: Identi
   return { identity, db, log, loaders: definition.createLoaders?.(db) ?? {}, kickOutbox };
 }
 
+/** A subgraph's routes, ready to be served (alone, or mounted beside others by the development runner). */
+export interface BuiltSubgraph {
+  app: express.Express;
+  log: Logger;
+  /** Starts sending events (once the routes are served). */
+  startRelay: () => void;
+  close: () => Promise<void>;
+}
+
 /**
  * Starts one subgraph: Apollo Server on Express, refusing any request without
  * the gateway's signed identity; `/events` for incoming events; `/healthz` and
  * `/readyz` for operators.
  */
 export async function startSubgraph(definition: SubgraphDefinition, port: number): Promise<RunningSubgraph> {
+  const app = express();
+  const httpServer = http.createServer(app);
+  keepIdleConnectionsOpen(httpServer);
+  const built = await buildSubgraph(definition, [ApolloServerPluginDrainHttpServer({ httpServer })]);
+  app.use(built.app);
+  await new Promise<void>((resolve) => httpServer.listen(port, subgraphConfig().LISTEN_HOST, resolve));
+  built.startRelay();
+  const address = httpServer.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  built.log.info({ port: actualPort }, `${definition.name} subgraph ready`);
+  return { url: `http://127.0.0.1:${actualPort}/graphql`, close: built.close };
+}
+
+/** Builds one subgraph's routes, its database connection, its relay and its inbox (`plugins`: the server's own, e.g. draining). */
+export async function buildSubgraph(definition: SubgraphDefinition, plugins: ApolloServerPlugin<SubgraphContext>[] = []): Promise<BuiltSubgraph> {
   // Refuse to start without what every request and event needs, saying which (shared/config.ts).
   checkConfiguration(definition);
   await checkEventKeys();
@@ -99,9 +123,7 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   const inbox = new EventInbox(db, definition.name, definition.eventHandlers?.(db, log, kickOutbox) ?? {}, log, kickOutbox);
 
   const app = express();
-  const httpServer = http.createServer(app);
-  keepIdleConnectionsOpen(httpServer);
-  const server = subgraphApolloServer(definition, [ApolloServerPluginDrainHttpServer({ httpServer })]);
+  const server = subgraphApolloServer(definition, plugins);
   await server.start();
 
   app.get('/healthz', (_req, res) => {
@@ -185,13 +207,10 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
       .send(status < 500 ? '请求有误 / Bad request' : '服务器内部错误，请稍后重试 / Internal error; try again shortly');
   });
 
-  await new Promise<void>((resolve) => httpServer.listen(port, subgraphConfig().LISTEN_HOST, resolve));
-  relay.start();
-  const address = httpServer.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
-  log.info({ port: actualPort }, `${definition.name} subgraph ready`);
   return {
-    url: `http://127.0.0.1:${actualPort}/graphql`,
+    app,
+    log,
+    startRelay: () => relay.start(),
     close: async () => {
       await relay.stop();
       await server.stop();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -68,4 +68,15 @@ export function printResults(results: LoadResult[]): void {
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
+}
+
+/** The whole platform's resident memory: every process it started (from /proc), largest first. */
+export function platformMemory(platform: Platform): { totalMiB: number; processes: { name: string; mib: number }[] } {
+  const processes = [...platform.processes.values()].map((p) => {
+    const status = readFileSync(`/proc/${p.child.pid}/status`, 'utf8');
+    const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { name: p.instance, mib: Math.round(kib / 1024) };
+  });
+  processes.sort((a, b) => b.mib - a.mib);
+  return { totalMiB: processes.reduce((sum, p) => sum + p.mib, 0), processes };
 }

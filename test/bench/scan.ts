@@ -1,7 +1,7 @@
 import '../../shared/no-telemetry';
 import { SCAN_QUERY } from '../../documents/queries';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../../shared/identity';
-import { measure, printResults, startBenchPlatform, type LoadResult } from './bench';
+import { measure, platformMemory, printResults, startBenchPlatform, type LoadResult } from './bench';
 import { countDatabaseCommands, waitForQuiet } from '../support/metrics';
 import { buildScanScenarios } from '../support/scan-scenarios';
 import { devToken } from '../support/launcher';
@@ -49,6 +49,8 @@ async function main() {
     printResults(results);
     console.log('\ndatabase queries per scan (20 scans each, counted from the driver):');
     for (const line of queries) console.log(`  ${line}`);
+    const memory = platformMemory(platform);
+    console.log(`\nthe platform's resident memory after the runs: ${memory.totalMiB} MiB in ${memory.processes.length} processes (largest: ${memory.processes.slice(0, 3).map((p) => `${p.name} ${p.mib} MiB`).join(', ')}); \`npm run dev\` runs it all in one process`);
     if (results.some((r) => r.errors > 0)) throw new Error('some requests failed');
   } finally {
     await stop();
