@@ -74,10 +74,11 @@ export function wholePathWalker(gatewayUrl: string, walk: Walkthrough, token: (i
         : { applicationId: app.id, materialCode: missing.code, file: { name: `${missing.code}.pdf`, mediaType: 'application/pdf', contentBase64: Buffer.from(`%PDF-1.4 ${missing.code}`).toString('base64') } };
       await call(applicant, 'mutation ($input: AttachMaterialInput!) { attachMaterial(input: $input) { status } }', { input });
     }
-    if ((await mine()).status === 'SUBMITTED') {
-      await send('mutation ($id: ID!) { acceptApplication(id: $id) { id } }', { id: app.id }, await token(walk.clerk())).catch(() => undefined);
-    }
     for (let current = await mine(); current.status !== 'DECIDED'; current = await mine()) {
+      // Accepted until it is: an acceptance lost to a killed service is asked again, as a clerk would.
+      if (current.status === 'SUBMITTED') {
+        await send('mutation ($id: ID!) { acceptApplication(id: $id) { id } }', { id: app.id }, await token(walk.clerk())).catch(() => undefined);
+      }
       for (const item of current.items.filter((i) => i.status === 'DISPATCHED')) {
         const ns = department(item.departmentCode)!.graphqlName;
         const review = (await call<Record<string, { review: { state: string } | null }>>(walk.reviewer(item.departmentCode), `query ($id: ID!) { ${ns} { review(id: $id) { state } } }`, { id: item.reviewId }))[ns].review;
