@@ -20,6 +20,8 @@ export const gatewayConfig = defineConfig(
     GATEWAY_IDENTITY_KEYS: json('the gateway\'s Ed25519 private JWKs for the identity header, the first signs', z.array(ed25519PrivateJwk).min(1, 'needs at least one key')),
     SUBGRAPH_TIMEOUT_MS: millis(5000),
     SUBGRAPH_MAX_SOCKETS: count(64),
+    // Which federation runtime executes operations (README, "Gateway runtimes"); both sit behind the same token check, limits and identity signing.
+    GATEWAY_RUNTIME: z.enum(['apollo', 'hive'], { error: 'must be apollo or hive' }).default('apollo'),
   },
   (c) => [
     ...(c.JWT_SECRET || c.JWT_JWKS_URL ? [] : ['JWT_SECRET or JWT_JWKS_URL: missing: how caller tokens are checked (a 32+ character secret, or the identity provider\'s JWKS)']),

@@ -21,6 +21,8 @@ import { CallerAuthenticator } from './auth';
 import { checkOperation } from './limits';
 import { SignedIdentityDataSource, type GatewayContext } from './data-source';
 import { GatewayMetrics } from './metrics';
+import { hiveRuntime } from './hive';
+import { Supergraph } from '@apollo/federation-internals';
 
 /** A GET request's operation, as a body (its variables arrive as JSON text). */
 function getBody(query: Record<string, unknown>): Record<string, unknown> {
@@ -52,34 +54,46 @@ export async function startGateway(port: number): Promise<RunningGateway> {
   const log = createLogger('gateway');
   const authenticator = new CallerAuthenticator();
   const metrics = new GatewayMetrics();
-  const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(join(REPO_ROOT, 'schema', 'supergraph.graphql'), 'utf8'),
-    // Placement comes from the registry and SERVICE_URLS, not the URLs baked in at composition.
-    buildService: ({ name }) => new SignedIdentityDataSource({ name: name!, url: `${serviceUrl(name!)}/graphql`, metrics }),
-  });
-
+  const supergraphSdl = readFileSync(join(REPO_ROOT, 'schema', 'supergraph.graphql'), 'utf8');
   // The API schema, for checking operations against their limits before they are planned.
-  let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: loaded }) => {
-    apiSchema = loaded;
-  });
+  const apiSchema: GraphQLSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
   const production = gatewayConfig().NODE_ENV === 'production';
+  const runtime = gatewayConfig().GATEWAY_RUNTIME;
 
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   keepIdleConnectionsOpen(httpServer);
-  const server = new ApolloServer<GatewayContext>({
-    gateway,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), metrics.plugin()],
-    formatError,
-    includeStacktraceInErrorResponses: false,
-    // In production no "Did you mean …?" suggestions: they would reveal the schema to anyone.
-    hideSchemaDetailsFromClientErrors: production,
-    // Staff may look at the schema (GraphiQL); the anonymous public may not in production (gateway/limits.ts).
-    introspection: true,
-  });
-  await server.start();
+  // The federation runtime that executes operations, after the token check and the limits below.
+  let execute: express.RequestHandler;
+  let stopRuntime: () => Promise<void>;
+  if (runtime === 'hive') {
+    const hive = hiveRuntime(supergraphSdl, metrics);
+    execute = (req, res) => void hive(req, res);
+    stopRuntime = async () => {
+      await hive.dispose();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    };
+  } else {
+    const gateway = new ApolloGateway({
+      supergraphSdl,
+      // Placement comes from the registry and SERVICE_URLS, not the URLs baked in at composition.
+      buildService: ({ name }) => new SignedIdentityDataSource({ name: name!, url: `${serviceUrl(name!)}/graphql`, metrics }),
+    });
+    const server = new ApolloServer<GatewayContext>({
+      gateway,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled(), metrics.plugin()],
+      formatError,
+      includeStacktraceInErrorResponses: false,
+      // In production no "Did you mean …?" suggestions: they would reveal the schema to anyone.
+      hideSchemaDetailsFromClientErrors: production,
+      // Staff may look at the schema (GraphiQL); the anonymous public may not in production (gateway/limits.ts).
+      introspection: true,
+    });
+    await server.start();
+    execute = expressMiddleware(server, { context: async ({ res }) => ({ identity: res.locals.identity }) });
+    stopRuntime = () => server.stop();
+  }
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
@@ -138,7 +152,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
     // The caller's limits, before anything is planned (gateway/limits.ts).
     (req, res, next) => {
       const body = req.method === 'GET' ? getBody(req.query as Record<string, unknown>) : (req.body as Record<string, unknown> | undefined);
-      const refused = apiSchema && body && typeof body === 'object' ? checkOperation(apiSchema, body, res.locals.identity, production) : null;
+      const refused = body && typeof body === 'object' ? checkOperation(apiSchema, body, res.locals.identity, production) : null;
       if (refused) {
         log.warn({ role: res.locals.identity.role, code: refused.errors[0].extensions.code }, 'operation refused by its limits');
         metrics.refusals.inc({ code: String(refused.errors[0].extensions.code), role: res.locals.identity.role });
@@ -148,7 +162,7 @@ export async function startGateway(port: number): Promise<RunningGateway> {
       }
       next();
     },
-    expressMiddleware(server, { context: async ({ res }) => ({ identity: res.locals.identity }) }),
+    execute,
   );
 
   // Every route ends here: a plain answer, never a stack trace or a path on this machine.
@@ -165,11 +179,9 @@ export async function startGateway(port: number): Promise<RunningGateway> {
   });
 
   await new Promise<void>((resolve) => httpServer.listen(port, gatewayConfig().LISTEN_HOST, resolve));
-  log.info({ port }, 'gateway ready');
+  log.info({ port, runtime }, 'gateway ready');
   return {
     url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      await server.stop();
-    },
+    close: stopRuntime,
   };
 }
