@@ -7,6 +7,9 @@ import { count, defineConfig, ed25519PrivateJwk, json, millis, port, secret, ser
  * Per-subgraph timeouts (SUBGRAPH_TIMEOUT_MS_<NAME>) are read by
  * `subgraphTimeoutMs` in data-source.ts with this one as their default.
  */
+/** The federation runtimes the gateway can execute operations with (README, "Gateway runtimes"); the first is the default. */
+export const GATEWAY_RUNTIMES = ['hive', 'apollo'] as const;
+
 export const gatewayConfig = defineConfig(
   'gateway',
   {
@@ -21,7 +24,7 @@ export const gatewayConfig = defineConfig(
     SUBGRAPH_TIMEOUT_MS: millis(5000),
     SUBGRAPH_MAX_SOCKETS: count(64),
     // Which federation runtime executes operations (README, "Gateway runtimes"); both sit behind the same token check, limits and identity signing.
-    GATEWAY_RUNTIME: z.enum(['apollo', 'hive'], { error: 'must be apollo or hive' }).default('apollo'),
+    GATEWAY_RUNTIME: z.enum(GATEWAY_RUNTIMES, { error: `must be one of ${GATEWAY_RUNTIMES.join(', ')}` }).default(GATEWAY_RUNTIMES[0]),
   },
   (c) => [
     ...(c.JWT_SECRET || c.JWT_JWKS_URL ? [] : ['JWT_SECRET or JWT_JWKS_URL: missing: how caller tokens are checked (a 32+ character secret, or the identity provider\'s JWKS)']),

@@ -60,6 +60,8 @@ export interface PlatformOptions {
    * which the caller runs (test/support/balancer.ts), as a cluster would.
    */
   replicaPorts?: Record<string, number[]>;
+  /** Each gateway replica's own settings, by replica (the scan bench runs one per federation runtime). */
+  gatewayEnv?: Record<string, string>[];
 }
 
 export interface ServiceProcess {
@@ -153,7 +155,7 @@ export class Platform {
   }
 
   async startGateway(replica = 0): Promise<void> {
-    await this.startInstance('gateway', replica, join(REPO_ROOT, 'gateway', 'main.ts'));
+    await this.startInstance('gateway', replica, join(REPO_ROOT, 'gateway', 'main.ts'), this.options.gatewayEnv?.[replica]);
   }
 
   async startDocuments(replica = 0): Promise<void> {
@@ -244,17 +246,25 @@ export async function freePorts(n: number): Promise<number[]> {
  * A whole platform on free ports with its own database names and fresh
  * secrets, for tests and benchmarks: nothing it does touches `npm start`'s.
  */
-export async function startIsolatedPlatform(mongoUri: string, purpose: string, extraEnv: Record<string, string> = {}, options: Pick<PlatformOptions, 'root'> = {}): Promise<Platform> {
+export async function startIsolatedPlatform(
+  mongoUri: string,
+  purpose: string,
+  extraEnv: Record<string, string> = {},
+  options: Pick<PlatformOptions, 'root' | 'gatewayEnv'> = {},
+): Promise<Platform> {
   const prefix = `${purpose}${randomBytes(4).toString('hex')}_`;
   const all = services();
-  const free = await freePorts(all.length + 2);
+  const gateways = options.gatewayEnv?.length ?? 1;
+  const free = await freePorts(all.length + 1 + gateways);
   const ports = Object.fromEntries(all.map((s, i) => [s.name, free[i]]));
   const platform = new Platform({
     mongoUri,
     dbPrefix: prefix,
-    gatewayPort: free[all.length],
-    documentsPort: free[all.length + 1],
+    gatewayPort: free[all.length + 1],
+    documentsPort: free[all.length],
     ports,
+    // With several gateways, the first is the platform's (its URL); the others listen beside it.
+    ...(gateways > 1 ? { replicaPorts: { gateway: free.slice(all.length + 1) } } : {}),
     secrets: await generateSecrets(prefix),
     logDir: join(REPO_ROOT, '.data', `${purpose}-logs`, prefix),
     extraEnv,

@@ -5,10 +5,13 @@ import autocannon from 'autocannon';
 import { freePort, startDatabase, startIsolatedPlatform, type Platform } from '../support/launcher';
 
 /** Shared by the `bench:*` scripts: an isolated platform, and one measured load run. */
-export async function startBenchPlatform(extraEnv: Record<string, string> = {}): Promise<{ platform: Platform; stop: () => Promise<void> }> {
+/** An isolated platform for a bench; with `gatewayRuntimes`, one gateway per runtime on the same subgraphs (the first is `platform.gatewayUrl`). */
+export async function startBenchPlatform(extraEnv: Record<string, string> = {}, gatewayRuntimes: readonly string[] = []): Promise<{ platform: Platform; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'yiye-bench-'));
   const database = await startDatabase({ port: await freePort(), dataDir });
-  const platform = await startIsolatedPlatform(database.uri, 'bench', { LOG_LEVEL: 'warn', ...extraEnv });
+  const platform = await startIsolatedPlatform(database.uri, 'bench', { LOG_LEVEL: 'warn', ...extraEnv }, {
+    gatewayEnv: gatewayRuntimes.map((runtime) => ({ GATEWAY_RUNTIME: runtime })),
+  });
   return {
     platform,
     stop: async () => {

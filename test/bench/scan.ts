@@ -1,6 +1,7 @@
 import '../../shared/no-telemetry';
-import { SCAN_QUERY } from '../../documents/queries';
+import { SCAN_QUERY, SCANNED_PERMIT_FRAGMENT } from '../../documents/queries';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../../shared/identity';
+import { GATEWAY_RUNTIMES } from '../../gateway/config';
 import { measure, platformMemory, printResults, startBenchPlatform, type LoadResult } from './bench';
 import { countDatabaseCommands, waitForQuiet } from '../support/metrics';
 import { buildScanScenarios } from '../support/scan-scenarios';
@@ -8,53 +9,123 @@ import { devToken } from '../support/launcher';
 import { Walkthrough } from '../support/walkthrough';
 
 /**
- * `npm run bench:scan`: scans per second, p50 and p99 for permits with 2, 5
- * and 8 licences through the gateway, the same scans' database queries per
- * scan (from each service's command monitoring), and the permit subgraph
- * queried directly, in one run on an isolated platform. BENCH_SECONDS per run (default 8).
+ * `npm run bench:scan`: the public scan of permits with 2, 5 and 8 licences,
+ * through every gateway runtime side by side on the same subgraphs, against
+ * its floor measured directly in the same run: the permit subgraph's part of
+ * the scan plus the slowest department's part (its `_entities` fetch of the
+ * permit's licences). At 1 connection the gateway's p50 is compared with the
+ * floor (goal ≤ 1.5×); at 10 connections the runtimes' throughput with each
+ * other. Also: database queries per scan, and the platform's memory.
+ * BENCH_SECONDS per run (default 8).
  */
+
+/** What the gateway asks the permit subgraph for a scan: everything but the departments' licence fields and the @requires field. */
+const PERMIT_PART = `query ($code: ID!) { scanPermit(code: $code) { ...ScannedPermit } }
+${SCANNED_PERMIT_FRAGMENT.replace(/\n\s*overallState\n/, '\n').replace(/licence \{[^}]*\}/, 'licence { __typename id }')}`;
+
+/** What the gateway asks a department for a scan: its licences on the permit, by key. */
+const DEPARTMENT_PART = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on SingleLicence { id licenceNumber status validUntil endedReason } } }`;
+
+interface Run {
+  body: string;
+  headers: Record<string, string>;
+}
+
 async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 8);
   // No timed outbox sweeps, so every counted query comes from scans (writes still kick the relay).
-  const { platform, stop } = await startBenchPlatform({ OUTBOX_INTERVAL_MS: '600000' });
+  const { platform, stop } = await startBenchPlatform({ OUTBOX_INTERVAL_MS: '600000' }, GATEWAY_RUNTIMES);
   try {
     const walk = new Walkthrough(platform.gatewayUrl, (identity) => devToken(platform.options.secrets.jwt, identity, '30m'));
     const permits = await buildScanScenarios(walk);
     const subgraphs = Object.fromEntries(Object.entries(platform.serviceUrls).filter(([name]) => name !== 'applications'));
+    const gateways = GATEWAY_RUNTIMES.map((runtime, replica) => ({ runtime, url: `http://127.0.0.1:${platform.replicaPorts('gateway')[replica]}/graphql` }));
+    const signedFor = async (subgraph: string) => ({ [IDENTITY_HEADER]: await signIdentity(PUBLIC_IDENTITY, subgraph, platform.options.secrets.identityKeys[0]) });
 
     await waitForQuiet(platform.serviceUrls);
-    const results: LoadResult[] = [];
+    const single: LoadResult[] = [];
+    const loaded: LoadResult[] = [];
+    const floors: string[] = [];
     const queries: string[] = [];
     for (const [name, permit] of Object.entries(permits)) {
-      const body = JSON.stringify({ query: SCAN_QUERY, variables: { code: permit.code } });
-      const scans = 20;
+      const label = `${name} (${permit.licences} licences)`;
+      const scan = await walk.scan(permit.code);
+      if (!scan || scan.overallState !== 'VALID') throw new Error(`${name}: the scan should be VALID, is ${scan?.overallState}`);
+
+      // The same scan through every runtime, each answer checked against the first.
+      const viaGateway: Run = { body: JSON.stringify({ query: SCAN_QUERY, variables: { code: permit.code } }), headers: {} };
+      for (const { runtime, url } of gateways) {
+        const answer = await post(url, viaGateway);
+        if (JSON.stringify(answer) !== JSON.stringify({ data: { scanPermit: scan } })) throw new Error(`${runtime} answers the scan differently: ${JSON.stringify(answer).slice(0, 300)}`);
+      }
+
+      // The floor's parts, asked directly as the gateway asks them.
+      const direct: Record<string, { url: string; run: Run }> = {
+        permit: { url: `${platform.serviceUrls.permit}/graphql`, run: { body: JSON.stringify({ query: PERMIT_PART, variables: { code: permit.code } }), headers: await signedFor('permit') } },
+      };
+      const keys = (await post(direct.permit.url, direct.permit.run)) as { data: { scanPermit: { items: { departmentCode: string; licence: { __typename: string; id: string } }[] } } };
+      const byDepartment = new Map<string, { __typename: string; id: string }[]>();
+      for (const item of keys.data.scanPermit.items) byDepartment.set(item.departmentCode, [...(byDepartment.get(item.departmentCode) ?? []), item.licence]);
+      for (const [department, representations] of byDepartment) {
+        direct[department] = { url: `${platform.serviceUrls[department]}/graphql`, run: { body: JSON.stringify({ query: DEPARTMENT_PART, variables: { r: representations } }), headers: await signedFor(department) } };
+        const answer = (await post(direct[department].url, direct[department].run)) as { data?: { _entities: unknown[] } };
+        if (answer.data?._entities.length !== representations.length) throw new Error(`${department} did not answer its licences: ${JSON.stringify(answer).slice(0, 300)}`);
+      }
+
       const counts = await countDatabaseCommands(subgraphs, async () => {
-        for (let i = 0; i < scans; i++) await walk.scan(permit.code);
+        for (let i = 0; i < 20; i++) await walk.scan(permit.code);
       });
       const used = Object.entries(counts).filter(([, n]) => n > 0);
-      queries.push(
-        `${name} (${permit.licences} licences): ${used.reduce((s, [, n]) => s + n, 0) / scans} queries per scan — ` +
-          used.map(([service, n]) => `${service} ${n / scans}`).join(', '),
-      );
-      await measure('warm-up', `${platform.gatewayUrl}/graphql`, body, {}, 1);
-      results.push(await measure(`${name}: ${permit.licences} licences via gateway`, `${platform.gatewayUrl}/graphql`, body, {}, seconds));
-      const direct = JSON.stringify({
-        query: 'query ($code: ID!) { scanPermit(code: $code) { code status holderName items { itemCode permitted licence { id } } } }',
-        variables: { code: permit.code },
-      });
-      const headers = { [IDENTITY_HEADER]: await signIdentity(PUBLIC_IDENTITY, 'permit', platform.options.secrets.identityKeys[0]) };
-      results.push(await measure(`${name}: permit subgraph directly`, `${platform.serviceUrls.permit}/graphql`, direct, headers, seconds));
+      queries.push(`${label}: ${used.reduce((s, [, n]) => s + n, 0) / 20} queries per scan — ${used.map(([service, n]) => `${service} ${n / 20}`).join(', ')}`);
+
+      // 1 connection: each runtime's p50 against the floor.
+      const partP50: Record<string, number> = {};
+      for (const [part, { url, run }] of Object.entries(direct)) {
+        await measure('warm-up', url, run.body, run.headers, 1, 1);
+        const result = await measure(`${label}: ${part} directly`, url, run.body, run.headers, seconds, 1);
+        single.push(result);
+        partP50[part] = result.p50;
+      }
+      const [slowest, slowestP50] = Object.entries(partP50).filter(([part]) => part !== 'permit').sort((a, b) => b[1] - a[1])[0];
+      const floor = partP50.permit + slowestP50;
+      for (const { runtime, url } of gateways) {
+        await measure('warm-up', url, viaGateway.body, {}, 1, 1);
+        const result = await measure(`${label}: via gateway (${runtime})`, url, viaGateway.body, {}, seconds, 1);
+        single.push(result);
+        floors.push(`${label}, ${runtime}: p50 ${result.p50} ms / floor ${floor} ms (permit ${partP50.permit} + ${slowest} ${slowestP50}) = ${(result.p50 / floor).toFixed(2)}× (goal ≤ 1.5×)`);
+      }
+
+      // 10 connections: throughput of each runtime, and of the permit subgraph alone.
+      for (const { runtime, url } of gateways) {
+        await measure('warm-up', url, viaGateway.body, {}, 1);
+        loaded.push(await measure(`${label}: via gateway (${runtime})`, url, viaGateway.body, {}, seconds));
+      }
+      loaded.push(await measure(`${label}: permit directly`, direct.permit.url, direct.permit.run.body, direct.permit.run.headers, seconds));
     }
+    console.log(`\n${seconds}s per run, 1 connection\n`);
+    printResults(single);
+    console.log('\nscan p50 through each gateway runtime against its floor (permit subgraph p50 + slowest department p50, same run):');
+    for (const line of floors) console.log(`  ${line}`);
     console.log(`\n${seconds}s per run, 10 connections\n`);
-    printResults(results);
+    printResults(loaded);
+    for (const name of Object.keys(permits)) {
+      const rows = loaded.filter((r) => r.label.startsWith(`${name} `) && r.label.includes('via gateway'));
+      const [first, ...rest] = rows;
+      for (const other of rest) console.log(`  ${other.label}: ${(other.rps / first.rps).toFixed(2)}× ${first.label.replace(/.*\((\w+)\)$/, '$1')}'s throughput`);
+    }
     console.log('\ndatabase queries per scan (20 scans each, counted from the driver):');
     for (const line of queries) console.log(`  ${line}`);
     const memory = platformMemory(platform);
-    console.log(`\nthe platform's resident memory after the runs: ${memory.totalMiB} MiB in ${memory.processes.length} processes (largest: ${memory.processes.slice(0, 3).map((p) => `${p.name} ${p.mib} MiB`).join(', ')}); \`npm run dev\` runs it all in one process`);
-    if (results.some((r) => r.errors > 0)) throw new Error('some requests failed');
+    console.log(`\nthe platform's resident memory after the runs: ${memory.totalMiB} MiB in ${memory.processes.length} processes (largest: ${memory.processes.slice(0, 4).map((p) => `${p.name} ${p.mib} MiB`).join(', ')}); \`npm run dev\` runs it all in one process`);
+    if ([...single, ...loaded].some((r) => r.errors > 0)) throw new Error('some requests failed');
   } finally {
     await stop();
   }
+}
+
+async function post(url: string, run: Run): Promise<unknown> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...run.headers }, body: run.body });
+  return response.json();
 }
 
 main().catch((error) => {

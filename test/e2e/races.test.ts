@@ -112,9 +112,10 @@ describe('races', () => {
         expect(o.foodReview).toEqual({ state: 'WITHDRAWN', licence: null });
         expect(o.alcoholState).toBe('WITHDRAWN');
       } else {
-        // Refused at once; or answered WITHDRAWING (past WITHDRAWAL_WAIT_MS, or near the end of the request's budget) and
-        // refused later; or, on a saturated database, refused as UNAVAILABLE before anything was written. Never WITHDRAWN.
-        expect(['CONFLICT', 'WITHDRAWING', 'UNAVAILABLE']).toContain(o.withdrawAnswer);
+        // Refused at once (the decision's event arrived first: WRONG_STATE); refused after the departments answered (CONFLICT);
+        // or answered WITHDRAWING (past WITHDRAWAL_WAIT_MS, or near the end of the request's budget) and refused later; or,
+        // on a saturated database, refused as UNAVAILABLE before anything was written. Never WITHDRAWN.
+        expect(['WRONG_STATE', 'CONFLICT', 'WITHDRAWING', 'UNAVAILABLE']).toContain(o.withdrawAnswer);
         expect(o.final).toBe('ACCEPTED');
         expect(o.foodReview).toMatchObject({ state: 'APPROVED', licence: { status: 'VALID' } });
         expect(o.alcoholState).toBe('PENDING');
