@@ -11,10 +11,22 @@ export interface GatewayContext {
   identity: Identity;
 }
 
-/** Per-subgraph timeout: SUBGRAPH_TIMEOUT_MS_<NAME> (dashes as underscores), else SUBGRAPH_TIMEOUT_MS (5 s). */
+const timeouts = new Map<string, number>();
+
+/** Per-subgraph timeout: SUBGRAPH_TIMEOUT_MS_<NAME> (dashes as underscores), else SUBGRAPH_TIMEOUT_MS (5 s); read once per subgraph. */
 export function subgraphTimeoutMs(name: string): number {
-  const variable = `SUBGRAPH_TIMEOUT_MS_${name.toUpperCase().replace(/-/g, '_')}`;
-  return parseConfig('gateway', z.object({ [variable]: millis(gatewayConfig().SUBGRAPH_TIMEOUT_MS) }), process.env)[variable];
+  let timeout = timeouts.get(name);
+  if (timeout === undefined) {
+    const variable = `SUBGRAPH_TIMEOUT_MS_${name.toUpperCase().replace(/-/g, '_')}`;
+    timeout = parseConfig('gateway', z.object({ [variable]: millis(gatewayConfig().SUBGRAPH_TIMEOUT_MS) }), process.env)[variable] as number;
+    timeouts.set(name, timeout);
+  }
+  return timeout;
+}
+
+/** The gateway's connections to subgraphs, for either runtime: pooled, at most SUBGRAPH_MAX_SOCKETS per subgraph. */
+export function subgraphAgent(timeoutMs = gatewayConfig().SUBGRAPH_TIMEOUT_MS): Agent {
+  return new Agent({ connections: gatewayConfig().SUBGRAPH_MAX_SOCKETS, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
 /**
@@ -27,7 +39,7 @@ export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayCon
 
   constructor(options: { name: string; url: string; metrics?: GatewayMetrics }) {
     const timeout = subgraphTimeoutMs(options.name);
-    const agent = new Agent({ connections: gatewayConfig().SUBGRAPH_MAX_SOCKETS, headersTimeout: timeout, bodyTimeout: timeout });
+    const agent = subgraphAgent(timeout);
     const failed = (kind: 'timeout' | 'unavailable' | 'status') => options.metrics?.subgraphErrors.inc({ subgraph: options.name, kind });
     const fetcher = async (url: string, init: Record<string, unknown>) => {
       try {

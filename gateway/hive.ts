@@ -1,13 +1,14 @@
-import { createGatewayRuntime, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { createGatewayRuntime, useCustomFetch, type GatewayPlugin, type GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import httpTransport from '@graphql-mesh/transport-http';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
 import { formatError } from '../shared/errors';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity, type Identity } from '../shared/identity';
-import { serviceUrl } from '../shared/registry';
+import { services, serviceUrl } from '../shared/registry';
 import { gatewayConfig } from './config';
-import { subgraphTimeoutMs } from './data-source';
+import { fetch as undiciFetch } from 'undici';
+import { subgraphAgent, subgraphTimeoutMs } from './data-source';
 import type { GatewayMetrics } from './metrics';
 
 /**
@@ -29,6 +30,8 @@ export function placedSupergraph(sdl: string): string {
 
 export function hiveRuntime(supergraphSdl: string, metrics: GatewayMetrics): GatewayRuntime<HiveContext> {
   const identityOf = (context: HiveContext | undefined) => context?.res?.locals?.identity ?? PUBLIC_IDENTITY;
+  // Timeouts per subgraph are Hive's (upstreamTimeout); the agent's own are the longest of them, a backstop.
+  const agent = subgraphAgent(Math.max(...services().map((s) => subgraphTimeoutMs(s.name))));
   return createGatewayRuntime<HiveContext>({
     supergraph: placedSupergraph(supergraphSdl),
     transports: { http: httpTransport },
@@ -47,7 +50,13 @@ export function hiveRuntime(supergraphSdl: string, metrics: GatewayMetrics): Gat
     upstreamTimeout: ({ subgraphName }) => subgraphTimeoutMs(subgraphName ?? ''),
     // Errors say what the Apollo runtime says: the project's codes, nothing internal.
     maskedErrors: false,
-    plugins: () => [tracing(), executionMetrics(metrics), projectErrors(metrics, gatewayConfig().NODE_ENV === 'production')],
+    plugins: () => [
+      // The same pooled connections as the Apollo runtime's, with the same socket limit (SUBGRAPH_MAX_SOCKETS).
+      useCustomFetch(((url: string, init: Record<string, unknown>) => undiciFetch(url, { ...init, dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as never),
+      tracing(),
+      executionMetrics(metrics),
+      projectErrors(metrics, gatewayConfig().NODE_ENV === 'production'),
+    ],
   });
 }
 
@@ -118,7 +127,8 @@ const TRANSPORT_FAILURES = new Set(['SUBREQUEST_HTTP_ERROR', 'DOWNSTREAM_SERVICE
  */
 function projectErrors(metrics: GatewayMetrics, production: boolean): GatewayPlugin<HiveContext> {
   const asProjectError = (error: GraphQLError): GraphQLError => {
-    const { request: _request, response: _response, http: _http, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
+    // `http` (the answer's status) is Yoga's, which leaves it out of the answer; what was sent to a subgraph is nobody's business.
+    const { request: _request, response: _response, ...extensions } = (error.extensions ?? {}) as Record<string, unknown>;
     const serviceName = (extensions.serviceName ?? extensions.subgraphName) as string | undefined;
     const code = extensions.code as string | undefined;
     if (serviceName && (!code || TRANSPORT_FAILURES.has(code))) {
