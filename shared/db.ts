@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type mongo } from 'mongoose';
 import { databaseConfig } from './config';
 import { platformError } from './errors';
+import { OUTBOX_QUEUE } from './events/event';
 
 /**
  * Each subgraph has its own database on the server named by MONGODB_URI:
@@ -15,8 +16,10 @@ export function databaseName(service: string): string {
 /**
  * Database commands sent by this process, by command name and kind (from the
  * driver's command monitoring): a `find` is a lookup `byId` when its filter is
- * one `_id` alone (answered from the index on every database), otherwise a
- * `sweep` (which the embedded database answers by reading the whole collection).
+ * one `_id` alone (answered from the index on every database), a `queue` sweep
+ * when it reads the outbox queue (which holds only events not yet delivered),
+ * otherwise a `sweep` (which the embedded database answers by reading the
+ * whole collection).
  */
 export const databaseCommandCounts = new Map<string, number>();
 
@@ -24,7 +27,8 @@ function commandKey(event: { commandName: string; command?: Record<string, unkno
   if (event.commandName !== 'find') return event.commandName;
   const filter = (event.command?.filter ?? {}) as Record<string, unknown>;
   const keys = Object.keys(filter);
-  return keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string' ? 'find:byId' : 'find:sweep';
+  if (keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string') return 'find:byId';
+  return event.command?.find === OUTBOX_QUEUE ? 'find:queue' : 'find:sweep';
 }
 const HANDSHAKE_COMMANDS = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart', 'saslContinue']);
 
@@ -88,4 +92,66 @@ export async function connectDatabase(service: string): Promise<Connection> {
 /** Mongo's duplicate-key error: how a unique-index insert tells us a claim was lost. */
 export function isDuplicateKey(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: number }).code === 11000;
+}
+
+/**
+ * An index a store relies on, declared next to the store and made and checked
+ * at every start (`ensureIndexes`). `{ _id: 1 }` declares a collection read by
+ * id: every database keeps that index, and the check proves lookups use it.
+ */
+export interface IndexDeclaration {
+  collection: string;
+  keys: Record<string, 1 | -1>;
+  unique?: boolean;
+  /** The reads it serves, for whoever wonders whether it can go. */
+  serves: string;
+}
+
+/** The plan names an index: MongoDB's IDHACK / (EXPRESS_)IXSCAN, FerretDB's SQLite `USING INDEX`, its PostgreSQL `Index Scan`. */
+export function planUsesIndex(explain: unknown): boolean {
+  const planner = (explain as { queryPlanner?: unknown } | null)?.queryPlanner ?? explain;
+  return /IDHACK|IXSCAN|USING (COVERING )?INDEX|Index (Only )?Scan/.test(JSON.stringify(planner ?? ''));
+}
+
+export class IndexCheckError extends Error {}
+
+const NAMESPACE_EXISTS = 48;
+
+/**
+ * Creates the declared indexes, then checks that each exists and that a lookup
+ * by id in each collection read by id is answered from the index. A database
+ * that would read a whole collection per lookup (FerretDB 1.24 on SQLite
+ * unpatched, or on PostgreSQL) is refused at start: on it a scan's cost grows
+ * with the number of permits stored (README, "Database").
+ */
+export async function ensureIndexes(db: mongo.Db, declared: readonly IndexDeclaration[]): Promise<void> {
+  for (const index of declared) {
+    if (isIdIndex(index)) {
+      await db.createCollection(index.collection).catch((error: { code?: number }) => {
+        if (error.code !== NAMESPACE_EXISTS) throw error;
+      });
+    } else {
+      await db.collection(index.collection).createIndex(index.keys, { unique: index.unique ?? false });
+    }
+  }
+  for (const index of declared) {
+    const existing = await db.collection(index.collection).listIndexes().toArray();
+    const wanted = JSON.stringify(index.keys);
+    if (!existing.some((e) => JSON.stringify(e.key) === wanted && (isIdIndex(index) || Boolean(e.unique) === Boolean(index.unique)))) {
+      throw new IndexCheckError(`${db.databaseName}.${index.collection}: index ${wanted}${index.unique ? ' (unique)' : ''} is missing (it serves: ${index.serves})`);
+    }
+    if (isIdIndex(index)) {
+      const explain = await db.collection<{ _id: string }>(index.collection).find({ _id: '~index-check' }).explain();
+      if (!planUsesIndex(explain)) {
+        throw new IndexCheckError(
+          `${db.databaseName}.${index.collection}: a lookup by _id reads the whole collection (plan: ${JSON.stringify((explain as { queryPlanner?: unknown }).queryPlanner)}). ` +
+            'Use MongoDB, or the embedded FerretDB built by scripts/lib/database.ts (patched so that lookups by _id use the index).',
+        );
+      }
+    }
+  }
+}
+
+function isIdIndex(index: IndexDeclaration): boolean {
+  return Object.keys(index.keys).length === 1 && index.keys._id === 1;
 }

@@ -13,10 +13,10 @@ import { IDENTITY_HEADER, verifyIdentity, type Identity } from './identity';
 import { formatError } from './errors';
 import { keepIdleConnectionsOpen } from './http-server';
 import { createLogger, type Logger } from './logger';
-import { connectDatabase, databaseCommandCounts, withRequestDeadline } from './db';
+import { connectDatabase, databaseCommandCounts, ensureIndexes, withRequestDeadline, type IndexDeclaration } from './db';
 import { Counter } from 'prom-client';
 import { serviceMetrics } from './metrics';
-import { checkEventKeys, EventInbox, OutboxRelay, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
+import { checkEventKeys, EventInbox, INBOX_INDEXES, OutboxRelay, RELAY_INDEXES, type EventHandler, type ExternalDelivery, type OutboxSource } from './events';
 
 /** What every resolver receives. */
 export interface SubgraphContext {
@@ -42,7 +42,9 @@ export interface SubgraphDefinition {
   outboxSources?: (db: Connection, log: Logger) => OutboxSource[];
   eventHandlers?: (db: Connection, log: Logger, kickOutbox: () => void) => Record<string, EventHandler>;
   createLoaders?: (db: Connection) => Record<string, unknown>;
-  /** Runs once after connecting (indexes, seed data). */
+  /** The indexes its stores rely on, made and checked at start (`ensureIndexes`). */
+  indexes?: readonly IndexDeclaration[];
+  /** Runs once after connecting and making the indexes (seed data). */
   prepare?: (db: Connection, log: Logger) => Promise<void>;
   /** Runs before each outbox sweep (e.g. to lapse licences past their end date). */
   beforeSweep?: (db: Connection, log: Logger) => Promise<void>;
@@ -105,6 +107,21 @@ export async function startSubgraph(definition: SubgraphDefinition, port: number
   return { url: `http://127.0.0.1:${actualPort}/graphql`, close: built.close };
 }
 
+/**
+ * Makes and checks the indexes of the service's stores and of its event
+ * machinery (a database that would answer a lookup by id by reading the whole
+ * collection is refused here), then runs the service's own preparation.
+ */
+export async function prepareDatabase(definition: SubgraphDefinition, db: Connection, log: Logger): Promise<void> {
+  await ensureIndexes(db.db!, [
+    ...RELAY_INDEXES,
+    ...INBOX_INDEXES,
+    { collection: 'event_replays', keys: { _id: 1 }, serves: 'an operator\'s replay, sent by the relay' },
+    ...(definition.indexes ?? []),
+  ]);
+  await definition.prepare?.(db, log);
+}
+
 /** Builds one subgraph's routes, its database connection, its relay and its inbox (`plugins`: the server's own, e.g. draining). */
 export async function buildSubgraph(definition: SubgraphDefinition, plugins: ApolloServerPlugin<SubgraphContext>[] = []): Promise<BuiltSubgraph> {
   // Refuse to start without what every request and event needs, saying which (shared/config.ts).
@@ -112,7 +129,7 @@ export async function buildSubgraph(definition: SubgraphDefinition, plugins: Apo
   await checkEventKeys();
   const log = createLogger(definition.name);
   const db = await connectDatabase(definition.name);
-  await definition.prepare?.(db, log);
+  await prepareDatabase(definition, db, log);
 
   // Every service also sends what an operator replays from its dead letters (scripts/dead-letters.ts).
   const relay = new OutboxRelay(db, [...(definition.outboxSources?.(db, log) ?? []), { collection: 'event_replays' }], log, {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { IndexDeclaration } from '../db';
 import type { Connection, mongo } from 'mongoose';
 import { platformError } from '../errors';
 import { newEvent, outbox, type OutboxSource, type PlatformEvent } from '../events';
@@ -42,10 +43,14 @@ export class DepartmentStore {
     ];
   }
 
-  async prepare(): Promise<void> {
-    // Reads go by id; this one serves the daily sweep for licences past their end date.
-    await this.licences.createIndex({ record: 1, validUntil: 1 });
-  }
+  /** Made and checked at start (`ensureIndexes`): reads go by id, and the sweep for licences past their end date has its own. */
+  static readonly indexes: readonly IndexDeclaration[] = [
+    { collection: 'reviews', keys: { _id: 1 }, serves: 'a review and its log of steps' },
+    { collection: 'licences', keys: { _id: 1 }, serves: 'a licence and its log (every scan of a permit listing it)' },
+    { collection: 'verifications', keys: { _id: 1 }, serves: 'a verification task and its result' },
+    { collection: 'licences', keys: { record: 1, validUntil: 1 }, serves: 'licences whose end date set at issue has passed (lapseExpired)' },
+    { collection: 'licences', keys: { record: 1, 'changes.validUntil': 1 }, serves: 'licences whose end date set by a change has passed (lapseExpired)' },
+  ];
 
   static licenceIdFor(reviewId: string): string {
     return `lic-${createHash('sha256').update(reviewId).digest('hex').slice(0, 24)}`;
@@ -253,7 +258,7 @@ export class DepartmentStore {
   /** A licence whose end date has passed lapses (失效) without anyone acting. */
   async lapseExpired(today = beijingToday()): Promise<number> {
     // Candidates: an end date set at issue or by a later change that has passed; the fold says which still stand.
-    // (A sweep over the collection: it runs every LAPSE_INTERVAL_MS, not per request.)
+    // (A sweep over the collection: it runs once a Beijing day, see beforeSweep, never per request.)
     const byIssue = await this.licences.find({ record: 'LICENCE', validUntil: { $ne: null, $lt: today } }).project({ licenceId: 1 }).toArray();
     const byChange = await this.licences.find({ record: 'CHANGED', 'changes.validUntil': { $lt: today } }).project({ licenceId: 1 }).toArray();
     const ids = [...new Set([...byIssue, ...byChange].map((d) => d.licenceId as string))];
@@ -310,16 +315,23 @@ export class DepartmentStore {
     return records.filter((r): r is VerificationTaskDoc => r.record === 'TASK').map((task) => ({ task, result: results.get(task._id) }));
   }
 
-  /** Lapses expired licences; runs before each outbox sweep, at most every LAPSE_INTERVAL_MS. */
+  /**
+   * Lapses expired licences. Runs before each outbox sweep but sweeps the
+   * licences only at start, on the first sweep of each Beijing day (end dates
+   * pass at midnight) and every LAPSE_INTERVAL_MS besides: an idle platform
+   * does not scan collections.
+   */
   async beforeSweep(): Promise<void> {
     const now = Date.now();
-    if (now - (lastLapseCheck.get(this.department.code) ?? 0) < departmentConfig().LAPSE_INTERVAL_MS) return;
-    lastLapseCheck.set(this.department.code, now);
-    await this.lapseExpired();
+    const today = beijingToday();
+    const last = lastLapseCheck.get(this.department.code);
+    if (last && last.day === today && now - last.at < departmentConfig().LAPSE_INTERVAL_MS) return;
+    lastLapseCheck.set(this.department.code, { at: now, day: today });
+    await this.lapseExpired(today);
   }
 }
 
-const lastLapseCheck = new Map<string, number>();
+const lastLapseCheck = new Map<string, { at: number; day: string }>();
 
 /** Who acts when nobody does: a licence lapsing at its end date. */
 export const SYSTEM = 'system';

@@ -16,7 +16,7 @@ export function departmentSubgraph(folder: string): SubgraphDefinition {
     resolvers: departmentResolvers(department),
     outboxSources: (db) => new DepartmentStore(db, department).outboxSources(),
     createLoaders: (db) => createDepartmentLoaders(db, department),
-    prepare: (db) => new DepartmentStore(db, department).prepare(),
+    indexes: DepartmentStore.indexes,
     beforeSweep: (db) => new DepartmentStore(db, department).beforeSweep(),
     eventHandlers: (db, log, kick) => departmentEventHandlers(db, department, log, kick),
   };

@@ -1,5 +1,6 @@
 import type { Connection, mongo } from 'mongoose';
 import type { Logger } from '../logger';
+import type { IndexDeclaration } from '../db';
 import { subgraphConfig } from '../config';
 import { byId, insertOnce } from '../records';
 import { department } from '../registry';
@@ -21,6 +22,13 @@ export interface InboxAnswer {
   status: number;
   body: Record<string, unknown>;
 }
+
+/** The inbox reads every record by event id (an event's claim, attempts, failures and its applied mark). */
+export const INBOX_INDEXES: IndexDeclaration[] = ['processed_events', 'inbox_attempts', 'applied_events', 'failed_attempts'].map((collection) => ({
+  collection,
+  keys: { _id: 1 },
+  serves: 'each incoming event, by its id',
+}));
 
 /**
  * Applies incoming events once in effect. The inbox claims an event before

@@ -5,6 +5,7 @@ import { request } from 'undici';
 import { subgraphConfig } from '../config';
 import { serviceUrl } from '../registry';
 import type { Logger } from '../logger';
+import type { IndexDeclaration } from '../db';
 import { onPendingInserted } from './announce';
 import { OUTBOX_QUEUE, signEvent, type OutboxEntry, type PlatformEvent } from './event';
 
@@ -73,6 +74,14 @@ interface Taken {
 }
 
 const SWEEP_LIMIT = 500;
+
+/** The relay sweeps its queue oldest first and reads each entry's document by id; operators list dead letters oldest first. */
+export const RELAY_INDEXES: IndexDeclaration[] = [
+  { collection: OUTBOX_QUEUE, keys: { _id: 1 }, serves: 'leasing and removing one entry' },
+  { collection: OUTBOX_QUEUE, keys: { queuedAt: 1 }, serves: 'the sweep, oldest entry first' },
+  { collection: 'dead_letters', keys: { _id: 1 }, serves: 'replaying one dead letter' },
+  { collection: 'dead_letters', keys: { at: 1 }, serves: 'the list of dead letters (npm run events:dead-letters)' },
+];
 
 /**
  * Delivers what claims and steps have to send. It takes each pending

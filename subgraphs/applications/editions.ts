@@ -1,4 +1,5 @@
 import type { Connection, mongo } from 'mongoose';
+import type { IndexDeclaration } from '../../shared/db';
 import { invalidInput, platformError } from '../../shared/errors';
 import { appendStep, byId, insertOnce, LostRaceError } from '../../shared/records';
 import { buildCatalogue, catalogueProblems, repositoryCatalogueData, type Catalogue, type CatalogueData } from './catalogue';
@@ -54,6 +55,12 @@ export function editionsFor(db: Connection): EditionStore {
 }
 
 export class EditionStore {
+  /** Editions and drafts are numbered and probed by id (`latestNumber`): never a sweep. */
+  static readonly indexes: readonly IndexDeclaration[] = [
+    { collection: 'catalogue_editions', keys: { _id: 1 }, serves: 'a catalogue edition, by number' },
+    { collection: 'catalogue_drafts', keys: { _id: 1 }, serves: 'a draft revision, by number' },
+  ];
+
   readonly editions: mongo.Collection<EditionDoc>;
   readonly drafts: mongo.Collection<DraftRevisionDoc>;
   /** Published editions never change, so each is built once. */

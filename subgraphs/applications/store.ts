@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { IndexDeclaration } from '../../shared/db';
 import type { Connection, mongo } from 'mongoose';
 import { platformError } from '../../shared/errors';
 import type { OutboxSource } from '../../shared/events';
@@ -45,10 +46,17 @@ export class ApplicationStore {
     if (step.notification) await notify(this, { _id: step.applicationId, creditCode: step.notification.creditCode }, step.notification.text, step.notification.key);
   }
 
-  async prepare(): Promise<void> {
-    await this.applications.createIndex({ number: 1 }, { unique: true });
-    await this.applications.createIndex({ creditCode: 1 });
-  }
+  /** Made and checked at start (`ensureIndexes`): an application is read by id; the others serve lists and keep numbers unique. */
+  static readonly indexes: readonly IndexDeclaration[] = [
+    { collection: 'applications', keys: { _id: 1 }, serves: 'an application as submitted' },
+    { collection: 'application_steps', keys: { _id: 1 }, serves: 'an application\'s log of steps' },
+    { collection: 'material_files', keys: { _id: 1 }, serves: 'an uploaded file, by its hash' },
+    { collection: 'notifications', keys: { _id: 1 }, serves: 'what an application\'s applicant was told' },
+    { collection: 'applications', keys: { number: 1 }, unique: true, serves: 'application numbers are unique (the index refuses a second)' },
+    { collection: 'applications', keys: { creditCode: 1 }, serves: 'a business\'s applications' },
+    { collection: 'material_uploads', keys: { creditCode: 1, at: -1 }, serves: 'a business\'s uploads, newest first' },
+    { collection: 'notifications', keys: { creditCode: 1, at: 1 }, serves: 'everything a business was told' },
+  ];
 
   static newId(): string {
     return randomUUID();

@@ -9,7 +9,7 @@ import { loadCatalogue } from './catalogue';
 import { applicationEventHandlers } from './events';
 import { applicationResolvers, visibleApplication } from './resolvers/applications';
 import { catalogueFor, catalogueResolvers, industryView } from './resolvers/catalogue';
-import { editionsFor } from './editions';
+import { EditionStore, editionsFor } from './editions';
 import { NOTIFIER, sendNotification } from './notifications';
 import { ApplicationStore } from './store';
 import { applicationsConfig } from './config';
@@ -46,10 +46,8 @@ export function applicationsSubgraph(): SubgraphDefinition {
     resolvers,
     outboxSources: (db) => new ApplicationStore(db).outboxSources(),
     externalDeliveries: { [NOTIFIER]: sendNotification },
-    prepare: async (db) => {
-      await new ApplicationStore(db).prepare();
-      await editionsFor(db).prepare();
-    },
+    indexes: [...ApplicationStore.indexes, ...EditionStore.indexes],
+    prepare: (db) => editionsFor(db).prepare(),
     eventHandlers: (db, log) => applicationEventHandlers(db, log),
   };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { IndexDeclaration } from '../../shared/db';
 import type { Connection, mongo } from 'mongoose';
 import type { OutboxFields, OutboxSource } from '../../shared/events';
 import { byId, byIds, insertOnce, readLog, stepId } from '../../shared/records';
@@ -204,10 +205,15 @@ export class PermitStore {
     return [{ collection: 'permits', complete: (doc) => this.completeRecord(doc as PermitRecord) }];
   }
 
-  async prepare(): Promise<void> {
-    // Reads go by id; these serve the bureau's lists.
-    await this.requests.createIndex({ record: 1 });
-  }
+  /** Made and checked at start (`ensureIndexes`): a scan reads by id; the others serve the bureau's lists. */
+  static readonly indexes: readonly IndexDeclaration[] = [
+    { collection: 'permit_codes', keys: { _id: 1 }, serves: 'a scan: the code names its version' },
+    { collection: 'permits', keys: { _id: 1 }, serves: 'a scan: the version and the facts about it' },
+    { collection: 'permit_requests', keys: { _id: 1 }, serves: 'what a permit says now: the request and its changes' },
+    { collection: 'licence_endings', keys: { _id: 1 }, serves: 'the endings of a permit\'s licences' },
+    { collection: 'permit_requests', keys: { record: 1, receivedAt: 1 }, serves: 'the bureau\'s queue of requests, oldest first' },
+    { collection: 'permit_codes', keys: { applicationId: 1 }, serves: 'which queued requests have a permit already' },
+  ];
 
   /** Permit code: 12 characters of an unambiguous alphabet (no 0/O, 1/I/L). */
   static newCode(): string {

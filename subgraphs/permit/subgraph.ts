@@ -19,7 +19,7 @@ export function permitSubgraph(): SubgraphDefinition {
     config: permitConfig,
     typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${licenceStubsSdl()}\n`,
     resolvers: { JSON: GraphQLJSON, ...permitResolvers() },
-    prepare: (db) => new PermitStore(db).prepare(),
+    indexes: PermitStore.indexes,
     eventHandlers: (db, log) => permitEventHandlers(db, log),
     outboxSources: (db) => new PermitStore(db).outboxSources(),
     externalDeliveries: { [CITY_LIBRARY]: pushToCityLibrary },

@@ -9,9 +9,7 @@ import { freePort, startDatabase, startIsolatedPlatform, type Platform } from '.
 export async function startBenchPlatform(extraEnv: Record<string, string> = {}, gatewayRuntimes: readonly string[] = []): Promise<{ platform: Platform; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'yiye-bench-'));
   const database = await startDatabase({ port: await freePort(), dataDir });
-  const platform = await startIsolatedPlatform(database.uri, 'bench', { LOG_LEVEL: 'warn', ...extraEnv }, {
-    gatewayEnv: gatewayRuntimes.map((runtime) => ({ GATEWAY_RUNTIME: runtime })),
-  });
+  const platform = await startIsolatedPlatform(database.uri, 'bench', { LOG_LEVEL: 'warn', ...extraEnv }, gatewayRuntimes.length ? { gatewayEnv: gatewayRuntimes.map((runtime) => ({ GATEWAY_RUNTIME: runtime })) } : {});
   return {
     platform,
     stop: async () => {

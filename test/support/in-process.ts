@@ -4,7 +4,7 @@ import { contractProblem, newEvent, type EventType, type PlatformEvent } from '.
 import { department } from '../../shared/registry';
 import type { Identity } from '../../shared/identity';
 import { createLogger } from '../../shared/logger';
-import { subgraphApolloServer, subgraphContext, type SubgraphDefinition } from '../../shared/subgraph-server';
+import { prepareDatabase, subgraphApolloServer, subgraphContext, type SubgraphDefinition } from '../../shared/subgraph-server';
 import { generateSecrets, Platform } from './launcher';
 
 /**
@@ -43,7 +43,7 @@ export async function inProcessSubgraph(name: string, define: () => SubgraphDefi
   const definition = define();
   const log = createLogger(name);
   const db = await connectDatabase(definition.name);
-  await definition.prepare?.(db, log);
+  await prepareDatabase(definition, db, log);
   const server = subgraphApolloServer(definition);
   await server.start();
   const handlers = definition.eventHandlers?.(db, log, () => {}) ?? {};

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDatabase, type RunningDatabase } from './launcher';
+import type { FerretDbBuild } from '../../scripts/lib/database';
 import { freePort } from './launcher';
 import { REPO_ROOT } from '../../shared/registry';
 
@@ -21,14 +22,14 @@ export interface OwnDatabase {
   stop: () => Promise<void>;
 }
 
-export async function ownDatabase(name: string): Promise<OwnDatabase> {
+export async function ownDatabase(name: string, build?: FerretDbBuild): Promise<OwnDatabase> {
   const port = await freePort();
   const dataDir = join(REPO_ROOT, '.data', `${name}-ferretdb-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   // startDatabase uses MONGODB_URI when set; this one must be our own.
   const saved = process.env.MONGODB_URI;
   delete process.env.MONGODB_URI;
-  const start = () => startDatabase({ port, dataDir });
+  const start = () => startDatabase({ port, dataDir, build });
   let running: RunningDatabase;
   try {
     running = await start();

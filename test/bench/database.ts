@@ -1,0 +1,170 @@
+import '../../shared/no-telemetry';
+import { randomBytes } from 'node:crypto';
+import mongoose from 'mongoose';
+import { SCAN_QUERY } from '../../documents/queries';
+import { PermitStore } from '../../subgraphs/permit/store';
+import { startBenchPlatform } from './bench';
+import { databaseCommands, waitForQuiet } from '../support/metrics';
+import { buildScanScenarios } from '../support/scan-scenarios';
+import { devToken } from '../support/launcher';
+import { Walkthrough } from '../support/walkthrough';
+
+/**
+ * `npm run bench:database`: does a scan cost the same with a million permits
+ * stored as with a thousand? A platform on its own embedded database (the
+ * default backend, `scripts/lib/database.ts`); one permit of 2 licences walked
+ * through the whole path; then every document the permit subgraph and the two
+ * departments keep for it is cloned with new ids, codes and licence ids until
+ * BENCH_PERMITS permits are stored (default `1000,1000000`). At each size:
+ * scan p50 / p99 through the gateway at 1 connection over BENCH_SCANS scans
+ * (default 400) of random stored permits, each answer checked VALID; a lookup
+ * by id straight on the database; and the database commands of the platform
+ * left idle for BENCH_IDLE_SECONDS (default 10). Ends with p99 at the largest
+ * size over p99 at the smallest (goal ≤ 1.2×).
+ */
+
+const { MongoClient } = mongoose.mongo;
+type Doc = Record<string, unknown> & { _id: string };
+
+/** The collections a permit and its licences live in: the permit subgraph's, then each department's licences. */
+const PERMIT_COLLECTIONS = ['permit_codes', 'permits', 'permit_requests', 'licence_endings'];
+
+async function main() {
+  const sizes = (process.env.BENCH_PERMITS ?? '1000,1000000').split(',').map(Number);
+  const scans = Number(process.env.BENCH_SCANS ?? 400);
+  const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+  const { platform, stop } = await startBenchPlatform();
+  const client = new MongoClient(platform.options.mongoUri);
+  const dbOf = (service: string) => client.db(`${platform.options.dbPrefix}${service.replace(/-/g, '_')}`);
+  try {
+    const walk = new Walkthrough(platform.gatewayUrl, (identity) => devToken(platform.options.secrets.jwt, identity, '30m'));
+    const template = (await buildScanScenarios(walk))['scan-2'];
+    await waitForQuiet(platform.serviceUrls);
+
+    // The template: every document kept for the permit (found by its ids), per database and collection.
+    const codeDoc = (await dbOf('permit').collection<Doc>('permit_codes').findOne({ _id: template.code }))!;
+    const applicationId = codeDoc.applicationId as string;
+    const version = (await dbOf('permit').collection<Doc>('permits').findOne({ _id: codeDoc.permitId as string }))!;
+    const licences = (version.items as { licenceId: string | null; departmentCode: string }[]).filter((i) => i.licenceId) as { licenceId: string; departmentCode: string }[];
+    const startsWith = (prefix: string) => ({ _id: { $regex: `^${prefix.replace(/[^\w-]/g, '\\$&')}` } });
+    const parts: { db: string; collection: string; docs: Doc[] }[] = [];
+    for (const collection of PERMIT_COLLECTIONS) {
+      const docs = collection === 'permit_codes' ? [codeDoc] : await dbOf('permit').collection<Doc>(collection).find(startsWith(applicationId) as never).toArray();
+      parts.push({ db: 'permit', collection, docs });
+    }
+    for (const { licenceId, departmentCode } of licences) {
+      parts.push({ db: departmentCode, collection: 'licences', docs: await dbOf(departmentCode).collection<Doc>('licences').find(startsWith(licenceId) as never).toArray() });
+    }
+    const perPermit = parts.reduce((n, p) => n + p.docs.length, 0);
+    console.log(`template permit ${template.code}: ${licences.length} licences (${[...new Set(licences.map((l) => l.departmentCode))].join(', ')}), ${perPermit} documents (${parts.map((p) => `${p.db}.${p.collection} ${p.docs.length}`).join(', ')})`);
+
+    const codes: string[] = [template.code];
+    const results: { size: number; p50: number; p99: number; idP50: number; idP99: number; load: string; idle: string }[] = [];
+    let stored = 1;
+    for (const size of sizes) {
+      const started = Date.now();
+      while (stored < size) {
+        const batch = Math.min(2000, size - stored);
+        const clones = Array.from({ length: batch }, () => cloneIds(applicationId, template.code, licences));
+        codes.push(...clones.map((c) => c.code));
+        // Each database written in parallel, its collections one after another.
+        await Promise.all(
+          [...new Set(parts.map((p) => p.db))].map(async (db) => {
+            for (const part of parts.filter((p) => p.db === db && p.docs.length)) {
+              await dbOf(db).collection<Doc>(part.collection).insertMany(clones.flatMap((c) => part.docs.map((d) => rewrite(d, c.replacements) as Doc)), { ordered: false });
+            }
+          }),
+        );
+        stored += batch;
+        if (stored % 50000 < batch) console.log(`  ${stored} permits stored (${Math.round((Date.now() - started) / 1000)} s)`);
+      }
+      const load = `${Math.round((Date.now() - started) / 1000)} s`;
+      await waitForQuiet(platform.serviceUrls, 500, 120000);
+
+      // Scans through the gateway, one at a time, of random stored permits.
+      const latencies: number[] = [];
+      for (let i = 0; i < scans + 20; i++) {
+        const code = i % 10 === 0 ? template.code : codes[Math.floor(Math.random() * codes.length)];
+        const t0 = performance.now();
+        const response = await fetch(`${platform.gatewayUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SCAN_QUERY, variables: { code } }) });
+        const answer = (await response.json()) as { data?: { scanPermit?: { overallState: string; items: unknown[] } } };
+        if (i >= 20) latencies.push(performance.now() - t0);
+        if (answer.data?.scanPermit?.overallState !== 'VALID' || answer.data.scanPermit.items.length !== licences.length) throw new Error(`scan of ${code} at ${size}: ${JSON.stringify(answer).slice(0, 300)}`);
+      }
+      // A lookup by id straight on the database: the permit's version, as a scan reads it.
+      const idLatencies: number[] = [];
+      const permits = dbOf('permit').collection<Doc>('permit_codes');
+      for (let i = 0; i < scans; i++) {
+        const t0 = performance.now();
+        if (!(await permits.findOne({ _id: codes[Math.floor(Math.random() * codes.length)] }))) throw new Error('a stored code is missing');
+        idLatencies.push(performance.now() - t0);
+      }
+      // The platform left alone.
+      const idle = await idleCommands(platform.serviceUrls, idleSeconds);
+      results.push({ size, ...percentiles(latencies), ...idPercentiles(idLatencies), load, idle });
+      const r = results[results.length - 1];
+      console.log(`${size} permits: scan p50 ${r.p50} ms, p99 ${r.p99} ms; by id p50 ${r.idP50} ms, p99 ${r.idP99} ms; loaded in ${load}; idle: ${idle}`);
+    }
+
+    console.log(`\nscans through the gateway, 1 connection, ${scans} scans of random stored permits per size (2 licences each)\n`);
+    const rows = results.map((r) => [String(r.size), `${r.p50} ms`, `${r.p99} ms`, `${r.idP50} ms`, `${r.idP99} ms`, r.load, r.idle]);
+    const header = ['permits', 'scan p50', 'scan p99', 'by id p50', 'by id p99', 'load', `idle ${idleSeconds} s: commands per second (by kind)`];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
+    const [first, last] = [results[0], results[results.length - 1]];
+    console.log(`\nscan p99 at ${last.size} over p99 at ${first.size}: ${(last.p99 / first.p99).toFixed(2)}× (goal ≤ 1.2×); p50 ${(last.p50 / first.p50).toFixed(2)}×`);
+  } finally {
+    await client.close();
+    await stop();
+  }
+}
+
+/** New ids for one clone: application, permit code and each licence. */
+function cloneIds(applicationId: string, code: string, licences: { licenceId: string }[]): { code: string; replacements: [string, string][] } {
+  const newCode = PermitStore.newCode();
+  return {
+    code: newCode,
+    replacements: [
+      [applicationId, `${applicationId.slice(0, 24)}${randomBytes(6).toString('hex')}`],
+      [code, newCode],
+      ...licences.map((l): [string, string] => [l.licenceId, `lic-${randomBytes(12).toString('hex')}`]),
+    ],
+  };
+}
+
+/** A deep copy with every id replaced wherever it occurs in a string (ids, references, signed QR content is not read by a scan). */
+function rewrite(value: unknown, replacements: [string, string][]): unknown {
+  if (typeof value === 'string') return replacements.reduce((s, [from, to]) => (s.includes(from) ? s.split(from).join(to) : s), value);
+  if (Array.isArray(value)) return value.map((v) => rewrite(v, replacements));
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v, replacements)]));
+  }
+  return value;
+}
+
+function percentiles(ms: number[]): { p50: number; p99: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+function idPercentiles(ms: number[]): { idP50: number; idP99: number } {
+  const { p50, p99 } = percentiles(ms);
+  return { idP50: p50, idP99: p99 };
+}
+
+/** Commands per second over `seconds` of an idle platform, in all and by kind, from every service's /metrics. */
+async function idleCommands(serviceUrls: Record<string, string>, seconds: number): Promise<string> {
+  const kinds = ['find:byId', 'find:queue', 'find:sweep'];
+  const read = () => Promise.all([undefined, ...kinds].map(async (kind) => (await Promise.all(Object.values(serviceUrls).map((url) => databaseCommands(url, kind)))).reduce((a, b) => a + b, 0)));
+  const before = await read();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const after = await read();
+  const rate = (i: number) => ((after[i] - before[i]) / seconds).toFixed(1);
+  return `${rate(0)} (${kinds.map((kind, i) => `${kind} ${rate(i + 1)}`).join(', ')})`;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
