@@ -1,6 +1,8 @@
-// Command ferretdb-embedded runs FerretDB 1.24.2 (SQLite backend) on one TCP
-// address. It exists only because `go install .../cmd/ferretdb` builds a binary
-// that panics (its version file is generated); the embeddable package does not.
+// Command ferretdb-embedded runs FerretDB 1.24.2 (SQLite backend, or PostgreSQL
+// with -postgresql-url) on one TCP address. It exists only because `go install
+// .../cmd/ferretdb` builds a binary that panics (its version file is generated);
+// the embeddable package does not. scripts/lib/database.ts builds it against a
+// patched copy of FerretDB (lookups by _id use the _id index; FERRETDB_PATCH there).
 // Used by the platform's tests and the local start command; never in production.
 package main
 
@@ -18,16 +20,22 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", ".data/ferretdb", "directory for the SQLite files")
+	postgresql := flag.String("postgresql-url", "", "use PostgreSQL at this URL instead of SQLite (npm run bench:backends)")
 	flag.Parse()
 
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		log.Fatal(err)
 	}
-	f, err := ferretdb.New(&ferretdb.Config{
+	config := &ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + *dir + "/",
-	})
+	}
+	if *postgresql != "" {
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = *postgresql
+	}
+	f, err := ferretdb.New(config)
 	if err != nil {
 		log.Fatal(err)
 	}

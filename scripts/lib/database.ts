@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../shared/registry';
@@ -12,9 +13,17 @@ import { REPO_ROOT } from '../../shared/registry';
  */
 export type FerretDbBuild = 'id-index' | 'upstream';
 
-/** The patched build everything runs on; `upstream` (unpatched) exists only for the test that shows the start check refusing it. */
+/**
+ * The patched build everything runs on; `upstream` (unpatched) exists only for
+ * the test that shows the start check refusing it and for `bench:backends`.
+ * Named by what it is built from, so a change to the wrapper or the patch builds anew.
+ */
 export function ferretDbBinary(build: FerretDbBuild = 'id-index'): string {
-  return join(REPO_ROOT, '.data', 'bin', `ferretdb-1.24.2-${build}`);
+  const wrapper = join(REPO_ROOT, 'scripts', 'ferretdb');
+  const hash = createHash('sha256');
+  for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(wrapper, file)));
+  hash.update(JSON.stringify(FERRETDB_PATCH));
+  return join(REPO_ROOT, '.data', 'bin', `ferretdb-1.24.2-${build}-${hash.digest('hex').slice(0, 10)}`);
 }
 
 /**
@@ -91,12 +100,13 @@ export interface RunningDatabase {
   stop: () => Promise<void>;
 }
 
-export async function startDatabase(options: { port: number; dataDir: string; build?: FerretDbBuild }): Promise<RunningDatabase> {
+export async function startDatabase(options: { port: number; dataDir: string; build?: FerretDbBuild; postgresqlUrl?: string }): Promise<RunningDatabase> {
   if (process.env.MONGODB_URI) return { uri: process.env.MONGODB_URI, stop: async () => {} };
   const binary = buildFerretDb(options.build);
   mkdirSync(options.dataDir, { recursive: true });
   const log = openSync(`${options.dataDir}.log`, 'a');
-  const child = spawn(binary, ['--listen', `127.0.0.1:${options.port}`, '--dir', options.dataDir], {
+  const backend = options.postgresqlUrl ? ['--postgresql-url', options.postgresqlUrl] : [];
+  const child = spawn(binary, ['--listen', `127.0.0.1:${options.port}`, '--dir', options.dataDir, ...backend], {
     stdio: ['ignore', log, log],
     env: { ...process.env, DO_NOT_TRACK: '1' },
   });

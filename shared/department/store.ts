@@ -321,9 +321,9 @@ export class DepartmentStore {
    * pass at midnight) and every LAPSE_INTERVAL_MS besides: an idle platform
    * does not scan collections.
    */
-  async beforeSweep(): Promise<void> {
-    const now = Date.now();
-    const today = beijingToday();
+  async beforeSweep(at = new Date()): Promise<void> {
+    const now = at.getTime();
+    const today = beijingDate(at);
     const last = lastLapseCheck.get(this.department.code);
     if (last && last.day === today && now - last.at < departmentConfig().LAPSE_INTERVAL_MS) return;
     lastLapseCheck.set(this.department.code, { at: now, day: today });

@@ -1,5 +1,7 @@
 import { departmentSubgraph } from '../../shared/department/subgraph';
 import { department } from '../../shared/registry';
+import { databaseCommandCounts } from '../../shared/db';
+import { DepartmentStore } from '../../shared/department/store';
 import { inProcessSubgraph, type InProcessSubgraph } from '../support/in-process';
 import { sampleBusiness } from '../support/sample-values';
 
@@ -95,5 +97,20 @@ describe('a department subgraph, in process', () => {
       });
       expect(r.data!._entities[0].status).toBe('REVOKED');
     });
+  });
+  it('sweeps for licences past their end date at the first outbox sweep of each Beijing day, not at every sweep', async () => {
+    const store = new DepartmentStore(s.db, dept);
+    const sweeps = () => databaseCommandCounts.get('find:sweep') ?? 0;
+    const sweepsOf = async (at: string) => {
+      const before = sweeps();
+      await store.beforeSweep(new Date(at));
+      return sweeps() - before;
+    };
+    // Days long past: nothing can lapse, only the sweeps are counted (one for end dates set at issue, one for those set by a change).
+    expect(await sweepsOf('2020-03-01T01:00:00+08:00')).toBe(2);
+    expect(await sweepsOf('2020-03-01T01:00:05+08:00')).toBe(0);
+    expect(await sweepsOf('2020-03-01T23:59:00+08:00')).toBe(0);
+    expect(await sweepsOf('2020-03-02T00:00:01+08:00')).toBe(2);
+    expect(await sweepsOf('2020-03-02T12:00:00+08:00')).toBe(0);
   });
 });
