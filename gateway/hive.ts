@@ -14,9 +14,10 @@ import type { GatewayMetrics } from './metrics';
 /**
  * The second federation runtime: Hive Gateway's (MIT), on the same
  * supergraph, behind the same express routes, token check and limits
- * (server.ts), forwarding the same signed identity to each subgraph. It
- * executes the licence interface's fan-out for a fraction of Apollo
- * Gateway's CPU (README, "Gateway runtimes"). GATEWAY_RUNTIME picks it.
+ * (server.ts), forwarding the same signed identity to each subgraph. It sends
+ * identical subgraph requests in flight at the same moment once (many
+ * scanning one permit), and otherwise keeps pace with Apollo Gateway
+ * (README, "Gateway runtimes"). GATEWAY_RUNTIME picks it.
  */
 interface HiveContext {
   req?: unknown;

@@ -29,21 +29,28 @@ export interface LoadResult {
   errors: number;
 }
 
-/** POSTs one GraphQL body for `seconds` with `connections` open; counts any non-2xx or GraphQL error as an error. */
+/**
+ * POSTs a GraphQL body for `seconds` with `connections` open; with several
+ * bodies, each request takes the next (e.g. scans of different permits).
+ * Counts any non-2xx or GraphQL error as an error.
+ */
 export async function measure(
   label: string,
   url: string,
-  body: string,
+  body: string | string[],
   headers: Record<string, string>,
   seconds: number,
   connections = 10,
 ): Promise<LoadResult> {
   let graphqlErrors = 0;
+  const bodies = Array.isArray(body) ? body : [body];
+  let next = 0;
   const result = await autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body,
+    body: bodies[0],
+    ...(bodies.length > 1 ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[next++ % bodies.length] }) }] } : {}),
     connections,
     duration: seconds,
     setupClient: (client) => {

@@ -1,8 +1,7 @@
 import '../../shared/no-telemetry';
-import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { SCAN_QUERY } from '../../documents/queries';
-import { PermitStore } from '../../subgraphs/permit/store';
+import { permitCloner, type PermitCloner } from './clones';
 import { startBenchPlatform } from './bench';
 import { databaseCommands, waitForQuiet } from '../support/metrics';
 import { buildScanScenarios } from '../support/scan-scenarios';
@@ -24,10 +23,9 @@ import { Walkthrough } from '../support/walkthrough';
  */
 
 const { MongoClient } = mongoose.mongo;
+/** Scans before each measurement, not counted: the first size would otherwise also measure the processes warming up. */
+const WARM_UP = 100;
 type Doc = Record<string, unknown> & { _id: string };
-
-/** The collections a permit and its licences live in: the permit subgraph's, then each department's licences. */
-const PERMIT_COLLECTIONS = ['permit_codes', 'permits', 'permit_requests', 'licence_endings'];
 
 async function main() {
   const sizes = (process.env.BENCH_PERMITS ?? '1000,1000000').split(',').map(Number);
@@ -35,61 +33,37 @@ async function main() {
   const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
   const { platform, stop } = await startBenchPlatform();
   const client = new MongoClient(platform.options.mongoUri);
+  let cloner: PermitCloner | undefined;
   const dbOf = (service: string) => client.db(`${platform.options.dbPrefix}${service.replace(/-/g, '_')}`);
   try {
     const walk = new Walkthrough(platform.gatewayUrl, (identity) => devToken(platform.options.secrets.jwt, identity, '30m'));
     const template = (await buildScanScenarios(walk))['scan-2'];
     await waitForQuiet(platform.serviceUrls);
 
-    // The template: every document kept for the permit (found by its ids), per database and collection.
-    const codeDoc = (await dbOf('permit').collection<Doc>('permit_codes').findOne({ _id: template.code }))!;
-    const applicationId = codeDoc.applicationId as string;
-    const version = (await dbOf('permit').collection<Doc>('permits').findOne({ _id: codeDoc.permitId as string }))!;
-    const licences = (version.items as { licenceId: string | null; departmentCode: string }[]).filter((i) => i.licenceId) as { licenceId: string; departmentCode: string }[];
-    const startsWith = (prefix: string) => ({ _id: { $regex: `^${prefix.replace(/[^\w-]/g, '\\$&')}` } });
-    const parts: { db: string; collection: string; docs: Doc[] }[] = [];
-    for (const collection of PERMIT_COLLECTIONS) {
-      const docs = collection === 'permit_codes' ? [codeDoc] : await dbOf('permit').collection<Doc>(collection).find(startsWith(applicationId) as never).toArray();
-      parts.push({ db: 'permit', collection, docs });
-    }
-    for (const { licenceId, departmentCode } of licences) {
-      parts.push({ db: departmentCode, collection: 'licences', docs: await dbOf(departmentCode).collection<Doc>('licences').find(startsWith(licenceId) as never).toArray() });
-    }
-    const perPermit = parts.reduce((n, p) => n + p.docs.length, 0);
-    console.log(`template permit ${template.code}: ${licences.length} licences (${[...new Set(licences.map((l) => l.departmentCode))].join(', ')}), ${perPermit} documents (${parts.map((p) => `${p.db}.${p.collection} ${p.docs.length}`).join(', ')})`);
+    cloner = await permitCloner(platform, template.code);
+    const { licences } = cloner;
+    console.log(`template permit ${template.code}: ${cloner.describe}`);
 
     const codes: string[] = [template.code];
     const results: { size: number; p50: number; p99: number; idP50: number; idP99: number; load: string; idle: string }[] = [];
-    let stored = 1;
     for (const size of sizes) {
       const started = Date.now();
-      while (stored < size) {
-        const batch = Math.min(2000, size - stored);
-        const clones = Array.from({ length: batch }, () => cloneIds(applicationId, template.code, licences));
-        codes.push(...clones.map((c) => c.code));
-        // Each database written in parallel, its collections one after another.
-        await Promise.all(
-          [...new Set(parts.map((p) => p.db))].map(async (db) => {
-            for (const part of parts.filter((p) => p.db === db && p.docs.length)) {
-              await dbOf(db).collection<Doc>(part.collection).insertMany(clones.flatMap((c) => part.docs.map((d) => rewrite(d, c.replacements) as Doc)), { ordered: false });
-            }
-          }),
-        );
-        stored += batch;
-        if (stored % 50000 < batch) console.log(`  ${stored} permits stored (${Math.round((Date.now() - started) / 1000)} s)`);
+      while (codes.length < size) {
+        codes.push(...(await cloner.clone(Math.min(50000, size - codes.length))));
+        console.log(`  ${codes.length} permits stored (${Math.round((Date.now() - started) / 1000)} s)`);
       }
       const load = `${Math.round((Date.now() - started) / 1000)} s`;
       await waitForQuiet(platform.serviceUrls, 500, 120000);
 
       // Scans through the gateway, one at a time, of random stored permits.
       const latencies: number[] = [];
-      for (let i = 0; i < scans + 20; i++) {
+      for (let i = 0; i < scans + WARM_UP; i++) {
         const code = i % 10 === 0 ? template.code : codes[Math.floor(Math.random() * codes.length)];
         const t0 = performance.now();
         const response = await fetch(`${platform.gatewayUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SCAN_QUERY, variables: { code } }) });
         const answer = (await response.json()) as { data?: { scanPermit?: { overallState: string; items: unknown[] } } };
-        if (i >= 20) latencies.push(performance.now() - t0);
-        if (answer.data?.scanPermit?.overallState !== 'VALID' || answer.data.scanPermit.items.length !== licences.length) throw new Error(`scan of ${code} at ${size}: ${JSON.stringify(answer).slice(0, 300)}`);
+        if (i >= WARM_UP) latencies.push(performance.now() - t0);
+        if (answer.data?.scanPermit?.overallState !== 'VALID' || answer.data.scanPermit.items.length !== licences) throw new Error(`scan of ${code} at ${size}: ${JSON.stringify(answer).slice(0, 300)}`);
       }
       // A lookup by id straight on the database: the permit's version, as a scan reads it.
       const idLatencies: number[] = [];
@@ -114,32 +88,10 @@ async function main() {
     const [first, last] = [results[0], results[results.length - 1]];
     console.log(`\nscan p99 at ${last.size} over p99 at ${first.size}: ${(last.p99 / first.p99).toFixed(2)}× (goal ≤ 1.2×); p50 ${(last.p50 / first.p50).toFixed(2)}×`);
   } finally {
+    await cloner?.close();
     await client.close();
     await stop();
   }
-}
-
-/** New ids for one clone: application, permit code and each licence. */
-function cloneIds(applicationId: string, code: string, licences: { licenceId: string }[]): { code: string; replacements: [string, string][] } {
-  const newCode = PermitStore.newCode();
-  return {
-    code: newCode,
-    replacements: [
-      [applicationId, `${applicationId.slice(0, 24)}${randomBytes(6).toString('hex')}`],
-      [code, newCode],
-      ...licences.map((l): [string, string] => [l.licenceId, `lic-${randomBytes(12).toString('hex')}`]),
-    ],
-  };
-}
-
-/** A deep copy with every id replaced wherever it occurs in a string (ids, references, signed QR content is not read by a scan). */
-function rewrite(value: unknown, replacements: [string, string][]): unknown {
-  if (typeof value === 'string') return replacements.reduce((s, [from, to]) => (s.includes(from) ? s.split(from).join(to) : s), value);
-  if (Array.isArray(value)) return value.map((v) => rewrite(v, replacements));
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v, replacements)]));
-  }
-  return value;
 }
 
 function percentiles(ms: number[]): { p50: number; p99: number } {

@@ -7,6 +7,10 @@ import { countDatabaseCommands, waitForQuiet } from '../support/metrics';
 import { buildScanScenarios } from '../support/scan-scenarios';
 import { devToken } from '../support/launcher';
 import { Walkthrough } from '../support/walkthrough';
+import { permitCloner } from './clones';
+
+/** How many different permits the second 10-connection run scans, one after another. */
+const DIFFERENT_PERMITS = 500;
 
 /**
  * `npm run bench:scan`: the public scan of permits with 2, 5 and 8 licences,
@@ -15,7 +19,7 @@ import { Walkthrough } from '../support/walkthrough';
  * the scan plus the slowest department's part (its `_entities` fetch of the
  * permit's licences). At 1 connection the gateway's p50 is compared with the
  * floor (goal ≤ 1.5×); at 10 connections the runtimes' throughput with each
- * other. Also: database queries per scan, and the platform's memory.
+ * other, all scanning one permit and then each request another permit. Also: database queries per scan, and the platform's memory.
  * BENCH_SECONDS per run (default 8).
  */
 
@@ -95,12 +99,20 @@ async function main() {
         floors.push(`${label}, ${runtime}: p50 ${result.p50} ms / floor ${floor} ms (permit ${partP50.permit} + ${slowest} ${slowestP50}) = ${(result.p50 / floor).toFixed(2)}× (goal ≤ 1.5×)`);
       }
 
-      // 10 connections: throughput of each runtime, and of the permit subgraph alone.
+      // 10 connections: throughput of each runtime, and of the permit subgraph alone. All scanning
+      // one permit (a runtime may answer identical requests in flight once: Hive Gateway does), then
+      // each request another permit (clones of this one), as a district's scans would come.
       for (const { runtime, url } of gateways) {
         await measure('warm-up', url, viaGateway.body, {}, 1);
-        loaded.push(await measure(`${label}: via gateway (${runtime})`, url, viaGateway.body, {}, seconds));
+        loaded.push(await measure(`${label}: via gateway (${runtime}), one permit`, url, viaGateway.body, {}, seconds));
       }
-      loaded.push(await measure(`${label}: permit directly`, direct.permit.url, direct.permit.run.body, direct.permit.run.headers, seconds));
+      loaded.push(await measure(`${label}: permit directly, one permit`, direct.permit.url, direct.permit.run.body, direct.permit.run.headers, seconds));
+      const cloner = await permitCloner(platform, permit.code);
+      const others = (await cloner.clone(DIFFERENT_PERMITS)).map((code) => JSON.stringify({ query: SCAN_QUERY, variables: { code } }));
+      await cloner.close();
+      for (const { runtime, url } of gateways) {
+        loaded.push(await measure(`${label}: via gateway (${runtime}), ${DIFFERENT_PERMITS} permits`, url, others, {}, seconds));
+      }
     }
     console.log(`\n${seconds}s per run, 1 connection\n`);
     printResults(single);
@@ -109,9 +121,11 @@ async function main() {
     console.log(`\n${seconds}s per run, 10 connections\n`);
     printResults(loaded);
     for (const name of Object.keys(permits)) {
-      const rows = loaded.filter((r) => r.label.startsWith(`${name} `) && r.label.includes('via gateway'));
-      const [first, ...rest] = rows;
-      for (const other of rest) console.log(`  ${other.label}: ${(other.rps / first.rps).toFixed(2)}× ${first.label.replace(/.*\((\w+)\)$/, '$1')}'s throughput`);
+      for (const scanned of ['one permit', `${DIFFERENT_PERMITS} permits`]) {
+        const [first, ...rest] = loaded.filter((r) => r.label.startsWith(`${name} `) && r.label.includes('via gateway') && r.label.endsWith(scanned));
+        const runtimeOf = (r: LoadResult) => /\((\w+)\)/.exec(r.label)![1];
+        for (const other of rest) console.log(`  ${name}, ${scanned}: ${runtimeOf(other)} ${(other.rps / first.rps).toFixed(2)}× ${runtimeOf(first)}'s throughput`);
+      }
     }
     console.log('\ndatabase queries per scan (20 scans each, counted from the driver):');
     for (const line of queries) console.log(`  ${line}`);
