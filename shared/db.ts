@@ -122,7 +122,7 @@ const NAMESPACE_EXISTS = 48;
  * by id in each collection read by id is answered from the index. A database
  * that would read a whole collection per lookup (FerretDB 1.24 on SQLite
  * unpatched, or on PostgreSQL) is refused at start: on it a scan's cost grows
- * with the number of permits stored (README, "Database").
+ * with the number of permits stored (README, "The database").
  */
 export async function ensureIndexes(db: mongo.Db, declared: readonly IndexDeclaration[]): Promise<void> {
   for (const index of declared) {
@@ -134,8 +134,14 @@ export async function ensureIndexes(db: mongo.Db, declared: readonly IndexDeclar
       await db.collection(index.collection).createIndex(index.keys, { unique: index.unique ?? false });
     }
   }
+  // Each collection's indexes read once, however many of them are declared.
+  const listed = new Map<string, Promise<mongo.Document[]>>();
+  const indexesOf = (collection: string) => {
+    if (!listed.has(collection)) listed.set(collection, db.collection(collection).listIndexes().toArray());
+    return listed.get(collection)!;
+  };
   for (const index of declared) {
-    const existing = await db.collection(index.collection).listIndexes().toArray();
+    const existing = await indexesOf(index.collection);
     const wanted = JSON.stringify(index.keys);
     if (!existing.some((e) => JSON.stringify(e.key) === wanted && (isIdIndex(index) || Boolean(e.unique) === Boolean(index.unique)))) {
       throw new IndexCheckError(`${db.databaseName}.${index.collection}: index ${wanted}${index.unique ? ' (unique)' : ''} is missing (it serves: ${index.serves})`);
@@ -152,6 +158,7 @@ export async function ensureIndexes(db: mongo.Db, declared: readonly IndexDeclar
   }
 }
 
-function isIdIndex(index: IndexDeclaration): boolean {
+/** `{ _id: 1 }`: the declaration of a collection read by id. */
+export function isIdIndex(index: IndexDeclaration): boolean {
   return Object.keys(index.keys).length === 1 && index.keys._id === 1;
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { ensureIndexes, IndexCheckError, planUsesIndex, type IndexDeclaration } from '../shared/db';
+import { ensureIndexes, IndexCheckError, isIdIndex, planUsesIndex, type IndexDeclaration } from '../shared/db';
 import { INBOX_INDEXES, RELAY_INDEXES } from '../shared/events';
 import { REPO_ROOT } from '../shared/registry';
 import { DepartmentStore } from '../shared/department/store';
@@ -42,7 +42,7 @@ describe('declared indexes, on the database the tests run on', () => {
     }
     // A second start finds them all and changes nothing.
     await ensureIndexes(db, declared[name]);
-    const byId = declared[name].filter((i) => Object.keys(i.keys).join() === '_id');
+    const byId = declared[name].filter(isIdIndex);
     expect(byId.length).toBeGreaterThan(0);
     for (const index of byId) {
       const explain = await db.collection<{ _id: string }>(index.collection).find({ _id: 'some-id' }).explain();

@@ -13,15 +13,18 @@ import { REPO_ROOT } from '../../shared/registry';
  */
 export type FerretDbBuild = 'id-index' | 'upstream';
 
+/** The Go program that embeds FerretDB (scripts/ferretdb), and its files. */
+const WRAPPER = join(REPO_ROOT, 'scripts', 'ferretdb');
+const WRAPPER_FILES = ['main.go', 'go.mod', 'go.sum'];
+
 /**
  * The patched build everything runs on; `upstream` (unpatched) exists only for
  * the test that shows the start check refusing it and for `bench:backends`.
  * Named by what it is built from, so a change to the wrapper or the patch builds anew.
  */
 export function ferretDbBinary(build: FerretDbBuild = 'id-index'): string {
-  const wrapper = join(REPO_ROOT, 'scripts', 'ferretdb');
   const hash = createHash('sha256');
-  for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(readFileSync(join(wrapper, file)));
+  for (const file of WRAPPER_FILES) hash.update(readFileSync(join(WRAPPER, file)));
   hash.update(JSON.stringify(FERRETDB_PATCH));
   return join(REPO_ROOT, '.data', 'bin', `ferretdb-1.24.2-${build}-${hash.digest('hex').slice(0, 10)}`);
 }
@@ -34,7 +37,7 @@ export function ferretDbBinary(build: FerretDbBuild = 'id-index'): string {
  * (EXPLAIN QUERY PLAN: SCAN instead of SEARCH … USING INDEX), and a scan cost
  * grew with the number of permits stored. The patch makes the lookup use the
  * index's own expression; both select the same value. Checked at every start
- * of a service (`checkIndexes` in shared/db.ts).
+ * of a service (`ensureIndexes` in shared/db.ts).
  */
 export const FERRETDB_PATCH = {
   file: 'internal/backends/sqlite/metadata/metadata.go',
@@ -49,10 +52,9 @@ export function buildFerretDb(build: FerretDbBuild = 'id-index'): string {
   const binary = ferretDbBinary(build);
   if (existsSync(binary)) return binary;
   console.log(`building FerretDB ${VERSION} (${build}) from the Go module proxy (first run only)…`);
-  const wrapper = join(REPO_ROOT, 'scripts', 'ferretdb');
   const work = join(REPO_ROOT, '.data', `ferretdb-build-${build}`);
   const env = { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
-  const download = spawnSync('go', ['mod', 'download', '-json', `${MODULE}@${VERSION}`], { cwd: wrapper, env, encoding: 'utf8' });
+  const download = spawnSync('go', ['mod', 'download', '-json', `${MODULE}@${VERSION}`], { cwd: WRAPPER, env, encoding: 'utf8' });
   if (download.status !== 0) throw new Error(`could not download FerretDB (is Go installed?)\n${download.stderr}`);
   const moduleDir = (JSON.parse(download.stdout) as { Dir: string }).Dir;
 
@@ -66,7 +68,7 @@ export function buildFerretDb(build: FerretDbBuild = 'id-index'): string {
   const original = readFileSync(target, 'utf8');
   if (original.split(FERRETDB_PATCH.from).length !== 2) throw new Error(`FerretDB patch: ${FERRETDB_PATCH.file} no longer holds the line it changes`);
   if (build === 'id-index') writeFileSync(target, original.replace(FERRETDB_PATCH.from, FERRETDB_PATCH.to));
-  for (const file of ['main.go', 'go.mod', 'go.sum']) cpSync(join(wrapper, file), join(work, file));
+  for (const file of WRAPPER_FILES) cpSync(join(WRAPPER, file), join(work, file));
   appendFileSync(join(work, 'go.mod'), `\nreplace ${MODULE} => ./ferretdb-src\n`);
 
   mkdirSync(join(REPO_ROOT, '.data', 'bin'), { recursive: true });
