@@ -4,13 +4,16 @@
  * and the supergraph (`__generated__/operations.ts`).
  */
 
-/** What a scan shows: face information and each licence's live state. */
+/**
+ * What a scan shows: face information and each licence's live state. Not
+ * `overallState`: the page derives it from this answer (`overallStateOfScan`),
+ * so the scan is two subgraph calls (the permit, then its departments), not three.
+ */
 export const SCANNED_PERMIT_FRAGMENT = /* GraphQL */ `
   fragment ScannedPermit on Permit {
       code
       version
       status
-      overallState
       industryNameZh
       industryNameEn
       holderName

@@ -1,6 +1,6 @@
 import { beijingDate } from '../shared/beijing-calendar';
 import { ISSUER } from '../shared/elicence';
-import { licenceStatusText, OVERALL_STATE_TEXT } from '../shared/permit-state';
+import { licenceStatusText, OVERALL_STATE_TEXT, overallStateOfScan } from '../shared/permit-state';
 import { escapeHtml } from './html';
 import type { ScannedPermitFragment, VerifyQuery } from './__generated__/operations';
 
@@ -32,7 +32,7 @@ dt{color:#57606a}dd{margin:0}
 }
 
 export function renderScanPage(permit: ScannedPermit, unavailableDepartments: string[], verification?: Verification): string {
-  const overall = permit.overallState;
+  const overall = overallStateOfScan(permit);
   const text = OVERALL_STATE_TEXT[overall];
   const current = permit.currentVersion;
   const check = verification

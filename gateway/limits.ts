@@ -102,22 +102,75 @@ const refusal = (code: string, zh: string, en: string, extra: Record<string, unk
  * (syntax and schema errors are left to the server, which reports them as usual).
  */
 export function checkOperation(schema: GraphQLSchema, body: Record<string, unknown>, identity: Identity, production: boolean): Refusal | null {
-  const limits = OPERATION_LIMITS[identity.role];
   if (typeof body.query !== 'string') return null;
-  let document: DocumentNode;
-  try {
-    document = parse(body.query, { maxTokens: limits.tokens });
-  } catch (error) {
-    if (String((error as Error).message).includes('tokens')) {
-      return refusal('QUERY_TOO_LARGE', `查询过长（上限 ${limits.tokens} 个记号）`, `The operation is too long (at most ${limits.tokens} tokens)`, { limit: 'tokens', max: limits.tokens });
-    }
-    return null; // a syntax error: the server answers it
-  }
-
+  const operationName = typeof body.operationName === 'string' ? body.operationName : undefined;
   // Text: refused if it holds control or format characters; otherwise NFC-normalised, in variables and literals.
-  const problems: { path: string; code: string; messageZh: string; messageEn: string }[] = [];
+  const problems: Problem[] = [];
   const variables = body.variables && typeof body.variables === 'object' ? (body.variables as Record<string, unknown>) : undefined;
   if (variables) body.variables = cleanTree(variables, 'variables', problems);
+  const checked = documentCheck(schema, body.query, identity.role, production);
+  problems.push(...checked.problems);
+  if (problems.length) {
+    const first = problems[0];
+    return refusal('BAD_USER_INPUT', first.messageZh, first.messageEn, { field: first.path, problems: problems.slice(0, 20), problemCount: problems.length });
+  }
+  if (checked.refused || !checked.document) return checked.refused;
+  body.query = checked.query;
+  const limits = OPERATION_LIMITS[identity.role];
+  let cost: number;
+  try {
+    cost = getComplexity({ schema, query: checked.document, variables, operationName, estimators: [costEstimator] });
+  } catch {
+    return null; // an invalid operation (unknown field, bad variables): the server answers it
+  }
+  if (cost > limits.cost) {
+    return refusal('QUERY_TOO_COSTLY', `查询开销 ${cost} 超过上限 ${limits.cost}`, `The operation costs ${cost}, above the limit of ${limits.cost}`, { limit: 'cost', max: limits.cost, cost });
+  }
+  return null;
+}
+
+type Problem = { path: string; code: string; messageZh: string; messageEn: string };
+
+/**
+ * What a document's text alone decides, for one role: the same text is checked
+ * once (clients send the same few operations). Its cost is not among them: a
+ * variable may change it (`@include(if: $x)`).
+ */
+interface DocumentCheck {
+  problems: Problem[];
+  refused: Refusal | null;
+  /** The parsed document and its text, literals NFC-normalised; absent when it does not parse (the server answers it). */
+  document?: DocumentNode;
+  query?: string;
+}
+
+const CHECKED_DOCUMENTS = 500;
+const checkedDocuments = new Map<string, DocumentCheck>();
+
+function documentCheck(schema: GraphQLSchema, query: string, role: Identity['role'], production: boolean): DocumentCheck {
+  const key = JSON.stringify([role, production, query]);
+  const known = checkedDocuments.get(key);
+  if (known) return known;
+  const checked = checkDocument(schema, query, role, production);
+  // Oldest first out: a Map iterates in insertion order.
+  if (checkedDocuments.size >= CHECKED_DOCUMENTS) checkedDocuments.delete(checkedDocuments.keys().next().value!);
+  checkedDocuments.set(key, checked);
+  return checked;
+}
+
+function checkDocument(schema: GraphQLSchema, query: string, role: Identity['role'], production: boolean): DocumentCheck {
+  const limits = OPERATION_LIMITS[role];
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens: limits.tokens });
+  } catch (error) {
+    if (String((error as Error).message).includes('tokens')) {
+      return { problems: [], refused: refusal('QUERY_TOO_LARGE', `查询过长（上限 ${limits.tokens} 个记号）`, `The operation is too long (at most ${limits.tokens} tokens)`, { limit: 'tokens', max: limits.tokens }) };
+    }
+    return { problems: [], refused: null }; // a syntax error: the server answers it
+  }
+
+  const problems: Problem[] = [];
   let changed = false;
   const cleaned = visit(document, {
     StringValue(node) {
@@ -130,18 +183,18 @@ export function checkOperation(schema: GraphQLSchema, body: Record<string, unkno
       return undefined;
     },
   });
-  if (problems.length) {
-    const first = problems[0];
-    return refusal('BAD_USER_INPUT', first.messageZh, first.messageEn, { field: first.path, problems: problems.slice(0, 20), problemCount: problems.length });
-  }
-  if (changed) body.query = print(cleaned);
+  if (problems.length) return { problems, refused: null };
+  const text = changed ? print(cleaned) : query;
 
   const expanded = expandedFieldCount(document);
   if (expanded > limits.expandedFields) {
-    return refusal('QUERY_TOO_COMPLEX', `查询展开后字段过多（${expanded}，上限 ${limits.expandedFields}）`, `The operation expands to ${expanded} fields, above the limit of ${limits.expandedFields}`, {
-      limit: 'expandedFields',
-      max: limits.expandedFields,
-    });
+    return {
+      problems,
+      refused: refusal('QUERY_TOO_COMPLEX', `查询展开后字段过多（${expanded}，上限 ${limits.expandedFields}）`, `The operation expands to ${expanded} fields, above the limit of ${limits.expandedFields}`, {
+        limit: 'expandedFields',
+        max: limits.expandedFields,
+      }),
+    };
   }
   const report = { onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)], propagateOnRejection: false };
   const rules: ValidationRule[] = [
@@ -149,7 +202,7 @@ export function checkOperation(schema: GraphQLSchema, body: Record<string, unkno
     maxAliasesRule({ n: limits.aliases, exposeLimits: true, ...report }),
     maxDirectivesRule({ n: limits.directives, exposeLimits: true, ...report }),
   ];
-  if (production && identity.role === 'PUBLIC') rules.push(noIntrospection);
+  if (production && role === 'PUBLIC') rules.push(noIntrospection);
   let violations: readonly GraphQLError[];
   try {
     violations = validate(schema, document, rules, { maxErrors: 5 });
@@ -158,20 +211,14 @@ export function checkOperation(schema: GraphQLSchema, body: Record<string, unkno
   }
   if (violations.length) {
     const introspection = violations.some((v) => v.message.startsWith('Introspection'));
-    return introspection
-      ? refusal('FORBIDDEN', '匿名用户不能查询接口结构', 'Introspection is not available to anonymous callers')
-      : refusal('QUERY_TOO_COMPLEX', `查询超出限制：${violations[0].message.replace(/^Syntax Error: /, '')}`, `The operation exceeds a limit: ${violations[0].message.replace(/^Syntax Error: /, '')}`, { limits });
+    return {
+      problems,
+      refused: introspection
+        ? refusal('FORBIDDEN', '匿名用户不能查询接口结构', 'Introspection is not available to anonymous callers')
+        : refusal('QUERY_TOO_COMPLEX', `查询超出限制：${violations[0].message.replace(/^Syntax Error: /, '')}`, `The operation exceeds a limit: ${violations[0].message.replace(/^Syntax Error: /, '')}`, { limits }),
+    };
   }
-  let cost: number;
-  try {
-    cost = getComplexity({ schema, query: document, variables, operationName: typeof body.operationName === 'string' ? body.operationName : undefined, estimators: [costEstimator] });
-  } catch {
-    return null; // an invalid operation (unknown field, bad variables): the server answers it
-  }
-  if (cost > limits.cost) {
-    return refusal('QUERY_TOO_COSTLY', `查询开销 ${cost} 超过上限 ${limits.cost}`, `The operation costs ${cost}, above the limit of ${limits.cost}`, { limit: 'cost', max: limits.cost, cost });
-  }
-  return null;
+  return { problems, refused: null, document, query: text };
 }
 
 /**

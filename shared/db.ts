@@ -16,7 +16,7 @@ export function databaseName(service: string): string {
 /**
  * Database commands sent by this process, by command name and kind (from the
  * driver's command monitoring): a `find` is a lookup `byId` when its filter is
- * one `_id` alone (answered from the index on every database), a `queue` sweep
+ * one `_id` or a list of them alone (answered from the index), a `queue` sweep
  * when it reads the outbox queue (which holds only events not yet delivered),
  * otherwise a `sweep` (which the embedded database answers by reading the
  * whole collection).
@@ -27,7 +27,7 @@ function commandKey(event: { commandName: string; command?: Record<string, unkno
   if (event.commandName !== 'find') return event.commandName;
   const filter = (event.command?.filter ?? {}) as Record<string, unknown>;
   const keys = Object.keys(filter);
-  if (keys.length === 1 && keys[0] === '_id' && typeof filter._id === 'string') return 'find:byId';
+  if (keys.length === 1 && keys[0] === '_id' && (typeof filter._id === 'string' || Array.isArray((filter._id as { $in?: unknown })?.$in))) return 'find:byId';
   return event.command?.find === OUTBOX_QUEUE ? 'find:queue' : 'find:sweep';
 }
 const HANDSHAKE_COMMANDS = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'buildInfo', 'endSessions', 'saslStart', 'saslContinue']);
@@ -147,12 +147,15 @@ export async function ensureIndexes(db: mongo.Db, declared: readonly IndexDeclar
       throw new IndexCheckError(`${db.databaseName}.${index.collection}: index ${wanted}${index.unique ? ' (unique)' : ''} is missing (it serves: ${index.serves})`);
     }
     if (isIdIndex(index)) {
-      const explain = await db.collection<{ _id: string }>(index.collection).find({ _id: '~index-check' }).explain();
-      if (!planUsesIndex(explain)) {
-        throw new IndexCheckError(
-          `${db.databaseName}.${index.collection}: a lookup by _id reads the whole collection (plan: ${JSON.stringify((explain as { queryPlanner?: unknown }).queryPlanner)}). ` +
-            'Use MongoDB, or the embedded FerretDB built by scripts/lib/database.ts (patched so that lookups by _id use the index).',
-        );
+      // One id, and several at once (records.ts `byIds`).
+      for (const [lookup, filter] of [['a lookup by _id', { _id: '~index-check' }], ['a lookup of several _ids', { _id: { $in: ['~index-check', '~index-check-2'] } }]] as const) {
+        const explain = await db.collection<{ _id: string }>(index.collection).find(filter).explain();
+        if (!planUsesIndex(explain)) {
+          throw new IndexCheckError(
+            `${db.databaseName}.${index.collection}: ${lookup} reads the whole collection (plan: ${JSON.stringify((explain as { queryPlanner?: unknown }).queryPlanner)}). ` +
+              'Use MongoDB, or the embedded FerretDB built by scripts/lib/database.ts (patched so that lookups by _id use the index).',
+          );
+        }
       }
     }
   }

@@ -68,21 +68,29 @@ export async function byId<T extends { _id: string }>(collection: mongo.Collecti
   return (await collection.findOne({ _id: id } as mongo.Filter<T>)) as T | null;
 }
 
-/** Many documents by id, each its own lookup (a lookup by id is the one query every database answers from its index). */
+/**
+ * Many documents by id in one query (`_id: { $in }`, answered from the primary
+ * index: by MongoDB, and by the embedded FerretDB with its patch), in the order
+ * of `ids`; those that do not exist are left out.
+ */
 export async function byIds<T extends { _id: string }>(collection: mongo.Collection<T>, ids: readonly string[]): Promise<T[]> {
-  const docs: (T | null)[] = await Promise.all([...new Set(ids)].map((id) => byId(collection, id)));
-  return docs.filter((d): d is T => d !== null);
+  const unique = [...new Set(ids)];
+  if (unique.length <= 1) return unique.length ? [await byId(collection, unique[0])].filter((d): d is T => d !== null) : [];
+  const found = new Map(((await collection.find({ _id: { $in: unique } } as mongo.Filter<T>).toArray()) as T[]).map((d) => [d._id, d]));
+  return unique.flatMap((id) => found.get(id) ?? []);
 }
 
 /**
- * An aggregate's log, in order: the documents `idOf(1)`, `idOf(2)`, … up to the
- * first that is missing, read by id a few at a time.
+ * An aggregate's log, in order: the documents `idOf(from)`, `idOf(from + 1)`, …
+ * up to the first that is missing, read `batch` at a time in one query each.
  */
-export async function readLog<T extends { _id: string }>(collection: mongo.Collection<T>, idOf: (n: number) => string, batch = 4): Promise<T[]> {
+export async function readLog<T extends { _id: string }>(collection: mongo.Collection<T>, idOf: (n: number) => string, batch = 4, from = 1): Promise<T[]> {
   const log: T[] = [];
-  for (let from = 1; ; from += batch) {
-    const docs = await Promise.all(Array.from({ length: batch }, (_, i) => byId(collection, idOf(from + i))));
-    for (const doc of docs) {
+  for (let first = from; ; first += batch) {
+    const wanted = Array.from({ length: batch }, (_, i) => idOf(first + i));
+    const found = new Map((await byIds(collection, wanted)).map((d) => [d._id, d]));
+    for (const id of wanted) {
+      const doc = found.get(id);
       if (!doc) return log;
       log.push(doc);
     }

@@ -4,6 +4,7 @@ import mongoose from 'mongoose';
 import { ensureIndexes, IndexCheckError, isIdIndex, planUsesIndex, type IndexDeclaration } from '../shared/db';
 import { INBOX_INDEXES, RELAY_INDEXES } from '../shared/events';
 import { REPO_ROOT } from '../shared/registry';
+import { byIds, readLog } from '../shared/records';
 import { DepartmentStore } from '../shared/department/store';
 import { PermitStore } from '../subgraphs/permit/store';
 import { ApplicationStore } from '../subgraphs/applications/store';
@@ -26,7 +27,7 @@ const declared: Record<string, readonly IndexDeclaration[]> = {
 };
 
 describe('declared indexes, on the database the tests run on', () => {
-  const client = new MongoClient(process.env.MONGODB_URI!);
+  const client = new MongoClient(process.env.MONGODB_URI!, { monitorCommands: true });
   const prefix = `indexes_${process.pid}_`;
   afterAll(async () => {
     for (const name of Object.keys(declared)) await client.db(`${prefix}${name}`).dropDatabase();
@@ -45,10 +46,40 @@ describe('declared indexes, on the database the tests run on', () => {
     const byId = declared[name].filter(isIdIndex);
     expect(byId.length).toBeGreaterThan(0);
     for (const index of byId) {
-      const explain = await db.collection<{ _id: string }>(index.collection).find({ _id: 'some-id' }).explain();
-      expect(planUsesIndex(explain)).toBe(true);
+      for (const filter of [{ _id: 'some-id' }, { _id: { $in: ['some-id', 'another-id'] } }]) {
+        const explain = await db.collection<{ _id: string }>(index.collection).find(filter).explain();
+        expect(planUsesIndex(explain)).toBe(true);
+      }
     }
   });
+
+  test('byIds reads many documents in one query, in the order asked, leaving out the missing; readLog stops at the first gap', async () => {
+    const db = client.db(`${prefix}records`);
+    const records = db.collection<{ _id: string; n: number }>('records');
+    await records.insertMany(['a', 'b', 'c', 'log#1', 'log#2', 'log#3', 'log#4', 'log#5', 'log#7'].map((id, n) => ({ _id: id, n })));
+    const counted = await countCommands(() => byIds(records, ['c', 'missing', 'a', 'c']));
+    expect(counted.result.map((d) => d._id)).toEqual(['c', 'a']);
+    expect(counted.finds).toEqual([{ _id: { $in: ['c', 'missing', 'a'] } }]);
+    const log = await countCommands(() => readLog(records, (n) => `log#${n}`));
+    expect(log.result.map((d) => d._id)).toEqual(['log#1', 'log#2', 'log#3', 'log#4', 'log#5']);
+    expect(log.finds).toHaveLength(2);
+    expect((await readLog(records, (n) => `log#${n}`, 4, 3)).map((d) => d._id)).toEqual(['log#3', 'log#4', 'log#5']);
+    await db.dropDatabase();
+  });
+
+  /** What `run` sent as `find` filters, through a client that monitors its commands. */
+  async function countCommands<T>(run: () => Promise<T>): Promise<{ result: T; finds: unknown[] }> {
+    const finds: unknown[] = [];
+    const listener = (event: { commandName: string; command: { filter?: unknown } }) => {
+      if (event.commandName === 'find') finds.push(event.command.filter);
+    };
+    client.on('commandStarted', listener);
+    try {
+      return { result: await run(), finds };
+    } finally {
+      client.off('commandStarted', listener);
+    }
+  }
 
   test('a unique declared index refuses a second application with the same number', async () => {
     const db = client.db(`${prefix}applications`);
@@ -78,12 +109,17 @@ describe('declared indexes, on the database the tests run on', () => {
       // Either build: a filter on any other field is read by scanning (why every read of current state goes by id).
       expect(planUsesIndex(await permits.find({ record: 'VERSION' }).explain())).toBe(false);
       expect(await permits.findOne({ _id: 'p7' })).toEqual({ _id: 'p7', record: 'VERSION' });
+      plans[`${label} $in`] = JSON.stringify((await permits.find({ _id: { $in: ['p7', 'p9'] } }).explain()).queryPlanner);
+      // The filter FerretDB hands SQLite, and the one it still applies: only the ids asked, each once.
+      expect((await permits.find({ _id: { $in: ['p9', 'p7', 'p7', 'none'] } }).sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['p7', 'p9']);
       await client.db(`plan_${process.pid}`).dropDatabase();
       await client.close();
     }
     expect(plans.upstream).toMatch(/SCAN permits_/);
     expect(plans.upstream).not.toMatch(/USING INDEX/);
     expect(plans.patched).toMatch(/SEARCH permits_\w+ USING INDEX permits_\w+__id_/);
+    expect(plans['upstream $in']).toMatch(/SCAN permits_/);
+    expect(plans['patched $in']).toMatch(/SEARCH permits_\w+ USING INDEX permits_\w+__id_/);
   });
 
   test('the start check refuses the upstream build, naming the collection', async () => {

@@ -18,22 +18,6 @@ export type LicenceStatus =
   /** 撤回。Withdrawn by the department. */
   | 'WITHDRAWN';
 
-/**
- * 扫码所见的总体状态（在一处计算，客户端无需自行推导）。The overall state a scan shows,
- * computed in one place from the permit's own state and each licence's live state.
- */
-export type OverallState =
-  /** 有效（部分部门暂时无法查询）：以已知状态为准，请稍后再查。Valid as far as known: some departments did not answer; scan again shortly. */
-  | 'PARTLY_UNAVAILABLE'
-  /** 已换发：请以最新版本为准。Replaced by a newer version: see currentVersion. */
-  | 'SUPERSEDED'
-  /** 有效：各项均已许可且许可证有效。Valid: every item permitted, every licence valid. */
-  | 'VALID'
-  /** 有效（含未许可事项）：证面注明的事项不得经营。Valid, with items not permitted (noted on the face): those may not be carried on. */
-  | 'VALID_WITH_NOTED_ITEMS'
-  /** 已作废：某一单项许可证已终止（即使作废事件尚未送达）。Void: a licence has ended (even before the event arrived). */
-  | 'VOID';
-
 /** 综合许可凭证状态。State of a comprehensive permit. */
 export type PermitStatus =
   /** 已换发：被新版本取代。Superseded by a re-issued version. */
@@ -77,12 +61,19 @@ export type PrintableGuideQueryVariables = Exact<{
 
 export type PrintableGuideQuery = { guide: { edition: string, answers: unknown, committedDays: number, sumOfStatutoryDays: number, feeYuan: number, industry: { code: string, nameZh: string, nameEn: string, descriptionZh: string | null, descriptionEn: string | null, rolloutState: RolloutState, mergedForm: boolean, questions: Array<{ key: string, textZh: string, textEn: string }> }, items: Array<{ code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, statutoryDays: number, committedDays: number, feeYuan: number, commitmentAllowed: boolean, illustrative: Array<string>, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }>, processSteps: Array<{ zh: string, en: string }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean }>, remedy: { reconsiderationZh: string, reconsiderationEn: string, courtZh: string, courtEn: string, deadlineNoteZh: string | null } }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, itemCodes: Array<string> | null }> } };
 
+export type QrImagesQueryVariables = Exact<{
+  code: string | number;
+}>;
+
+
+export type QrImagesQuery = { scanPermit: { qrSvg: string, qrPngBase64: string } | null };
+
 export type ScanQueryVariables = Exact<{
   code: string | number;
 }>;
 
 
-export type ScanQuery = { scanPermit: { code: string, version: number, status: PermitStatus, overallState: OverallState, industryNameZh: string, industryNameEn: string, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, voidedAt: string | null, voidReason: string | null, scanUrl: string, items: Array<{ itemCode: string, itemNameZh: string, itemNameEn: string, departmentCode: string, departmentNameZh: string, departmentNameEn: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
+export type ScanQuery = { scanPermit: { code: string, version: number, status: PermitStatus, industryNameZh: string, industryNameEn: string, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, voidedAt: string | null, voidReason: string | null, scanUrl: string, items: Array<{ itemCode: string, itemNameZh: string, itemNameEn: string, departmentCode: string, departmentNameZh: string, departmentNameEn: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
@@ -117,7 +108,7 @@ export type ScanQuery = { scanPermit: { code: string, version: number, status: P
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
        | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null } | null };
 
-export type ScannedPermitFragment = { code: string, version: number, status: PermitStatus, overallState: OverallState, industryNameZh: string, industryNameEn: string, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, voidedAt: string | null, voidReason: string | null, scanUrl: string, items: Array<{ itemCode: string, itemNameZh: string, itemNameEn: string, departmentCode: string, departmentNameZh: string, departmentNameEn: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
+export type ScannedPermitFragment = { code: string, version: number, status: PermitStatus, industryNameZh: string, industryNameEn: string, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, voidedAt: string | null, voidReason: string | null, scanUrl: string, items: Array<{ itemCode: string, itemNameZh: string, itemNameEn: string, departmentCode: string, departmentNameZh: string, departmentNameEn: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
@@ -152,12 +143,45 @@ export type ScannedPermitFragment = { code: string, version: number, status: Per
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
      | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null };
 
-export type QrImagesQueryVariables = Exact<{
-  code: string | number;
+export type VerifyQueryVariables = Exact<{
+  qrContent: string;
 }>;
 
 
-export type QrImagesQuery = { scanPermit: { qrSvg: string, qrPngBase64: string } | null };
+export type VerifyQuery = { verifyPermit: { result: VerificationResult, signatureChecked: boolean, authentic: boolean | null, messageZh: string, messageEn: string, permit: { code: string, version: number, status: PermitStatus, industryNameZh: string, industryNameEn: string, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, voidedAt: string | null, voidReason: string | null, scanUrl: string, items: Array<{ itemCode: string, itemNameZh: string, itemNameEn: string, departmentCode: string, departmentNameZh: string, departmentNameEn: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+         | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null } | null } };
 
 export type PermitKeysQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -203,43 +227,3 @@ export type CertificateQuery = { permitCertificate: { code: string, version: num
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
        | null }> } | null };
-
-export type VerifyQueryVariables = Exact<{
-  qrContent: string;
-}>;
-
-
-export type VerifyQuery = { verifyPermit: { result: VerificationResult, signatureChecked: boolean, authentic: boolean | null, messageZh: string, messageEn: string, permit: { code: string, version: number, status: PermitStatus, overallState: OverallState, industryNameZh: string, industryNameEn: string, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, voidedAt: string | null, voidReason: string | null, scanUrl: string, items: Array<{ itemCode: string, itemNameZh: string, itemNameEn: string, departmentCode: string, departmentNameZh: string, departmentNameEn: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-         | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null } | null } };

@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../../shared/registry';
  * The database for development and tests. With MONGODB_URI set, that server
  * is used as it is. Otherwise an embedded FerretDB 1.24.2 (MongoDB wire
  * protocol, SQLite files under .data/) is built from the Go module proxy on
- * first use, with one patch (FERRETDB_PATCH), and started here.
+ * first use, with the patches of FERRETDB_PATCHES, and started here.
  */
 export type FerretDbBuild = 'id-index' | 'upstream';
 
@@ -25,25 +25,74 @@ const WRAPPER_FILES = ['main.go', 'go.mod', 'go.sum'];
 export function ferretDbBinary(build: FerretDbBuild = 'id-index'): string {
   const hash = createHash('sha256');
   for (const file of WRAPPER_FILES) hash.update(readFileSync(join(WRAPPER, file)));
-  hash.update(JSON.stringify(FERRETDB_PATCH));
+  hash.update(JSON.stringify(FERRETDB_PATCHES));
   return join(REPO_ROOT, '.data', 'bin', `ferretdb-1.24.2-${build}-${hash.digest('hex').slice(0, 10)}`);
 }
 
 /**
- * FerretDB 1.24.2 on SQLite looks a document up by `_id` with the expression
- * `_ferretdb_sjson->'$._id'`, but builds the `_id_` index on
- * `_ferretdb_sjson->"_id"`. SQLite uses an expression index only for the very
- * expression it was built on, so every lookup by id read the whole table
- * (EXPLAIN QUERY PLAN: SCAN instead of SEARCH … USING INDEX), and a scan cost
- * grew with the number of permits stored. The patch makes the lookup use the
- * index's own expression; both select the same value. Checked at every start
- * of a service (`ensureIndexes` in shared/db.ts).
+ * The patches to FerretDB 1.24.2 on SQLite, each checked at every start of a
+ * service (`ensureIndexes` in shared/db.ts):
+ *
+ * 1. It looks a document up by `_id` with the expression
+ *    `_ferretdb_sjson->'$._id'`, but builds the `_id_` index on
+ *    `_ferretdb_sjson->"_id"`. SQLite uses an expression index only for the very
+ *    expression it was built on, so every lookup by id read the whole table
+ *    (EXPLAIN QUERY PLAN: SCAN instead of SEARCH … USING INDEX), and a scan cost
+ *    grew with the number of permits stored. The lookup now uses the index's
+ *    own expression; both select the same value.
+ * 2. It hands SQLite only `{ _id: <value> }`; `{ _id: { $in: [...] } }` read the
+ *    whole table. It now becomes `WHERE <_id> IN (…)`, answered from the index,
+ *    so a store reads a record and its facts in one query instead of one each
+ *    (FerretDB still applies the whole filter to what SQLite returns).
  */
-export const FERRETDB_PATCH = {
-  file: 'internal/backends/sqlite/metadata/metadata.go',
-  from: `IDColumn = DefaultColumn + "->'$._id'"`,
-  to: 'IDColumn = DefaultColumn + `->"_id"`',
-};
+export const FERRETDB_PATCHES: readonly FerretDbPatch[] = [
+  {
+    file: 'internal/backends/sqlite/metadata/metadata.go',
+    from: `IDColumn = DefaultColumn + "->'$._id'"`,
+    to: 'IDColumn = DefaultColumn + `->"_id"`',
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: '\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
+    to: '\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n\t\tcase string, types.ObjectID:\n\t\t\twhereClause',
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: '\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = true',
+    to: '\t\tcase *types.Document:\n\t\t\twhereClause, args = idInClause(v.(*types.Document))\n\t\t\tfilterPushdown = whereClause != ""\n\t\tcase string, types.ObjectID:\n\t\t\tfilterPushdown = true',
+  },
+  {
+    file: 'internal/backends/sqlite/collection.go',
+    from: '// Stats implements backends.Collection interface.',
+    to: `// idInClause is the WHERE clause for {$in: [ids]} on _id when every id is a string or an ObjectID; empty otherwise.
+func idInClause(filter *types.Document) (string, []any) {
+\tvalues, _ := filter.Get("$in")
+\tids, ok := values.(*types.Array)
+\tif filter.Len() != 1 || !ok || ids.Len() == 0 || ids.Len() > 1000 {
+\t\treturn "", nil
+\t}
+\targs := make([]any, 0, ids.Len())
+\tfor i := 0; i < ids.Len(); i++ {
+\t\tswitch id := must.NotFail(ids.Get(i)); id.(type) {
+\t\tcase string, types.ObjectID:
+\t\t\targs = append(args, string(must.NotFail(sjson.MarshalSingleValue(id))))
+\t\tdefault:
+\t\t\treturn "", nil
+\t\t}
+\t}
+\treturn fmt.Sprintf(\` WHERE %s IN (?%s)\`, metadata.IDColumn, strings.Repeat(", ?", len(args)-1)), args
+}
+
+// Stats implements backends.Collection interface.`,
+  },
+];
+
+interface FerretDbPatch {
+  file: string;
+  /** Text that occurs exactly once in the file. */
+  from: string;
+  to: string;
+}
 
 const MODULE = 'github.com/FerretDB/FerretDB';
 const VERSION = 'v1.24.2';
@@ -64,10 +113,12 @@ export function buildFerretDb(build: FerretDbBuild = 'id-index'): string {
   const source = join(work, 'ferretdb-src');
   cpSync(moduleDir, source, { recursive: true, mode: 0 });
   spawnSync('chmod', ['-R', 'u+w', source]);
-  const target = join(source, FERRETDB_PATCH.file);
-  const original = readFileSync(target, 'utf8');
-  if (original.split(FERRETDB_PATCH.from).length !== 2) throw new Error(`FerretDB patch: ${FERRETDB_PATCH.file} no longer holds the line it changes`);
-  if (build === 'id-index') writeFileSync(target, original.replace(FERRETDB_PATCH.from, FERRETDB_PATCH.to));
+  for (const patch of FERRETDB_PATCHES) {
+    const target = join(source, patch.file);
+    const original = readFileSync(target, 'utf8');
+    if (original.split(patch.from).length !== 2) throw new Error(`FerretDB patch: ${patch.file} no longer holds the text it changes: ${patch.from}`);
+    if (build === 'id-index') writeFileSync(target, original.replace(patch.from, patch.to));
+  }
   for (const file of WRAPPER_FILES) cpSync(join(WRAPPER, file), join(work, file));
   appendFileSync(join(work, 'go.mod'), `\nreplace ${MODULE} => ./ferretdb-src\n`);
 

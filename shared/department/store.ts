@@ -4,7 +4,7 @@ import type { Connection, mongo } from 'mongoose';
 import { platformError } from '../errors';
 import { newEvent, outbox, type OutboxSource, type PlatformEvent } from '../events';
 import { priorOf } from '../idempotency';
-import { appendStep, byId, insertOnce, insertPending, LostRaceError, readLog, stepId } from '../records';
+import { appendStep, byId, byIds, insertOnce, insertPending, LostRaceError, readLog, stepId } from '../records';
 import { beijingDate, beijingToday, compactDate, validUntil } from '../beijing-calendar';
 import type { Department } from '../registry';
 import { foldLicence, foldLicences, type Ending, type Licence, type LicenceChangeDoc, type LicenceDoc, type LicenceEndedDoc, type LicenceRecord } from './licence';
@@ -188,14 +188,12 @@ export class DepartmentStore {
 
   /** Many licences at once (the scan's `_entities` batch): each read by id, side by side. */
   async licencesById(ids: readonly string[]): Promise<Map<string, Licence>> {
-    const records = await Promise.all(
-      [...new Set(ids)].map(async (id) => {
-        // Changes are rare: their log is read one step at a time.
-        const [doc, ended, changes] = await Promise.all([byId(this.licences, id), byId(this.licences, `${id}:ENDED`), readLog(this.licences, (n) => stepId(id, n), 1)]);
-        return [doc, ended, ...changes].filter((r): r is LicenceRecord => r !== null);
-      }),
-    );
-    return foldLicences(records.flat());
+    // One query for every licence, its ending and its first change; only a licence that has changed reads on.
+    const unique = [...new Set(ids)];
+    const first = await byIds<LicenceRecord>(this.licences, unique.flatMap((id) => [id, `${id}:ENDED`, stepId(id, 1)]));
+    const changed = unique.filter((id) => first.some((r) => r._id === stepId(id, 1)));
+    const later = await Promise.all(changed.map((id) => readLog<LicenceRecord>(this.licences, (n) => stepId(id, n), 4, 2)));
+    return foldLicences([...first, ...later.flat()]);
   }
 
   endingEvent(licence: Licence, ending: Pick<LicenceEndedDoc, 'ending' | 'reason' | 'endedAt'>): PlatformEvent {

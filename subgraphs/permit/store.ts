@@ -226,13 +226,10 @@ export class PermitStore {
   }
 
   /** A version and the facts about it, read by id. */
+  /** A version and its facts, in one query. */
   async byId(id: string): Promise<Permit | null> {
-    const doc = await byId(this.permits, id);
-    return doc?.record === 'VERSION' ? this.withFacts(doc) : null;
-  }
-
-  private async withFacts(doc: PermitVersionDoc): Promise<Permit> {
-    return foldPermit(doc, await byIds(this.permits, FACTS.map((f) => `${doc._id}:${f}`)));
+    const [doc, ...facts] = await byIds(this.permits, [id, ...FACTS.map((f) => `${id}:${f}`)]);
+    return doc?._id === id && doc.record === 'VERSION' ? foldPermit(doc, facts) : null;
   }
 
   /** The version with this code: its code record, then the version. */

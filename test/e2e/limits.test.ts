@@ -87,6 +87,25 @@ describe('limits and input hygiene at the gateway (production mode)', () => {
     expect((await as(t.walk.clerk(), twelve)).errors).toBeUndefined();
   });
 
+  it('checks each operation text once per role, yet its cost and its variables on every request', async () => {
+    // The same text refused for the public twice, and answered for staff (who have higher limits) in between.
+    const twelve = `{ ${Array.from({ length: 12 }, (_, i) => `b${i}: industries { code }`).join(' ')} }`;
+    expect((await post({ query: twelve })).json.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    expect((await as(t.walk.clerk(), twelve)).errors).toBeUndefined();
+    expect((await post({ query: twelve })).json.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
+    // One text whose cost a variable decides: four QR images only when $images is true.
+    const images = `query ($c: ID!, $images: Boolean!) { ${Array.from({ length: 4 }, (_, i) => `q${i}: scanPermit(code: $c) { code qrPngBase64 @include(if: $images) }`).join(' ')} }`;
+    for (const expected of [false, true, false]) {
+      const answer = await post({ query: images, variables: { c: code, images: expected } });
+      if (expected) expect(answer.json.errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY');
+      else expect(answer.json.errors).toBeUndefined();
+    }
+    // Variables are cleaned on every request: the same text with a control character in its variable is refused.
+    const scan = 'query ($c: ID!) { scanPermit(code: $c) { code } }';
+    expect((await post({ query: scan, variables: { c: code } })).json.errors).toBeUndefined();
+    expect((await post({ query: scan, variables: { c: `${code}\u0007` } })).json.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'variables.c' });
+  });
+
   it('keeps introspection and field suggestions from the anonymous public in production', async () => {
     const introspection = await post({ query: '{ __schema { mutationType { fields { name } } } }' });
     expect(introspection.status).toBe(400);

@@ -1,9 +1,12 @@
 import type { Identity } from '../../shared/identity';
 import { beijingToday } from '../../shared/beijing-calendar';
 import { department } from '../../shared/registry';
-import { SCAN_QUERY } from '../../documents/queries';
+import { SCANNED_PERMIT_FRAGMENT } from '../../documents/queries';
 import type { ScannedPermit } from '../../documents/scan-page';
 import { eventually, graphqlData } from './client';
+
+export const SCAN_WITH_OVERALL_STATE = `query ScanWithOverallState($code: ID!) { scanPermit(code: $code) { ...ScannedPermit overallState } }
+${SCANNED_PERMIT_FRAGMENT}`;
 import { sampleValues, type FormFieldView, type sampleBusiness } from './sample-values';
 
 /**
@@ -207,8 +210,9 @@ export class Walkthrough {
     });
   }
 
+  /** What the scan page asks, and the API's `overallState` as well (the tests check the field; the page derives it). */
   async scan(code: string) {
-    const data = await this.as<{ scanPermit: ScannedPermit | null }>(null, SCAN_QUERY, { code });
+    const data = await this.as<{ scanPermit: (ScannedPermit & { overallState: string }) | null }>(null, SCAN_WITH_OVERALL_STATE, { code });
     return data.scanPermit;
   }
 
