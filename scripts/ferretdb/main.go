@@ -2,7 +2,8 @@
 // with -postgresql-url) on one TCP address. It exists only because `go install
 // .../cmd/ferretdb` builds a binary that panics (its version file is generated);
 // the embeddable package does not. scripts/lib/database.ts builds it against a
-// patched copy of FerretDB (lookups by _id use the _id index; FERRETDB_PATCH there).
+// patched copy of FerretDB (lookups by _id, one or a list, use the _id index;
+// FERRETDB_PATCHES there).
 // Used by the platform's tests and the local start command; never in production.
 package main
 

@@ -2,16 +2,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { freePort, startDatabase, startIsolatedPlatform, type Platform } from '../support/launcher';
+import { freePort, startDatabase, startIsolatedPlatform, type Platform, type RunningDatabase } from '../support/launcher';
 
 /** Shared by the `bench:*` scripts: an isolated platform, and one measured load run. */
 /** An isolated platform for a bench; with `gatewayRuntimes`, one gateway per runtime on the same subgraphs (the first is `platform.gatewayUrl`). */
-export async function startBenchPlatform(extraEnv: Record<string, string> = {}, gatewayRuntimes: readonly string[] = []): Promise<{ platform: Platform; stop: () => Promise<void> }> {
+export async function startBenchPlatform(extraEnv: Record<string, string> = {}, gatewayRuntimes: readonly string[] = []): Promise<{ platform: Platform; database: RunningDatabase; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'yiye-bench-'));
   const database = await startDatabase({ port: await freePort(), dataDir });
   const platform = await startIsolatedPlatform(database.uri, 'bench', { LOG_LEVEL: 'warn', ...extraEnv }, gatewayRuntimes.length ? { gatewayEnv: gatewayRuntimes.map((runtime) => ({ GATEWAY_RUNTIME: runtime })) } : {});
   return {
     platform,
+    database,
     stop: async () => {
       await platform.stop();
       await database.stop();
@@ -87,4 +88,26 @@ export function platformMemory(platform: Platform): { totalMiB: number; processe
   });
   processes.sort((a, b) => b.mib - a.mib);
   return { totalMiB: processes.reduce((sum, p) => sum + p.mib, 0), processes };
+}
+
+/** Linux counts a process's CPU time in clock ticks of 10 ms (USER_HZ = 100). */
+const MS_PER_TICK = 10;
+
+/** CPU time (user + system, ms) each process of the platform and its database has used so far, from /proc. */
+export function cpuTimes(platform: Platform, database: RunningDatabase): Map<string, number> {
+  const of = (pid: number) => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
+  };
+  const times = new Map([...platform.processes.values()].map((p) => [p.instance, of(p.child.pid!)]));
+  if (database.process?.pid) times.set('database', of(database.process.pid));
+  return times;
+}
+
+/** CPU ms per request of each process between two `cpuTimes`, leaving out those that did nothing measurable. */
+export function cpuPerRequest(before: Map<string, number>, after: Map<string, number>, requests: number): { process: string; ms: number }[] {
+  return [...after]
+    .map(([name, ms]) => ({ process: name, ms: (ms - (before.get(name) ?? ms)) / requests }))
+    .filter((p) => p.ms >= 0.5)
+    .sort((a, b) => b.ms - a.ms);
 }

@@ -2,7 +2,7 @@ import '../../shared/no-telemetry';
 import { SCAN_QUERY, SCANNED_PERMIT_FRAGMENT } from '../../documents/queries';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../../shared/identity';
 import { GATEWAY_RUNTIMES } from '../../gateway/config';
-import { measure, platformMemory, printResults, startBenchPlatform, type LoadResult } from './bench';
+import { cpuPerRequest, cpuTimes, measure, platformMemory, printResults, startBenchPlatform, type LoadResult } from './bench';
 import { countDatabaseCommands, waitForQuiet } from '../support/metrics';
 import { buildScanScenarios } from '../support/scan-scenarios';
 import { devToken } from '../support/launcher';
@@ -22,7 +22,7 @@ const DIFFERENT_PERMITS = 500;
  * the scan plus the slowest department's part (its `_entities` fetch of the
  * permit's licences). At 1 connection the gateway's p50 is compared with the
  * floor (goal ≤ 1.5×); at 10 connections the runtimes' throughput with each
- * other, all scanning one permit and then each request another permit. Also: database queries per scan, and the platform's memory.
+ * other, all scanning one permit and then each request another permit. Also: the CPU time each process spends per scan, database queries per scan, and the platform's memory.
  * BENCH_SECONDS per run (default 8).
  */
 
@@ -41,7 +41,7 @@ interface Run {
 async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 8);
   // No timed outbox sweeps, so every counted query comes from scans (writes still kick the relay).
-  const { platform, stop } = await startBenchPlatform({ OUTBOX_INTERVAL_MS: '600000' }, GATEWAY_RUNTIMES);
+  const { platform, database, stop } = await startBenchPlatform({ OUTBOX_INTERVAL_MS: '600000' }, GATEWAY_RUNTIMES);
   try {
     const walk = new Walkthrough(platform.gatewayUrl, (identity) => devToken(platform.options.secrets.jwt, identity, '30m'));
     const permits = await buildScanScenarios(walk);
@@ -54,6 +54,7 @@ async function main() {
     const loaded: LoadResult[] = [];
     const floors: string[] = [];
     const queries: string[] = [];
+    const cpu: string[] = [];
     for (const [name, permit] of Object.entries(permits)) {
       const label = `${name} (${permit.licences} licences)`;
       const scan = await walk.scan(permit.code);
@@ -93,18 +94,24 @@ async function main() {
       // 1 connection: each runtime's p50 against the floor.
       const partP50: Record<string, number> = {};
       for (const [part, { url, run }] of Object.entries(direct)) {
-        await measure('warm-up', url, run.body, run.headers, 1, 1);
-        const result = await measure(`${label}: ${part} directly`, url, run.body, run.headers, seconds, 1);
+        // Signed anew for each run: a signed identity lasts a minute (cached for half of it).
+        const headers = await signedFor(part);
+        await measure('warm-up', url, run.body, headers, 1, 1);
+        const result = await measure(`${label}: ${part} directly`, url, run.body, headers, seconds, 1);
         single.push(result);
         partP50[part] = result.p50;
       }
       const [slowest, slowestP50] = Object.entries(partP50).filter(([part]) => part !== 'permit').sort((a, b) => b[1] - a[1])[0];
       const floor = partP50.permit + slowestP50;
       for (const { runtime, url } of gateways) {
-        await measure('warm-up', url, viaGateway.body, {}, 1, 1);
+        // Long enough for the runtime's code to be compiled hot: the first scenario ran colder than the others.
+        await measure('warm-up', url, viaGateway.body, {}, 3, 1);
+        const before = cpuTimes(platform, database);
         const result = await measure(`${label}: via gateway (${runtime})`, url, viaGateway.body, {}, seconds, 1);
+        const used = cpuPerRequest(before, cpuTimes(platform, database), result.requests);
         single.push(result);
         floors.push(`${label}, ${runtime}: p50 ${result.p50} ms / floor ${floor} ms (permit ${partP50.permit} + ${slowest} ${slowestP50}) = ${(result.p50 / floor).toFixed(2)}× (goal ≤ 1.5×)`);
+        cpu.push(`${label}, ${runtime}: ${used.reduce((sum, p) => sum + p.ms, 0).toFixed(1)} ms in all — ${used.map((p) => `${p.process} ${p.ms.toFixed(1)}`).join(', ')}`);
         // The API's `overallState` field as well: a third subgraph call, once the licences' states are in.
         const third = await measure(`${label}: via gateway (${runtime}), with overallState`, url, withField.body, {}, seconds, 1);
         single.push(third);
@@ -118,7 +125,7 @@ async function main() {
         await measure('warm-up', url, viaGateway.body, {}, 1);
         loaded.push(await measure(`${label}: via gateway (${runtime}), one permit`, url, viaGateway.body, {}, seconds));
       }
-      loaded.push(await measure(`${label}: permit directly, one permit`, direct.permit.url, direct.permit.run.body, direct.permit.run.headers, seconds));
+      loaded.push(await measure(`${label}: permit directly, one permit`, direct.permit.url, direct.permit.run.body, await signedFor('permit'), seconds));
       const cloner = await permitCloner(platform, permit.code);
       const others = (await cloner.clone(DIFFERENT_PERMITS)).map((code) => JSON.stringify({ query: SCAN_QUERY, variables: { code } }));
       await cloner.close();
@@ -130,6 +137,8 @@ async function main() {
     printResults(single);
     console.log('\nscan p50 through each gateway runtime against its floor (permit subgraph p50 + slowest department p50, same run):');
     for (const line of floors) console.log(`  ${line}`);
+    console.log('\nCPU time per scan at 1 connection, by process (from /proc; two cores share it all):');
+    for (const line of cpu) console.log(`  ${line}`);
     console.log(`\n${seconds}s per run, 10 connections\n`);
     printResults(loaded);
     for (const name of Object.keys(permits)) {
@@ -139,7 +148,7 @@ async function main() {
         for (const other of rest) console.log(`  ${name}, ${scanned}: ${runtimeOf(other)} ${(other.rps / first.rps).toFixed(2)}× ${runtimeOf(first)}'s throughput`);
       }
     }
-    console.log('\ndatabase queries per scan (20 scans each, counted from the driver):');
+    console.log('\ndatabase queries per scan, asking overallState too (20 scans each, counted from the driver):');
     for (const line of queries) console.log(`  ${line}`);
     const memory = platformMemory(platform);
     console.log(`\nthe platform's resident memory after the runs: ${memory.totalMiB} MiB in ${memory.processes.length} processes (largest: ${memory.processes.slice(0, 4).map((p) => `${p.name} ${p.mib} MiB`).join(', ')}); \`npm run dev\` runs it all in one process`);
