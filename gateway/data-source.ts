@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError } from 'graphql';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, Headers, request, Response, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { millis, parseConfig } from '../shared/config';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity, type Identity } from '../shared/identity';
@@ -29,6 +29,39 @@ export function subgraphAgent(timeoutMs = gatewayConfig().SUBGRAPH_TIMEOUT_MS): 
   return new Agent({ connections: gatewayConfig().SUBGRAPH_MAX_SOCKETS, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 
+/** The part of a fetch request the runtimes send a subgraph. */
+interface SubgraphRequestInit {
+  method?: string;
+  headers?: ConstructorParameters<typeof Headers>[0];
+  body?: string | Uint8Array | null;
+  signal?: AbortSignal | null;
+}
+
+/**
+ * `fetch` for subgraph requests, on undici's `request` through the pooled
+ * agent: the body is written in one go and the answer read whole (a GraphQL
+ * answer is one JSON document). undici's own `fetch` streams even a string body
+ * through an async iterator, a socket write per chunk, which cost the gateway
+ * about a seventh of its CPU per scan.
+ */
+export function subgraphFetch(agent: Agent): (url: string, init?: SubgraphRequestInit) => Promise<Response> {
+  return async (url, init = {}) => {
+    const answer = await request(url, {
+      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: Object.fromEntries(new Headers(init.headers)),
+      body: init.body ?? undefined,
+      signal: init.signal ?? undefined,
+      dispatcher: agent,
+    });
+    const body = new Uint8Array(await answer.body.arrayBuffer());
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      for (const one of [value ?? []].flat()) headers.append(name, one);
+    }
+    return new Response(answer.statusCode === 204 || answer.statusCode === 304 ? null : body, { status: answer.statusCode, headers });
+  };
+}
+
 /**
  * Sends each subgraph request with the caller's verified identity, signed by
  * the gateway, through a pooled agent with a socket limit and a timeout (the
@@ -39,11 +72,11 @@ export class SignedIdentityDataSource extends RemoteGraphQLDataSource<GatewayCon
 
   constructor(options: { name: string; url: string; metrics?: GatewayMetrics }) {
     const timeout = subgraphTimeoutMs(options.name);
-    const agent = subgraphAgent(timeout);
+    const send = subgraphFetch(subgraphAgent(timeout));
     const failed = (kind: 'timeout' | 'unavailable' | 'status') => options.metrics?.subgraphErrors.inc({ subgraph: options.name, kind });
-    const fetcher = async (url: string, init: Record<string, unknown>) => {
+    const fetcher = async (url: string, init: SubgraphRequestInit) => {
       try {
-        const response = await undiciFetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(timeout) } as Parameters<typeof undiciFetch>[1]);
+        const response = await send(url, { ...init, signal: AbortSignal.timeout(timeout) });
         if (response.status >= 500) failed('status');
         return response;
       } catch (error) {

@@ -7,8 +7,7 @@ import { formatError } from '../shared/errors';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity, type Identity } from '../shared/identity';
 import { services, serviceUrl } from '../shared/registry';
 import { gatewayConfig } from './config';
-import { fetch as undiciFetch } from 'undici';
-import { subgraphAgent, subgraphTimeoutMs } from './data-source';
+import { subgraphAgent, subgraphFetch, subgraphTimeoutMs } from './data-source';
 import type { GatewayMetrics } from './metrics';
 
 /**
@@ -53,7 +52,7 @@ export function hiveRuntime(supergraphSdl: string, metrics: GatewayMetrics): Gat
     maskedErrors: false,
     plugins: () => [
       // The same pooled connections as the Apollo runtime's, with the same socket limit (SUBGRAPH_MAX_SOCKETS).
-      useCustomFetch(((url: string, init: Record<string, unknown>) => undiciFetch(url, { ...init, dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as never),
+      useCustomFetch(subgraphFetch(agent) as never),
       tracing(),
       executionMetrics(metrics),
       projectErrors(metrics, gatewayConfig().NODE_ENV === 'production'),

@@ -3,6 +3,7 @@ import { eventually, graphql } from '../support/client';
 import { sampleBusiness } from '../support/sample-values';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal } from '../support/refusals';
+import { metricValue } from '../support/metrics';
 import { ONE_ITEM, publishTestIndustries, readyApplication } from '../support/paths';
 
 /** Partial failure stays partial; events survive a receiver that is down. */
@@ -60,6 +61,32 @@ describe('faults', () => {
     }
     const after = (await t.walk.scan(permit.code))!;
     expect(after.items.every((i) => i.licence?.status === 'VALID')).toBe(true);
+  });
+
+  it('scans with a department frozen: answered once its timeout passes, the department named, a timeout counted', async () => {
+    const gatewayMetrics = async () => (await (await request(`${t.gatewayUrl}/metrics`)).body.text());
+    const before = await gatewayMetrics();
+    const health = t.platform.processes.get('health')!.child;
+    // Frozen, not dead: the connection is accepted and never answered.
+    process.kill(health.pid!, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const result = await graphql<{ scanPermit: { items: { departmentCode: string; licence: { status: string | null } | null }[] } }>(
+        t.graphqlUrl,
+        'query ($code: ID!) { scanPermit(code: $code) { items { departmentCode licence { status } } } }',
+        { code: permit.code },
+      );
+      const elapsed = Date.now() - started;
+      // The subgraph timeout is 5 s; the request budget above it is the gateway's.
+      expect(elapsed).toBeGreaterThanOrEqual(4500);
+      expect(elapsed).toBeLessThan(9000);
+      expect(result.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'health' }) })]);
+      for (const item of result.data!.scanPermit.items) expect(item.licence?.status ?? null).toBe(item.departmentCode === 'health' ? null : 'VALID');
+    } finally {
+      process.kill(health.pid!, 'SIGCONT');
+    }
+    const after = await gatewayMetrics();
+    expect(metricValue(after, 'yiye_gateway_subgraph_errors_total', { subgraph: 'health', kind: 'timeout' }) - metricValue(before, 'yiye_gateway_subgraph_errors_total', { subgraph: 'health', kind: 'timeout' })).toBe(1);
   });
 
   it('delivers the revocation to a permit subgraph that was down, once it is back', async () => {

@@ -9,6 +9,7 @@ import { eventually, graphql } from '../support/client';
 import { freePort } from '../support/launcher';
 import { ONE_ITEM, publishTestIndustries, readyApplication } from '../support/paths';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
+import { metricValue } from '../support/metrics';
 
 /**
  * Traces, metrics and logs that fit together: the platform runs with an
@@ -49,11 +50,6 @@ async function startCollector(): Promise<{ url: string; spans: Span[]; close: ()
   return { url: `http://127.0.0.1:${port}`, spans, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-const metricValue = (text: string, name: string, labels: Record<string, string>) =>
-  text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
 
 describe('observability', () => {
   let t: TestPlatform;

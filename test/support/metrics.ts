@@ -28,3 +28,10 @@ export async function waitForQuiet(serviceUrls: Record<string, string>, windowMs
   }
   throw new Error('services did not settle');
 }
+
+/** The sum of a Prometheus metric's samples whose labels include these, in a `/metrics` text. */
+export const metricValue = (text: string, name: string, labels: Record<string, string>) =>
+  text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
