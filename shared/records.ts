@@ -75,7 +75,11 @@ export async function byId<T extends { _id: string }>(collection: mongo.Collecti
  */
 export async function byIds<T extends { _id: string }>(collection: mongo.Collection<T>, ids: readonly string[]): Promise<T[]> {
   const unique = [...new Set(ids)];
-  if (unique.length <= 1) return unique.length ? [await byId(collection, unique[0])].filter((d): d is T => d !== null) : [];
+  if (unique.length === 0) return [];
+  if (unique.length === 1) {
+    const doc = await byId(collection, unique[0]);
+    return doc ? [doc] : [];
+  }
   const found = new Map(((await collection.find({ _id: { $in: unique } } as mongo.Filter<T>).toArray()) as T[]).map((d) => [d._id, d]));
   return unique.flatMap((id) => found.get(id) ?? []);
 }

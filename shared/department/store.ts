@@ -186,12 +186,13 @@ export class DepartmentStore {
     return (await this.licencesById([licenceId])).get(licenceId) ?? null;
   }
 
-  /** Many licences at once (the scan's `_entities` batch): each read by id, side by side. */
+  /** Many licences at once (the scan's `_entities` batch), read by id. */
   async licencesById(ids: readonly string[]): Promise<Map<string, Licence>> {
     // One query for every licence, its ending and its first change; only a licence that has changed reads on.
     const unique = [...new Set(ids)];
     const first = await byIds<LicenceRecord>(this.licences, unique.flatMap((id) => [id, `${id}:ENDED`, stepId(id, 1)]));
-    const changed = unique.filter((id) => first.some((r) => r._id === stepId(id, 1)));
+    const read = new Set(first.map((r) => r._id));
+    const changed = unique.filter((id) => read.has(stepId(id, 1)));
     const later = await Promise.all(changed.map((id) => readLog<LicenceRecord>(this.licences, (n) => stepId(id, n), 4, 2)));
     return foldLicences([...first, ...later.flat()]);
   }

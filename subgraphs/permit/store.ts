@@ -225,8 +225,7 @@ export class PermitStore {
     return `${applicationId}:v${version}`;
   }
 
-  /** A version and the facts about it, read by id. */
-  /** A version and its facts, in one query. */
+  /** A version and the facts about it, read by id in one query. */
   async byId(id: string): Promise<Permit | null> {
     const [doc, ...facts] = await byIds(this.permits, [id, ...FACTS.map((f) => `${id}:${f}`)]);
     return doc?._id === id && doc.record === 'VERSION' ? foldPermit(doc, facts) : null;
