@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { freePort, startDatabase, startIsolatedPlatform, type Platform, type RunningDatabase } from '../support/launcher';
 
@@ -93,14 +94,15 @@ export function platformMemory(platform: Platform): { totalMiB: number; processe
 /** Linux counts a process's CPU time in clock ticks of 10 ms (USER_HZ = 100). */
 const MS_PER_TICK = 10;
 
-/** CPU time (user + system, ms) each process of the platform and its database has used so far, from /proc. */
-export function cpuTimes(platform: Platform, database: RunningDatabase): Map<string, number> {
+/** CPU time (user + system, ms) each process of the platform, its database and any `others` the bench started has used so far, from /proc. */
+export function cpuTimes(platform: Platform, database: RunningDatabase, others: ChildProcess[] = []): Map<string, number> {
   const of = (pid: number) => {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK;
   };
   const times = new Map([...platform.processes.values()].map((p) => [p.instance, of(p.child.pid!)]));
   if (database.process?.pid) times.set('database', of(database.process.pid));
+  for (const other of others) times.set(`${basename(String(other.spawnargs.at(-1)), '.ts')}`, of(other.pid!));
   return times;
 }
 

@@ -1,4 +1,8 @@
 import '../../shared/no-telemetry';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../shared/registry';
+import { freePort, type Platform } from '../support/launcher';
 import { SCAN_QUERY, SCANNED_PERMIT_FRAGMENT } from '../../documents/queries';
 import { IDENTITY_HEADER, PUBLIC_IDENTITY, signIdentity } from '../../shared/identity';
 import { GATEWAY_RUNTIMES } from '../../gateway/config';
@@ -23,6 +27,8 @@ const DIFFERENT_PERMITS = 500;
  * permit's licences). At 1 connection the gateway's p50 is compared with the
  * floor (goal ≤ 1.5×); at 10 connections the runtimes' throughput with each
  * other, all scanning one permit and then each request another permit. Also: the CPU time each process spends per scan, database queries per scan, and the platform's memory.
+ * Beside the runtimes, `bare-hive` (bare-hive.ts): Hive Gateway with none of the project's code, so the
+ * run shows apart what the project's gateway code costs and what the library costs.
  * BENCH_SECONDS per run (default 8).
  */
 
@@ -41,12 +47,17 @@ interface Run {
 async function main() {
   const seconds = Number(process.env.BENCH_SECONDS ?? 8);
   // No timed outbox sweeps, so every counted query comes from scans (writes still kick the relay).
+  let reference: { url: string; process: ChildProcess } | undefined;
   const { platform, database, stop } = await startBenchPlatform({ OUTBOX_INTERVAL_MS: '600000' }, GATEWAY_RUNTIMES);
   try {
     const walk = new Walkthrough(platform.gatewayUrl, (identity) => devToken(platform.options.secrets.jwt, identity, '30m'));
     const permits = await buildScanScenarios(walk);
     const subgraphs = Object.fromEntries(Object.entries(platform.serviceUrls).filter(([name]) => name !== 'applications'));
-    const gateways = GATEWAY_RUNTIMES.map((runtime, replica) => ({ runtime, url: `http://127.0.0.1:${platform.replicaPorts('gateway')[replica]}/graphql` }));
+    reference = await startBareHive(platform);
+    const gateways = [
+      ...GATEWAY_RUNTIMES.map((runtime, replica) => ({ runtime, url: `http://127.0.0.1:${platform.replicaPorts('gateway')[replica]}/graphql` })),
+      { runtime: 'bare-hive', url: reference.url },
+    ];
     const signedFor = async (subgraph: string) => ({ [IDENTITY_HEADER]: await signIdentity(PUBLIC_IDENTITY, subgraph, platform.options.secrets.identityKeys[0]) });
 
     await waitForQuiet(platform.serviceUrls);
@@ -106,9 +117,9 @@ async function main() {
       for (const { runtime, url } of gateways) {
         // Long enough for the runtime's code to be compiled hot: the first scenario ran colder than the others.
         await measure('warm-up', url, viaGateway.body, {}, 3, 1);
-        const before = cpuTimes(platform, database);
+        const before = cpuTimes(platform, database, [reference.process]);
         const result = await measure(`${label}: via gateway (${runtime})`, url, viaGateway.body, {}, seconds, 1);
-        const used = cpuPerRequest(before, cpuTimes(platform, database), result.requests);
+        const used = cpuPerRequest(before, cpuTimes(platform, database, [reference.process]), result.requests);
         single.push(result);
         floors.push(`${label}, ${runtime}: p50 ${result.p50} ms / floor ${floor} ms (permit ${partP50.permit} + ${slowest} ${slowestP50}) = ${(result.p50 / floor).toFixed(2)}× (goal ≤ 1.5×)`);
         cpu.push(`${label}, ${runtime}: ${used.reduce((sum, p) => sum + p.ms, 0).toFixed(1)} ms in all — ${used.map((p) => `${p.process} ${p.ms.toFixed(1)}`).join(', ')}`);
@@ -144,7 +155,7 @@ async function main() {
     for (const name of Object.keys(permits)) {
       for (const scanned of ['one permit', `${DIFFERENT_PERMITS} permits`]) {
         const [first, ...rest] = loaded.filter((r) => r.label.startsWith(`${name} `) && r.label.includes('via gateway') && r.label.endsWith(scanned));
-        const runtimeOf = (r: LoadResult) => /\((\w+)\)/.exec(r.label)![1];
+        const runtimeOf = (r: LoadResult) => /\(([\w-]+)\)/.exec(r.label)![1];
         for (const other of rest) console.log(`  ${name}, ${scanned}: ${runtimeOf(other)} ${(other.rps / first.rps).toFixed(2)}× ${runtimeOf(first)}'s throughput`);
       }
     }
@@ -154,8 +165,23 @@ async function main() {
     console.log(`\nthe platform's resident memory after the runs: ${memory.totalMiB} MiB in ${memory.processes.length} processes (largest: ${memory.processes.slice(0, 4).map((p) => `${p.name} ${p.mib} MiB`).join(', ')}); \`npm run dev\` runs it all in one process`);
     if ([...single, ...loaded].some((r) => r.errors > 0)) throw new Error('some requests failed');
   } finally {
+    reference?.process.kill();
     await stop();
   }
+}
+
+/** The reference gateway (bare-hive.ts) on the platform's subgraphs, as its own process. */
+async function startBareHive(platform: Platform): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'bench', 'bare-hive.ts')], {
+    env: { ...process.env, PORT: String(port), SERVICE_URLS: JSON.stringify(platform.serviceUrls), BENCH_IDENTITY_KEY: JSON.stringify(platform.options.secrets.identityKeys[0]) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the reference gateway exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}/graphql`, process: child };
 }
 
 async function post(url: string, run: Run): Promise<unknown> {
