@@ -6,7 +6,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { subgraphConfig, tracingConfig } from '../shared/config';
-import { REPO_ROOT, services } from '../shared/registry';
+import { REPO_ROOT, department, services } from '../shared/registry';
 import { departmentConfig } from '../shared/department/config';
 import { applicationsConfig } from '../subgraphs/applications/config';
 import { permitConfig } from '../subgraphs/permit/config';
@@ -102,7 +102,7 @@ export function deployedServices(): DeployedService[] {
   const subgraphConfigs = (name: string): ConfigReader[] => [
     tracingConfig,
     subgraphConfig,
-    name === 'applications' ? applicationsConfig : name === 'permit' ? permitConfig : departmentConfig,
+    ...(name === 'applications' ? [applicationsConfig] : name === 'permit' ? [permitConfig] : department(name) ? [departmentConfig] : []),
   ];
   const all: Omit<DeployedService, 'env'>[] = [
     ...services().map((s) => ({

@@ -7,6 +7,7 @@ import { departmentTypeDefs } from '../shared/department/schema';
 import { REPO_ROOT, type Department } from '../shared/registry';
 import { applicationsSubgraph } from '../subgraphs/applications/subgraph';
 import { permitSubgraph } from '../subgraphs/permit/subgraph';
+import { supervisionSubgraph } from '../subgraphs/supervision/subgraph';
 import { DOCUMENT_OPERATIONS } from '../documents/queries';
 import { composeSupergraph } from './compose';
 import { deploymentFiles } from './deployment';
@@ -43,6 +44,7 @@ export const TEMPLATE_DEPARTMENT: Department = {
   folder: '',
   items: [{ licenceType: 'TemplateLicence', licenceNameZh: '单项许可证', licenceNameEn: 'A licence' } as ItemDefinition],
   licenceSdl: '',
+  checkPoints: [],
 };
 
 interface Target {
@@ -67,6 +69,11 @@ export const RESOLVER_TYPE_TARGETS: Target[] = [
     file: 'subgraphs/permit/__generated__/resolver-types.ts',
     sdl: () => permitSubgraph().typeDefs,
     mappers: { Permit: 'subgraphs/permit/resolvers/index#PermitView', Application: '{ id: string }' },
+  },
+  {
+    file: 'subgraphs/supervision/__generated__/resolver-types.ts',
+    sdl: () => supervisionSubgraph().typeDefs,
+    mappers: { CheckPoint: 'subgraphs/supervision/checklist#CheckPointView' },
   },
   {
     file: 'shared/department/__generated__/resolver-types.ts',

@@ -26,9 +26,31 @@ export interface DepartmentDefinition {
   illustrative?: string[];
 }
 
+/**
+ * 一单: a point an inspector checks at a business holding the licence of one of
+ * the department's items (`checkpoints.json` in its folder: the department owns
+ * its points; the supervision subgraph merges them per industry and business).
+ */
+export interface CheckPointDefinition {
+  code: string;
+  itemCode: string;
+  textZh: string;
+  textEn: string;
+  legalBasis: { zh: string; en: string };
+  failureZh: string;
+  failureEn: string;
+  /** What a failure starts: a correction order with a deadline, or enforcement that ends the licence. */
+  onFailure: 'CORRECTION' | 'ENFORCEMENT';
+  /** Days to correct, for a CORRECTION point. */
+  correctionDays?: number;
+  illustrative?: boolean;
+}
+
 export interface Department extends DepartmentDefinition {
   folder: string;
   items: ItemDefinition[];
+  /** Its check points (一单), in item order. */
+  checkPoints: (CheckPointDefinition & { department: string })[];
   /** This department's extra SDL: `extend type <Licence>` blocks. */
   licenceSdl: string;
 }
@@ -43,7 +65,9 @@ export function loadDepartment(folder: string): Department {
   const items = JSON.parse(readFileSync(join(folder, 'items.json'), 'utf8')) as ItemDefinition[];
   const sdlFile = join(folder, 'schema.graphql');
   const licenceSdl = existsSync(sdlFile) ? readFileSync(sdlFile, 'utf8') : '';
-  return { ...config, folder, items: items.map((i) => ({ ...i, department: config.code })), licenceSdl };
+  const pointsFile = join(folder, 'checkpoints.json');
+  const checkPoints = existsSync(pointsFile) ? (JSON.parse(readFileSync(pointsFile, 'utf8')) as CheckPointDefinition[]) : [];
+  return { ...config, folder, items: items.map((i) => ({ ...i, department: config.code })), licenceSdl, checkPoints: checkPoints.map((p) => ({ ...p, department: config.code })) };
 }
 
 export function departments(): Department[] {
@@ -78,6 +102,7 @@ export function services(): ServiceInfo[] {
   return [
     { name: 'applications', port: 4001, entry: join(SUBGRAPHS_DIR, 'applications', 'subgraph.ts'), args: [] },
     { name: 'permit', port: 4002, entry: join(SUBGRAPHS_DIR, 'permit', 'subgraph.ts'), args: [] },
+    { name: 'supervision', port: 4003, entry: join(SUBGRAPHS_DIR, 'supervision', 'subgraph.ts'), args: [] },
     ...departments().map((d) => ({ name: d.code, port: d.port, entry: join(REPO_ROOT, 'shared', 'department', 'main.ts'), args: [d.folder] })),
   ];
 }

@@ -159,6 +159,7 @@ describe('the access policy, cell by cell', () => {
         return root('loadHolidaySchedule', 'mutation ($input: HolidayScheduleInput!) { loadHolidaySchedule(input: $input) { year } }', { input: { year: 2031, holidays: ['2031-01-01'], workdays: [], source: '示例' } });
       case 'Query.scanPermit': return root('scanPermit', 'query ($c: ID!) { scanPermit(code: $c) { code } }', { c: f.permitCode }, 'permit');
       case 'Query.verifyPermit': return root('verifyPermit', 'query ($c: String!) { verifyPermit(qrContent: $c) { result } }', { c: f.permitCode }, 'permit');
+      case 'Query.checkPoints': return root('checkPoints', '{ checkPoints(departmentCode: "market-regulation") { code } }', {}, 'supervision');
       case 'Query.permitSigningKeys': return root('permitSigningKeys', '{ permitSigningKeys }', {}, 'permit');
       case 'Query.permit': return root('permit', 'query ($id: ID!) { permit(id: $id) { id } }', { id: f.permitId }, 'permit');
       case 'Query.permitCertificate': return root('permitCertificate', 'query ($c: ID!) { permitCertificate(code: $c) { id } }', { c: f.permitCode }, 'permit');

@@ -66,20 +66,21 @@ export class Walkthrough {
   }
 
   /** One business through intake and review, every item approved: the decided application. */
-  async approvedApplication(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>) {
+  /** The whole path to a decided application: every item approved but those in `deny`. */
+  async approvedApplication(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>, deny: readonly string[] = []) {
     const form = await this.form(industryCode, answers);
     const submitted = await this.submit(this.clerk(), industryCode, answers, sampleValues(form.sections.flatMap((s) => s.fields), business));
     const accepted = await this.accept(submitted.id);
     for (const item of accepted.items) {
       await this.waitForReview(item.departmentCode, item.reviewId);
-      await this.decide(item.departmentCode, item.reviewId, { approve: true });
+      await this.decide(item.departmentCode, item.reviewId, deny.includes(item.itemCode) ? { approve: false, reasons: ['不符合许可条件 / does not meet the conditions'] } : { approve: true });
     }
     return this.waitUntilDecided(submitted.id);
   }
 
-  /** The whole path for one business, every item approved: the issued permit. */
-  async issuedPermit(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>) {
-    return this.issuePermit((await this.approvedApplication(industryCode, answers, business)).id);
+  /** The whole path for one business, every item approved but those in `deny`: the issued permit. */
+  async issuedPermit(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>, deny: readonly string[] = []) {
+    return this.issuePermit((await this.approvedApplication(industryCode, answers, business, deny)).id);
   }
 
   async industry(code: string) {

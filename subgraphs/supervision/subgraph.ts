@@ -1,0 +1,23 @@
+import '../../shared/no-telemetry';
+import '../../shared/tracing';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runSubgraph, type SubgraphDefinition } from '../../shared/subgraph-server';
+import { checkPointProblems } from './checklist';
+import { supervisionResolvers } from './resolvers';
+
+/** 事中事后监管 ("6+4"): the one checklist per industry and per business, merged from the departments' check points. */
+export function supervisionSubgraph(): SubgraphDefinition {
+  return {
+    name: 'supervision',
+    typeDefs: readFileSync(join(__dirname, 'schema.graphql'), 'utf8'),
+    resolvers: supervisionResolvers(),
+    prepare: async () => {
+      // A department's points that do not fit its items stop the service at start, not an inspection later.
+      const problems = checkPointProblems();
+      if (problems.length) throw new Error(`check points:\n${problems.join('\n')}`);
+    },
+  };
+}
+
+if (require.main === module) runSubgraph(supervisionSubgraph(), 4003);
