@@ -3,7 +3,7 @@
  * the `guide` query rendered as an A4-friendly HTML page, in Chinese (default)
  * or English (`?lang=en`).
  */
-import { escapeHtml } from './html';
+import { escapeHtml, printablePage } from './html';
 import type { PrintableGuideQuery } from './__generated__/operations';
 
 /** The `guide` answer as asked in documents/queries.ts, typed by `npm run generate`. */
@@ -121,20 +121,7 @@ ${item.illustrative.length ? `<p class="note">${L.illustrative}: ${escapeHtml(it
   const materials = guide.materials
     .map((m) => `<li>${name(m)} <small>(${L.usedBy} ${escapeHtml((m.itemCodes ?? []).join(', '))})</small></li>`)
     .join('');
-  return `<!doctype html>
-<html lang="${lang === 'zh' ? 'zh-CN' : 'en'}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${name(industry)} — ${L.title}</title>
-<style>
-body{font-family:"Noto Serif CJK SC","Songti SC",serif;max-width:860px;margin:0 auto;padding:24px;color:#111;line-height:1.5}
-h1{font-size:1.5rem;text-align:center}h2{font-size:1.15rem;border-bottom:2px solid #333;padding-bottom:4px;margin-top:28px}
-h3{font-size:1.05rem}h3 small{color:#666;font-weight:normal}
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;padding:6px 8px;vertical-align:top;text-align:left}
-th{width:22%;background:#f3f3f3}ol{margin:0;padding-left:1.4em}.note{color:#666;font-size:.85em}
-.summary td{font-weight:600}.item{page-break-inside:avoid}
-@media print{body{padding:0}a{color:inherit;text-decoration:none}}
-</style></head><body>
-<h1>${name(industry)}<br>${L.title}</h1>
+  return printablePage(lang, `${name(industry)} — ${L.title}`, `<h1>${name(industry)}<br>${L.title}</h1>
 <p>${L.edition}: ${escapeHtml(guide.edition)}</p>
 <h2>${L.scenario}</h2><ul>${answers}</ul>
 <h2>${L.summary}</h2>
@@ -146,6 +133,5 @@ th{width:22%;background:#f3f3f3}ol{margin:0;padding-left:1.4em}.note{color:#666;
 </table>
 <h2>${L.materials}</h2><ol>${materials}</ol>
 <h2>${L.items}</h2>
-${items}
-</body></html>`;
+${items}`);
 }

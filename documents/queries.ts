@@ -114,4 +114,21 @@ export const GUIDE_QUERY = /* GraphQL */ `
   }
 `;
 
-export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY];
+/** 一业一册: the catalogue's items (conditions, legal basis, licence), the one checklist and the admins' supervision notes, for the printable manual. */
+export const MANUAL_QUERY = /* GraphQL */ `
+  query ComplianceManual($industryCode: ID!) {
+    industry(code: $industryCode) {
+      code nameZh nameEn edition illustrative
+      items {
+        item {
+          code nameZh nameEn departmentNameZh departmentNameEn licenceNameZh licenceNameEn validityYears
+          legalBasis { zh en } conditions { zh en }
+        }
+      }
+      checklist { code itemCode textZh textEn legalBasisZh legalBasisEn failureZh failureEn onFailure correctionDays illustrative }
+      supervisionNotes { revision publishedAt sections { titleZh titleEn bodyZh bodyEn } }
+    }
+  }
+`;
+
+export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY];

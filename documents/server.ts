@@ -10,9 +10,10 @@ import { certificateData } from './certificate-data';
 import { documentsConfig } from './config';
 import { askGateway, permitServiceDown } from './gateway-client';
 import { renderGuidePage, type GuideLanguage } from './guide-page';
-import { CERTIFICATE_QUERY, GUIDE_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
+import { renderManualPage, type ManualLanguage } from './manual-page';
+import { CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
 import { renderForgedPage, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
-import type { CertificateQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanQuery, VerifyQuery } from './__generated__/operations';
+import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanQuery, VerifyQuery } from './__generated__/operations';
 
 /**
  * The documents service: what people open, print and scan, made from the
@@ -24,6 +25,7 @@ import type { CertificateQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQu
  *   /permits/<code>/certificate.html | certificate.pdf   the printed certificate
  *                                       (the holder's or the bureau's token, passed on)
  *   /guides/<industry>?lang&answers     the printable one-time guide (public)
+ *   /manuals/<industry>?lang            the printable compliance manual, 一业一册 (public)
  *   /.well-known/permit-keys.json       the keys that sign QR codes (public)
  *   /healthz, /readyz                   for operators
  */
@@ -119,6 +121,18 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
       return void res.status(status).type('text').send(error?.message ?? 'guide unavailable');
     }
     res.type('html').send(renderGuidePage(answer.data.guide, lang));
+  });
+
+  // The printable compliance manual (一业一册): /manuals/restaurant?lang=en
+  app.get('/manuals/:industryCode', async (req, res) => {
+    const lang: ManualLanguage = req.query.lang === 'en' ? 'en' : 'zh';
+    const answer = await askGateway<ComplianceManualQuery>(MANUAL_QUERY, { industryCode: req.params.industryCode });
+    if (!answer.data?.industry) {
+      const error = answer.errors[0];
+      if (!error) return void res.status(404).type('text').send('未找到该行业 / No such industry');
+      return void res.status(error.extensions?.code === 'BAD_USER_INPUT' ? 400 : 503).type('text').send(error.message);
+    }
+    res.type('html').send(renderManualPage(answer.data.industry, lang));
   });
 
   // The public keys that sign permit QR codes, for inspectors' apps to verify offline (docs/qr.md §5).

@@ -71,6 +71,7 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   'Mutation.recordPermitRecall': { ISSUER: 'any' },
   // Supervision (事中事后监管): the checklists are published (一公开), as the guides are.
   'Query.checkPoints': 'public',
+  'Mutation.publishSupervisionNotes': ADMIN_ONLY,
   // Each department: its own reviewers work its items; its licences are public; their history is the holder's, the bureau's and its own.
   'department.Queries.reviews': OWN_REVIEWER,
   'department.Queries.review': OWN_REVIEWER,

@@ -3,6 +3,13 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** 检查不合格的后续处理。What a failed check point starts. */
+export type FailureFollowUp =
+  /** 责令限期改正。A correction order with a deadline. */
+  | 'CORRECTION'
+  /** 依法处罚直至终止许可证（由审批部门的 endLicence 执行）。Enforcement: the department ends the licence (its endLicence). */
+  | 'ENFORCEMENT';
+
 /** 单项许可证状态。State of a single-item licence. */
 export type LicenceStatus =
   /** 撤销。Annulled (granted unlawfully). */
@@ -182,6 +189,13 @@ export type VerifyQuery = { verifyPermit: { result: VerificationResult, signatur
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
          | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null } | null } };
+
+export type ComplianceManualQueryVariables = Exact<{
+  industryCode: string | number;
+}>;
+
+
+export type ComplianceManualQuery = { industry: { code: string, nameZh: string, nameEn: string, edition: string, illustrative: Array<string>, items: Array<{ item: { code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, validityYears: number, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }> } }>, checklist: Array<{ code: string, itemCode: string, textZh: string, textEn: string, legalBasisZh: string, legalBasisEn: string, failureZh: string, failureEn: string, onFailure: FailureFollowUp, correctionDays: number | null, illustrative: boolean }>, supervisionNotes: { revision: number, publishedAt: string, sections: Array<{ titleZh: string, titleEn: string, bodyZh: string, bodyEn: string }> } | null } | null };
 
 export type PermitKeysQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { runSubgraph, type SubgraphDefinition } from '../../shared/subgraph-server';
 import { checkPointProblems } from './checklist';
 import { supervisionResolvers } from './resolvers';
+import { SupervisionStore } from './store';
 
-/** 事中事后监管 ("6+4"): the one checklist per industry and per business, merged from the departments' check points. */
+/** 事中事后监管 ("6+4"): the one checklist per industry and per business, merged from the departments' check points; the supervision notes of each industry's compliance manual. */
 export function supervisionSubgraph(): SubgraphDefinition {
   return {
     name: 'supervision',
     typeDefs: readFileSync(join(__dirname, 'schema.graphql'), 'utf8'),
     resolvers: supervisionResolvers(),
+    indexes: SupervisionStore.indexes,
     prepare: async () => {
       // A department's points that do not fit its items stop the service at start, not an inspection later.
       const problems = checkPointProblems();

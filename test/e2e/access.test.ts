@@ -160,6 +160,8 @@ describe('the access policy, cell by cell', () => {
       case 'Query.scanPermit': return root('scanPermit', 'query ($c: ID!) { scanPermit(code: $c) { code } }', { c: f.permitCode }, 'permit');
       case 'Query.verifyPermit': return root('verifyPermit', 'query ($c: String!) { verifyPermit(qrContent: $c) { result } }', { c: f.permitCode }, 'permit');
       case 'Query.checkPoints': return root('checkPoints', '{ checkPoints(departmentCode: "market-regulation") { code } }', {}, 'supervision');
+      case 'Mutation.publishSupervisionNotes':
+        return root('publishSupervisionNotes', 'mutation ($input: SupervisionNotesInput!) { publishSupervisionNotes(input: $input) { revision } }', { input: { industryCode: INDUSTRY, sections: [], basedOnRevision: 0, note: 'policy test' } }, 'supervision');
       case 'Query.permitSigningKeys': return root('permitSigningKeys', '{ permitSigningKeys }', {}, 'permit');
       case 'Query.permit': return root('permit', 'query ($id: ID!) { permit(id: $id) { id } }', { id: f.permitId }, 'permit');
       case 'Query.permitCertificate': return root('permitCertificate', 'query ($c: ID!) { permitCertificate(code: $c) { id } }', { c: f.permitCode }, 'permit');

@@ -75,4 +75,35 @@ describe('supervision: the one checklist', () => {
     const all = await graphqlData<{ checkPoints: Point[] }>(t.graphqlUrl, `{ checkPoints { code } }`);
     expect(all.checkPoints.length).toBe(departments().reduce((sum, d) => sum + d.checkPoints.length, 0));
   });
+
+  // The industry is the one the test above published.
+  it('prints the compliance manual (一业一册): conditions, every check point with its consequence, the admins’ notes', async () => {
+    const industry = 'supervision-food-alcohol';
+    const before = await fetch(`${t.documentsUrl}/manuals/${industry}`);
+    expect(before.status).toBe(200);
+    expect(await before.text()).toContain('管理员尚未发布本行业的监管内容');
+    await graphqlData(
+      t.graphqlUrl,
+      'mutation ($input: SupervisionNotesInput!) { publishSupervisionNotes(input: $input) { revision } }',
+      { input: { industryCode: industry, sections: [{ titleZh: '双随机抽查', titleEn: 'Random inspections', bodyZh: '每年抽查比例不低于 5%。', bodyEn: 'At least 5% are drawn each year.' }], basedOnRevision: 0, note: '首次发布' } },
+      await t.token(t.walk.admin()),
+    );
+    const zh = await (await fetch(`${t.documentsUrl}/manuals/${industry}`)).text();
+    const points = checklistOf(['MR-FOOD-BUSINESS', 'CO-ALCOHOL-RETAIL']);
+    for (const point of points) {
+      expect(zh).toContain(point.code);
+      expect(zh).toContain(point.failureZh);
+    }
+    const enforcement = points.filter((p) => p.onFailure === 'ENFORCEMENT').length;
+    expect(zh.split('依法终止许可证').length - 1).toBe(enforcement);
+    expect(zh.split('责令限期改正（').length - 1).toBe(points.length - enforcement);
+    for (const condition of department('commerce')!.items.find((i) => i.code === 'CO-ALCOHOL-RETAIL')!.conditions) expect(zh).toContain(condition.zh);
+    expect(zh).toContain('双随机抽查');
+    expect(zh).toContain('每年抽查比例不低于 5%。');
+    const en = await (await fetch(`${t.documentsUrl}/manuals/${industry}?lang=en`)).text();
+    expect(en).toContain('Compliance manual for the industry');
+    expect(en).toContain('Random inspections');
+    expect(en).toContain(points[0].textEn);
+    expect((await fetch(`${t.documentsUrl}/manuals/no-such-industry`)).status).toBe(404);
+  });
 });

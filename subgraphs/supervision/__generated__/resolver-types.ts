@@ -5,6 +5,7 @@ import type { SubgraphContext } from '../../../shared/subgraph-server';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -75,6 +76,8 @@ export type Industry = {
   code: Scalars['ID']['output'];
   /** 本行业可能涉及的全部审批事项（来自目录）。The industry's items, from the catalogue. */
   items: Array<IndustryItem>;
+  /** 一业一册中管理员撰写的监管内容（最新一版；尚无则为空）。The supervision notes of its compliance manual, latest revision; null when none. */
+  supervisionNotes?: Maybe<SupervisionNotes>;
 };
 
 /** 行业中的审批事项（来自目录）。An item of an industry, from the catalogue. */
@@ -82,6 +85,21 @@ export type IndustryItem = {
   __typename?: 'IndustryItem';
   /** 审批事项。The approval item. */
   item: ApprovalItem;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * 发布行业监管内容（一业一册中由管理员撰写的部分），作为新的一版；须基于当前最新版本。
+   * Publishes an industry's supervision notes (the part of its compliance manual
+   * admins write) as the next revision; it must be based on the latest one.
+   */
+  publishSupervisionNotes: SupervisionNotes;
+};
+
+
+export type MutationPublishSupervisionNotesArgs = {
+  input: SupervisionNotesInput;
 };
 
 /** 综合许可凭证（由凭证子图签发）。A comprehensive permit, issued by the permit subgraph. */
@@ -127,6 +145,58 @@ export type Query = {
  */
 export type QueryCheckPointsArgs = {
   departmentCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** 行业监管内容的一节。A section of an industry's supervision notes. */
+export type SupervisionNoteSection = {
+  __typename?: 'SupervisionNoteSection';
+  /** 正文（英文）。Body (English). */
+  bodyEn: Scalars['String']['output'];
+  /** 正文。Body (Chinese). */
+  bodyZh: Scalars['String']['output'];
+  /** 标题（英文）。Title (English). */
+  titleEn: Scalars['String']['output'];
+  /** 标题。Title (Chinese). */
+  titleZh: Scalars['String']['output'];
+};
+
+/** 行业监管内容的一节。A section of an industry's supervision notes. */
+export type SupervisionNoteSectionInput = {
+  /** 正文（英文，1–8000 字符）。Body in English, 1–8000 characters. */
+  bodyEn: Scalars['String']['input'];
+  /** 正文（1–4000 字）。Body in Chinese, 1–4000 characters. */
+  bodyZh: Scalars['String']['input'];
+  /** 标题（英文，1–200 字符）。Title in English, 1–200 characters. */
+  titleEn: Scalars['String']['input'];
+  /** 标题（1–100 字）。Title in Chinese, 1–100 characters. */
+  titleZh: Scalars['String']['input'];
+};
+
+/** 行业监管内容：管理员撰写，随一业一册发布。An industry's supervision notes: written by admins, published in its compliance manual. */
+export type SupervisionNotes = {
+  __typename?: 'SupervisionNotes';
+  /** 行业编码。Industry code. */
+  industryCode: Scalars['ID']['output'];
+  /** 修改说明。Why it changed. */
+  note: Scalars['String']['output'];
+  /** 发布时间。When it was published. */
+  publishedAt: Scalars['String']['output'];
+  /** 版本号（从 1 起）。Revision, from 1. */
+  revision: Scalars['Int']['output'];
+  /** 各节。Sections. */
+  sections: Array<SupervisionNoteSection>;
+};
+
+/** 发布行业监管内容。Supervision notes to publish. */
+export type SupervisionNotesInput = {
+  /** 所基于的版本号（尚无内容时为 0）。The revision this edit is based on (0 when there is none yet). */
+  basedOnRevision: Scalars['Int']['input'];
+  /** 行业编码。Industry code. */
+  industryCode: Scalars['ID']['input'];
+  /** 修改说明（1–200 字）。Why it changed, 1–200 characters. */
+  note: Scalars['String']['input'];
+  /** 全部章节（0–20 节；0 节即清空）。Every section, 0–20 (none clears the notes). */
+  sections: Array<SupervisionNoteSectionInput>;
 };
 
 
@@ -240,9 +310,14 @@ export type ResolversTypes = {
   FailureFollowUp: FailureFollowUp;
   Industry: ResolverTypeWrapper<Omit<Industry, 'checklist'> & { checklist: Array<ResolversTypes['CheckPoint']> }>;
   IndustryItem: ResolverTypeWrapper<IndustryItem>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Permit: ResolverTypeWrapper<Omit<Permit, 'checklist'> & { checklist: Array<ResolversTypes['CheckPoint']> }>;
   PermitItem: ResolverTypeWrapper<PermitItem>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  SupervisionNoteSection: ResolverTypeWrapper<SupervisionNoteSection>;
+  SupervisionNoteSectionInput: SupervisionNoteSectionInput;
+  SupervisionNotes: ResolverTypeWrapper<SupervisionNotes>;
+  SupervisionNotesInput: SupervisionNotesInput;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -255,9 +330,14 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   Industry: Omit<Industry, 'checklist'> & { checklist: Array<ResolversParentTypes['CheckPoint']> } | FederationReferenceTypes['Industry'];
   IndustryItem: IndustryItem;
+  Mutation: Record<PropertyKey, never>;
   Permit: Omit<Permit, 'checklist'> & { checklist: Array<ResolversParentTypes['CheckPoint']> } | FederationReferenceTypes['Permit'];
   PermitItem: PermitItem;
   Query: Record<PropertyKey, never>;
+  SupervisionNoteSection: SupervisionNoteSection;
+  SupervisionNoteSectionInput: SupervisionNoteSectionInput;
+  SupervisionNotes: SupervisionNotes;
+  SupervisionNotesInput: SupervisionNotesInput;
 };
 
 export type CheckPointResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['CheckPoint'] = ResolversParentTypes['CheckPoint']> = {
@@ -281,6 +361,11 @@ export type IndustryResolvers<ContextType = SubgraphContext, ParentType extends 
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Industry']> | FederationReferenceType, FederationReferenceType, ContextType>;
   checklist?: Resolver<Array<ResolversTypes['CheckPoint']>, ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  supervisionNotes?: Resolver<Maybe<ResolversTypes['SupervisionNotes']>, ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  publishSupervisionNotes?: Resolver<ResolversTypes['SupervisionNotes'], ParentType, ContextType, RequireFields<MutationPublishSupervisionNotesArgs, 'input'>>;
 };
 
 export type PermitResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Permit'] = ResolversParentTypes['Permit'], FederationReferenceType extends FederationReferenceTypes['Permit'] = FederationReferenceTypes['Permit']> = {
@@ -293,10 +378,28 @@ export type QueryResolvers<ContextType = SubgraphContext, ParentType extends Res
   checkPoints?: Resolver<Array<ResolversTypes['CheckPoint']>, ParentType, ContextType, Partial<QueryCheckPointsArgs>>;
 };
 
+export type SupervisionNoteSectionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SupervisionNoteSection'] = ResolversParentTypes['SupervisionNoteSection']> = {
+  bodyEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  bodyZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  titleEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  titleZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SupervisionNotesResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SupervisionNotes'] = ResolversParentTypes['SupervisionNotes']> = {
+  industryCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publishedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sections?: Resolver<Array<ResolversTypes['SupervisionNoteSection']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = SubgraphContext> = {
   CheckPoint?: CheckPointResolvers<ContextType>;
   Industry?: IndustryResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Permit?: PermitResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  SupervisionNoteSection?: SupervisionNoteSectionResolvers<ContextType>;
+  SupervisionNotes?: SupervisionNotesResolvers<ContextType>;
 };
 
