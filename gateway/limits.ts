@@ -48,6 +48,7 @@ export const OPERATION_LIMITS: Record<Role, OperationLimits> = {
   APPLICANT: { tokens: 4000, depth: 10, aliases: 20, directives: 20, cost: 10000, expandedFields: 2000 },
   CLERK: STAFF,
   REVIEWER: STAFF,
+  INSPECTOR: STAFF,
   ISSUER: STAFF,
   ANALYST: { ...STAFF, cost: 50000 },
   ADMIN: { ...STAFF, tokens: 20000, cost: 50000 },

@@ -12,12 +12,12 @@ async function main() {
     process.exit(2);
   }
   if (role === 'APPLICANT' && !binding) throw new Error('an applicant token needs the credit code it acts for');
-  if (role === 'REVIEWER' && !department(binding ?? '')) throw new Error('a reviewer token needs a department code, e.g. market-regulation');
+  if ((role === 'REVIEWER' || role === 'INSPECTOR') && !department(binding ?? '')) throw new Error(`a ${role.toLowerCase()} token needs a department code, e.g. market-regulation`);
   const token = await devToken((await devSecrets()).jwt, {
     role,
     subject: `${role.toLowerCase()}-dev`,
     ...(role === 'APPLICANT' ? { creditCode: binding } : {}),
-    ...(role === 'REVIEWER' ? { department: binding } : {}),
+    ...(role === 'REVIEWER' || role === 'INSPECTOR' ? { department: binding } : {}),
   });
   console.log(token);
 }

@@ -72,6 +72,14 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   // Supervision (事中事后监管): the checklists are published (一公开), as the guides are.
   'Query.checkPoints': 'public',
   'Mutation.publishSupervisionNotes': ADMIN_ONLY,
+  // The register of permit holders (who may be drawn): the bureau's admins and analysts.
+  'Query.supervisedPermits': { ADMIN: 'any', ANALYST: 'any' },
+  // Inspector rosters (names): admins keep them; an inspector sees their own department's.
+  'Query.inspectorRoster': { ADMIN: 'any', INSPECTOR: 'own' },
+  'Mutation.setInspectorRoster': ADMIN_ONLY,
+  // Plans are drawn by admins and published (一公开); inspectors' names only to admins and inspectors.
+  'Mutation.drawInspectionPlan': ADMIN_ONLY,
+  'Query.inspectionPlan': 'public',
   // Each department: its own reviewers work its items; its licences are public; their history is the holder's, the bureau's and its own.
   'department.Queries.reviews': OWN_REVIEWER,
   'department.Queries.review': OWN_REVIEWER,

@@ -7,7 +7,7 @@ import { privateSigningKey, verifyingKeySet } from './keys';
  * Who is asking. The gateway verifies the caller's token once and forwards this,
  * signed, to subgraphs (`IDENTITY_HEADER`); subgraphs trust nothing else.
  */
-export const ROLES = ['APPLICANT', 'CLERK', 'REVIEWER', 'ISSUER', 'ANALYST', 'ADMIN', 'PUBLIC'] as const;
+export const ROLES = ['APPLICANT', 'CLERK', 'REVIEWER', 'INSPECTOR', 'ISSUER', 'ANALYST', 'ADMIN', 'PUBLIC'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Identity {
@@ -17,7 +17,7 @@ export interface Identity {
   name?: string;
   /** APPLICANT only: the unified social credit code the applicant acts for. */
   creditCode?: string;
-  /** REVIEWER only: the department code the reviewer belongs to. */
+  /** REVIEWER and INSPECTOR: the department code the person belongs to. */
   department?: string;
 }
 
@@ -122,6 +122,7 @@ export function toIdentity(claims: Record<string, unknown>): Identity {
   if (!identity.subject) throw new Error('token has no subject');
   if (identity.role === 'APPLICANT' && !identity.creditCode) throw new Error('applicant token needs creditCode');
   if (identity.role === 'REVIEWER' && !identity.department) throw new Error('reviewer token needs department');
+  if (identity.role === 'INSPECTOR' && !identity.department) throw new Error('inspector token needs department');
   return identity;
 }
 
@@ -129,6 +130,7 @@ const ROLE_NAMES: Record<Role, string> = {
   APPLICANT: '申请人',
   CLERK: '综合窗口人员',
   REVIEWER: '部门审批人员',
+  INSPECTOR: '部门检查人员',
   ISSUER: '区政务服务局发证人员',
   ANALYST: '数据分析人员',
   ADMIN: '系统管理员',

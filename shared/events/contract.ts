@@ -13,7 +13,7 @@ import { z } from 'zod';
  * `DEPARTMENT` stands for any department subgraph (the registry's).
  */
 export const DEPARTMENT = 'department';
-type Party = 'applications' | 'permit' | typeof DEPARTMENT;
+type Party = 'applications' | 'permit' | 'supervision' | typeof DEPARTMENT;
 
 const text = z.string().max(2000);
 const id = z.string().min(1).max(200);
@@ -88,12 +88,33 @@ export const EVENT_CONTRACT = {
   CalendarScheduleLoaded: event(['applications'], [DEPARTMENT], z.object({ schedule, by: text })),
   /** A permit version was issued: the applicant is told. */
   PermitIssued: event(['permit'], ['applications'], z.object({ applicationId: id, code: id, version: z.number().int().positive(), permitId: id })),
+  /**
+   * A permit version was issued: supervision registers the business among the
+   * industry's permit holders (the population of the random draw). Only what
+   * supervision needs: the company's name and credit code, no person's data.
+   */
+  PermitListed: event(['permit'], ['supervision'], z.object({
+    permitId: id,
+    applicationId: id,
+    code: id,
+    version: z.number().int().positive(),
+    industryCode: id,
+    holder: z.object({ companyName: text, creditCode: text }),
+    items: z.array(z.object({ itemCode: id, departmentCode: id, permitted: z.boolean(), licenceId: id.nullable() })).min(1).max(50),
+    issuedAt: isoTime,
+    supersedes: id.optional(),
+  })),
+  /**
+   * A permit version became void (a licence on it ended): supervision no longer
+   * draws it. How and by whom, not the department's own words (they may name people).
+   */
+  PermitVoided: event(['permit'], ['supervision'], z.object({ permitId: id, applicationId: id, industryCode: id, licenceId: id, departmentCode: id, ending, at: isoTime })),
 } as const;
 
 export type EventType = keyof typeof EVENT_CONTRACT;
 export type EventPayload<T extends EventType> = z.infer<(typeof EVENT_CONTRACT)[T]['payload']>;
 
-/** Whether `service` (a department code, 'applications' or 'permit') plays `party`. */
+/** Whether `service` (a department code, or a named service) plays `party`. */
 function plays(service: string, party: Party, isDepartment: (code: string) => boolean): boolean {
   return party === DEPARTMENT ? isDepartment(service) : service === party;
 }

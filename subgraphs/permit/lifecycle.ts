@@ -1,5 +1,5 @@
 import { electronicLicenceIdentifier, ISSUER, licenceMetadata, PERMIT_LICENCE_TYPE_CODE } from '../../shared/elicence';
-import { externalEvent, newEvent, outbox, type PlatformEvent } from '../../shared/events';
+import { externalEvent, newEvent, outbox, type EventPayload, type PlatformEvent } from '../../shared/events';
 import type { Logger } from '../../shared/logger';
 import { insertOnce, insertPending } from '../../shared/records';
 import { permitQrContent, qrPngBase64, qrSvg, signPermitQr } from './qr';
@@ -88,6 +88,8 @@ export async function insertVersion(
       [
         // The applicant is told (the bureau's notifications live with the application).
         newEvent('PermitIssued', 'permit', 'applications', { applicationId: request._id, code, version, permitId: id }, `PermitIssued:${id}`),
+        // Supervision registers the holder among the industry's permit holders.
+        newEvent('PermitListed', 'permit', 'supervision', listing(doc), `PermitListed:${id}`),
         ...libraryPush(doc, previous ? 'REISSUED' : 'ISSUED', 'VALID'),
         ...(previous ? libraryPush(previous, 'SUPERSEDED', 'SUPERSEDED') : []),
       ],
@@ -99,6 +101,21 @@ export async function insertVersion(
   if (!(await insertPending(store.db, store.permits, doc))) return null;
   await store.completeRecord(doc);
   return doc;
+}
+
+/** What supervision is told of a new version: the industry, the company, its items (no person's data). */
+function listing(doc: PermitVersionDoc): EventPayload<'PermitListed'> {
+  return {
+    permitId: doc._id,
+    applicationId: doc.applicationId,
+    code: doc.code,
+    version: doc.version,
+    industryCode: doc.industryCode,
+    holder: { companyName: doc.holder.companyName, creditCode: doc.holder.creditCode },
+    items: doc.items.map((i) => ({ itemCode: i.itemCode, departmentCode: i.departmentCode, permitted: i.permitted, licenceId: i.licenceId })),
+    issuedAt: doc.issuedAt.toISOString(),
+    ...(doc.supersedes ? { supersedes: doc.supersedes } : {}),
+  };
 }
 
 /** Voids every valid version listing the ended licence. Each void is a fact inserted once, so repeating is harmless. */
@@ -118,7 +135,24 @@ export async function voidPermitsListing(store: PermitStore, ending: LicenceEndi
       ending: ending.ending,
       licenceId: ending._id,
       departmentCode: ending.departmentCode,
-      ...outbox(libraryPush(permit.doc, 'VOIDED', 'VOID')),
+      ...outbox([
+        ...libraryPush(permit.doc, 'VOIDED', 'VOID'),
+        newEvent(
+          'PermitVoided',
+          'permit',
+          'supervision',
+          {
+            permitId: permit.id,
+            applicationId: permit.doc.applicationId,
+            industryCode: permit.doc.industryCode,
+            licenceId: ending._id,
+            departmentCode: ending.departmentCode,
+            ending: ending.ending as EventPayload<'PermitVoided'>['ending'],
+            at: new Date(ending.endedAt).toISOString(),
+          },
+          `PermitVoided:${permit.id}`,
+        ),
+      ]),
     };
     if (await insertPending(store.db, store.permits, voided)) log.info({ permitId: permit.id, licenceId: ending._id }, 'permit voided');
   }

@@ -1,9 +1,37 @@
+import type { Connection } from 'mongoose';
+import type { IndexDeclaration } from '../../shared/db';
 import { invalidInput, type FieldProblem } from '../../shared/errors';
-import type { NoteSection } from './store';
+import { Revisions, type Revision } from './revisions';
+
+/** One section of the supervision content admins add to an industry's compliance manual (一业一册). */
+export interface NoteSection {
+  titleZh: string;
+  titleEn: string;
+  bodyZh: string;
+  bodyEn: string;
+}
+
+/** An industry's supervision notes, one revision after another (`<industryCode>#<n>`, each the whole text). */
+export type NotesRevision = Revision<{
+  industryCode: string;
+  sections: NoteSection[];
+  /** Why it changed, as the admin wrote it. */
+  note: string;
+}>;
+
+export class NotesStore {
+  static readonly indexes: readonly IndexDeclaration[] = [{ collection: 'supervision_notes', keys: { _id: 1 }, serves: "an industry's notes, revision by revision" }];
+  readonly revisions: Revisions<Omit<NotesRevision, '_id' | 'seq' | 'by' | 'at'>>;
+
+  constructor(db: Connection) {
+    this.revisions = new Revisions(db.db!.collection('supervision_notes'), { zh: '本行业监管内容', en: 'The supervision notes' });
+  }
+}
 
 /** Bounds of an industry's supervision notes: enough for a manual's chapter, small enough to print and to store whole per revision. */
 export const NOTES_LIMITS = { sections: 20, titleZh: 100, titleEn: 200, bodyZh: 4000, bodyEn: 8000, note: 200 } as const;
-const INDUSTRY_CODE = /^[a-z][a-z0-9-]{0,63}$/;
+/** How an industry is coded in the catalogue; supervision checks the form, the catalogue is not its own. */
+export const INDUSTRY_CODE = /^[a-z][a-z0-9-]{0,63}$/;
 
 export interface NotesInput {
   industryCode: string;

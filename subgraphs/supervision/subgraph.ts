@@ -5,15 +5,18 @@ import { join } from 'node:path';
 import { runSubgraph, type SubgraphDefinition } from '../../shared/subgraph-server';
 import { checkPointProblems } from './checklist';
 import { supervisionResolvers } from './resolvers';
-import { SupervisionStore } from './store';
+import { NotesStore } from './notes';
+import { PermitRegister } from './register';
+import { PlanStore } from './plans';
 
-/** 事中事后监管 ("6+4"): the one checklist per industry and per business, merged from the departments' check points; the supervision notes of each industry's compliance manual. */
+/** 事中事后监管 ("6+4"): the one checklist per industry and per business, merged from the departments' check points; the supervision notes of each industry's compliance manual; the register of permit holders, from the permit service's events. */
 export function supervisionSubgraph(): SubgraphDefinition {
   return {
     name: 'supervision',
     typeDefs: readFileSync(join(__dirname, 'schema.graphql'), 'utf8'),
     resolvers: supervisionResolvers(),
-    indexes: SupervisionStore.indexes,
+    indexes: [...NotesStore.indexes, ...PermitRegister.indexes, ...PlanStore.indexes],
+    eventHandlers: (db) => new PermitRegister(db).handlers(),
     prepare: async () => {
       // A department's points that do not fit its items stop the service at start, not an inspection later.
       const problems = checkPointProblems();

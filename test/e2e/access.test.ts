@@ -63,6 +63,7 @@ describe('the access policy, cell by cell', () => {
     commitmentReview: string;
   };
   const ns = department(DEPT)!.graphqlName;
+  const PLAN_INPUT = { industryCode: INDUSTRY, period: '2026-12', sampleSize: 1, inspectorsPerDepartment: 1, seed: 'access-policy-seed' };
 
   beforeAll(async () => {
     t = await startTestPlatform();
@@ -100,6 +101,17 @@ describe('the access policy, cell by cell', () => {
       const r = await as<Record<string, { review: { state: string } | null }>>(t.walk.reviewer(DEPT), `query ($id: ID!) { ${ns} { review(id: $id) { state } } }`, { id: f.commitmentReview });
       return r.data![ns].review?.state === 'APPROVED' ? true : undefined;
     });
+    // Supervision: the department's inspector roster, and a plan drawn from the industry's permit holders once supervision knows of the permit.
+    const roster = await as(t.walk.admin(), 'mutation ($input: InspectorRosterInput!) { setInspectorRoster(input: $input) { revision } }', {
+      input: { departmentCode: DEPT, inspectors: [{ id: 'WA-0001', name: '检查员甲' }, { id: 'WA-0002', name: '检查员乙' }], basedOnRevision: 0 },
+    });
+    expect(roster.errors).toBeUndefined();
+    await eventually('the permit known to supervision', async () => {
+      const r = await as<{ supervisedPermits: { permitId: string }[] }>(t.walk.admin(), 'query ($i: ID!) { supervisedPermits(industryCode: $i, status: VALID) { permitId } }', { i: INDUSTRY });
+      return r.data?.supervisedPermits.some((p) => p.permitId === f.permitId) ? true : undefined;
+    });
+    const plan = await as(t.walk.admin(), `mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id } }`, { input: PLAN_INPUT });
+    expect(plan.errors).toBeUndefined();
   });
   afterAll(async () => {
     await t?.stop();
@@ -162,6 +174,13 @@ describe('the access policy, cell by cell', () => {
       case 'Query.checkPoints': return root('checkPoints', '{ checkPoints(departmentCode: "market-regulation") { code } }', {}, 'supervision');
       case 'Mutation.publishSupervisionNotes':
         return root('publishSupervisionNotes', 'mutation ($input: SupervisionNotesInput!) { publishSupervisionNotes(input: $input) { revision } }', { input: { industryCode: INDUSTRY, sections: [], basedOnRevision: 0, note: 'policy test' } }, 'supervision');
+      case 'Query.supervisedPermits':
+        return root('supervisedPermits', `{ supervisedPermits(industryCode: "${INDUSTRY}") { permitId } }`, {}, 'supervision');
+      case 'Query.inspectorRoster': return root('inspectorRoster', `{ inspectorRoster(departmentCode: "${DEPT}") { revision } }`, {}, 'supervision');
+      case 'Query.inspectionPlan': return root('inspectionPlan', `{ inspectionPlan(industryCode: "${INDUSTRY}", period: "2026-12") { id } }`, {}, 'supervision');
+      case 'Mutation.setInspectorRoster':
+        return root('setInspectorRoster', 'mutation ($input: InspectorRosterInput!) { setInspectorRoster(input: $input) { revision } }', { input: { departmentCode: DEPT, inspectors: [{ id: 'WA-0003', name: '检查员丙' }], basedOnRevision: 1 } }, 'supervision');
+      case 'Mutation.drawInspectionPlan': return root('drawInspectionPlan', 'mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id } }', { input: PLAN_INPUT }, 'supervision');
       case 'Query.permitSigningKeys': return root('permitSigningKeys', '{ permitSigningKeys }', {}, 'permit');
       case 'Query.permit': return root('permit', 'query ($id: ID!) { permit(id: $id) { id } }', { id: f.permitId }, 'permit');
       case 'Query.permitCertificate': return root('permitCertificate', 'query ($c: ID!) { permitCertificate(code: $c) { id } }', { c: f.permitCode }, 'permit');
@@ -202,6 +221,8 @@ describe('the access policy, cell by cell', () => {
       { label: 'clerk', identity: t.walk.clerk(), allowed: Boolean(grant('CLERK')) },
       { label: 'reviewer (deciding department)', identity: t.walk.reviewer(DEPT), allowed: Boolean(grant('REVIEWER')) },
       { label: 'reviewer (another department)', identity: t.walk.reviewer(OTHER_DEPT), allowed: grant('REVIEWER') === 'any' },
+      { label: 'inspector (deciding department)', identity: t.walk.inspector(DEPT), allowed: Boolean(grant('INSPECTOR')) },
+      { label: 'inspector (another department)', identity: t.walk.inspector(OTHER_DEPT), allowed: grant('INSPECTOR') === 'any' },
       { label: 'issuer', identity: t.walk.issuer(), allowed: Boolean(grant('ISSUER')) },
       { label: 'analyst', identity: { role: 'ANALYST', subject: 'analyst-01' }, allowed: Boolean(grant('ANALYST')) },
       { label: 'admin', identity: t.walk.admin(), allowed: Boolean(grant('ADMIN')) },

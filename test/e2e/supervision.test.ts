@@ -1,6 +1,9 @@
 import { department, departments } from '../../shared/registry';
 import { checklistOf } from '../../subgraphs/supervision/checklist';
-import { graphqlData } from '../support/client';
+import { request } from 'undici';
+import { newEvent, signEvent, type PlatformEvent } from '../../shared/events';
+import { eventually, graphql, graphqlData } from '../support/client';
+import { devToken } from '../support/launcher';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { sampleBusiness } from '../support/sample-values';
 
@@ -65,6 +68,35 @@ describe('supervision: the one checklist', () => {
     expect(data.scanPermit.checklist.some((p) => p.itemCode === 'CO-ALCOHOL-RETAIL')).toBe(false);
     // The refused item has points of its own: leaving them out is the rule, not an empty list.
     expect(checklistOf(['CO-ALCOHOL-RETAIL']).length).toBeGreaterThan(0);
+
+    // Supervision learns of the holder from the permit service's event (the population a random draw chooses from) …
+    const admin = await t.token(t.walk.admin());
+    const register = (status?: string) =>
+      graphqlData<{ supervisedPermits: { permitId: string; code: string; companyName: string; permittedItemCodes: string[]; status: string }[] }>(
+        t.graphqlUrl,
+        `query ($i: ID!, $s: SupervisedPermitStatus) { supervisedPermits(industryCode: $i, status: $s) { permitId code companyName creditCode permittedItemCodes status } }`,
+        { i: 'supervision-food-alcohol', s: status ?? null },
+        admin,
+      );
+    const listed = await eventually('the permit in the register', async () => (await register('VALID')).supervisedPermits.find((p) => p.code === permit.code));
+    expect(listed).toMatchObject({ permitId: permit.id, companyName: sampleBusiness(9101).companyName, permittedItemCodes: ['MR-FOOD-BUSINESS'], status: 'VALID' });
+    // Nobody but the permit service can take it out: a department's genuine key is refused for this event, and claiming to be the permit service fails the signature.
+    const forgedVoid = (source: string) =>
+      newEvent('PermitVoided', source, 'supervision', { permitId: permit.id, applicationId: permit.id.split(':')[0], industryCode: 'supervision-food-alcohol', licenceId: 'forged', departmentCode: 'market-regulation', ending: 'REVOKED', at: new Date().toISOString() });
+    const deliver = async (event: PlatformEvent, signer: string) => {
+      const r = await request(`${t.platform.serviceUrls.supervision}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: await signEvent(event, t.secrets.eventKeys[signer]) }) });
+      await r.body.dump();
+      return r.statusCode;
+    };
+    expect(await deliver(forgedVoid('market-regulation'), 'market-regulation')).toBe(422);
+    expect(await deliver(forgedVoid('permit'), 'market-regulation')).toBe(401);
+    expect((await register('VALID')).supervisedPermits.some((p) => p.code === permit.code)).toBe(true);
+    // … and stops drawing it once a licence on it has ended (the permit is void).
+    const application = await t.walk.application(permit.id.split(':')[0]);
+    const food = application!.items.find((i) => i.itemCode === 'MR-FOOD-BUSINESS')!;
+    await t.walk.endLicence('market-regulation', food.licenceId!, 'REVOKED', '监督检查发现严重违法行为');
+    await eventually('the permit void in the register', async () => ((await register('VOID')).supervisedPermits.some((p) => p.code === permit.code) ? true : undefined));
+    expect((await register('VALID')).supervisedPermits.some((p) => p.code === permit.code)).toBe(false);
   });
 
   it("lists one department's points, and every department's", async () => {
@@ -105,5 +137,44 @@ describe('supervision: the one checklist', () => {
     expect(en).toContain('Random inspections');
     expect(en).toContain(points[0].textEn);
     expect((await fetch(`${t.documentsUrl}/manuals/no-such-industry`)).status).toBe(404);
+  });
+
+  it('draws a joint-inspection plan from the real permit holders, published without the inspectors’ names', async () => {
+    const industry = 'supervision-food-alcohol';
+    // A second business with both licences; the first one's permit is void by now and is not drawn.
+    const permit = await t.walk.issuedPermit(industry, {}, sampleBusiness(9102));
+    const admin = await t.token(t.walk.admin());
+    await eventually('the permit in the register', async () => {
+      const r = await graphqlData<{ supervisedPermits: { code: string }[] }>(t.graphqlUrl, 'query ($i: ID!) { supervisedPermits(industryCode: $i, status: VALID) { code } }', { i: industry }, admin);
+      return r.supervisedPermits.some((p) => p.code === permit.code) ? true : undefined;
+    });
+    for (const [departmentCode, prefix] of [['market-regulation', 'MR'], ['commerce', 'CO']]) {
+      await graphqlData(t.graphqlUrl, 'mutation ($input: InspectorRosterInput!) { setInspectorRoster(input: $input) { revision } }', {
+        input: { departmentCode, inspectors: [1, 2, 3].map((n) => ({ id: `${prefix}-E2E-${n}`, name: `检查员${prefix}${n}` })), basedOnRevision: 0 },
+      }, admin);
+    }
+    const PLAN_FIELDS = 'id seed population { permitId } businesses { code companyName departmentCodes } departments { departmentCode inspectorCount inspectors { id name } } reproduced';
+    const drawn = await graphqlData<{ drawInspectionPlan: { population: unknown[]; businesses: { code: string; departmentCodes: string[] }[]; departments: { departmentCode: string; inspectors: { id: string }[] | null }[]; reproduced: boolean } }>(
+      t.graphqlUrl,
+      `mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { ${PLAN_FIELDS} } }`,
+      { input: { industryCode: industry, period: '2026-12', sampleSize: 5, inspectorsPerDepartment: 1, seed: 'e2e-seed-2026-12' } },
+      admin,
+    );
+    const plan = drawn.drawInspectionPlan;
+    expect(plan.population).toHaveLength(1);
+    expect(plan.businesses.map((b) => b.code)).toEqual([permit.code]);
+    expect(plan.businesses[0].departmentCodes.sort()).toEqual(['commerce', 'market-regulation']);
+    expect(plan.departments.map((d) => [d.departmentCode, d.inspectors!.length])).toEqual([['market-regulation', 1], ['commerce', 1]]);
+    expect(plan.reproduced).toBe(true);
+    // 一公开: anyone reads the plan; the inspectors' names are for admins and inspectors.
+    const published = await graphqlData<{ inspectionPlan: { businesses: { code: string }[]; departments: { inspectorCount: number; inspectors: unknown }[] } }>(t.graphqlUrl, `query { inspectionPlan(industryCode: "${industry}", period: "2026-12") { ${PLAN_FIELDS} } }`);
+    expect(published.inspectionPlan.businesses.map((b) => b.code)).toEqual([permit.code]);
+    expect(published.inspectionPlan.departments.every((d) => d.inspectors === null && d.inspectorCount === 1)).toBe(true);
+    const inspector = await t.token(t.walk.inspector('commerce'));
+    const seen = await graphqlData<{ inspectionPlan: { departments: { inspectors: { id: string }[] }[] } }>(t.graphqlUrl, `query { inspectionPlan(industryCode: "${industry}", period: "2026-12") { departments { inspectors { id } } } }`, {}, inspector);
+    expect(seen.inspectionPlan.departments.map((d) => d.inspectors.length)).toEqual([1, 1]);
+    // An inspector is always of a department: a token without one is refused at the gateway.
+    const unbound = await graphql(t.graphqlUrl, '{ checkPoints { code } }', {}, await devToken(t.secrets.jwt, { role: 'INSPECTOR', subject: 'inspector-nowhere' }, '5m'));
+    expect(unbound.status).toBe(401);
   });
 });

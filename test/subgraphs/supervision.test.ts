@@ -1,6 +1,7 @@
 import type { Identity } from '../../shared/identity';
 import { supervisionSubgraph } from '../../subgraphs/supervision/subgraph';
 import { checklistOf } from '../../subgraphs/supervision/checklist';
+import { weightedDraw } from '../../subgraphs/supervision/draw';
 import { inProcessSubgraph, type InProcessSubgraph } from '../support/in-process';
 
 /** The supervision subgraph alone: `_entities` with the fields the gateway hands over (@requires), as the planner would send them. */
@@ -112,6 +113,169 @@ describe('supervision subgraph, in process', () => {
         expect(['UNAUTHENTICATED', 'FORBIDDEN']).toContain(r.errors?.[0].extensions?.code);
       }
       expect(await latest('notes-c')).toBeNull();
+    });
+  });
+
+  describe('the register of permit holders', () => {
+    const ADMIN = { role: 'ADMIN' as const, subject: 'admin-01' };
+    const listing = (permitId: string, extra: Record<string, unknown> = {}) => ({
+      permitId,
+      applicationId: permitId.split(':')[0],
+      code: `C${permitId.replace(/\W/g, '').toUpperCase()}`,
+      version: Number(permitId.split(':v')[1]),
+      industryCode: 'register-test',
+      holder: { companyName: `公司 ${permitId}`, creditCode: '91110113MA00000000' },
+      items: [
+        { itemCode: 'MR-FOOD-BUSINESS', departmentCode: 'market-regulation', permitted: true, licenceId: 'l-1' },
+        { itemCode: 'CO-ALCOHOL-RETAIL', departmentCode: 'commerce', permitted: false, licenceId: null },
+      ],
+      issuedAt: '2026-12-01T02:00:00.000Z',
+      ...extra,
+    });
+    const statuses = async () => {
+      const r = await s.run<{ supervisedPermits: { permitId: string; status: string; permittedItemCodes: string[] }[] }>(ADMIN, '{ supervisedPermits(industryCode: "register-test") { permitId status permittedItemCodes } }');
+      expect(r.errors).toBeUndefined();
+      return Object.fromEntries(r.data!.supervisedPermits.map((p) => [p.permitId, p.status]));
+    };
+
+    it('keeps each version as issued; a later version supersedes it, a voiding ends it; redelivery changes nothing', async () => {
+      await s.deliver('PermitListed', 'permit', listing('app-1:v1'), 'PermitListed:app-1:v1');
+      await s.deliver('PermitListed', 'permit', listing('app-2:v1'), 'PermitListed:app-2:v1');
+      await s.deliver('PermitListed', 'permit', listing('app-3:v1'), 'PermitListed:app-3:v1');
+      expect(await statuses()).toEqual({ 'app-1:v1': 'VALID', 'app-2:v1': 'VALID', 'app-3:v1': 'VALID' });
+      await s.deliver('PermitListed', 'permit', listing('app-1:v2', { supersedes: 'app-1:v1' }), 'PermitListed:app-1:v2');
+      await s.deliver('PermitVoided', 'permit', { permitId: 'app-2:v1', applicationId: 'app-2', industryCode: 'register-test', licenceId: 'l-1', departmentCode: 'market-regulation', ending: 'REVOKED', at: '2026-12-02T02:00:00.000Z' }, 'PermitVoided:app-2:v1');
+      const expected = { 'app-1:v1': 'SUPERSEDED', 'app-1:v2': 'VALID', 'app-2:v1': 'VOID', 'app-3:v1': 'VALID' };
+      expect(await statuses()).toEqual(expected);
+      await s.deliver('PermitListed', 'permit', listing('app-1:v1'), 'PermitListed:app-1:v1');
+      await s.deliver('PermitVoided', 'permit', { permitId: 'app-2:v1', applicationId: 'app-2', industryCode: 'register-test', licenceId: 'l-1', departmentCode: 'market-regulation', ending: 'REVOKED', at: '2026-12-02T03:00:00.000Z' }, 'PermitVoided:app-2:v1');
+      expect(await statuses()).toEqual(expected);
+      const valid = await s.run<{ supervisedPermits: { permitId: string; permittedItemCodes: string[] }[] }>(ADMIN, '{ supervisedPermits(industryCode: "register-test", status: VALID) { permitId permittedItemCodes } }');
+      expect(valid.data!.supervisedPermits).toEqual([
+        { permitId: 'app-1:v2', permittedItemCodes: ['MR-FOOD-BUSINESS'] },
+        { permitId: 'app-3:v1', permittedItemCodes: ['MR-FOOD-BUSINESS'] },
+      ]);
+    });
+
+    it('takes these events only from the permit service', async () => {
+      await expect(s.deliver('PermitListed', 'applications', listing('app-9:v1'))).rejects.toThrow(/may not send PermitListed/);
+      await expect(s.deliver('PermitVoided', 'market-regulation', { permitId: 'app-3:v1', applicationId: 'app-3', industryCode: 'register-test', licenceId: 'l-1', departmentCode: 'market-regulation', ending: 'REVOKED', at: '2026-12-02T02:00:00.000Z' })).rejects.toThrow(/may not send PermitVoided/);
+      expect((await statuses())['app-3:v1']).toBe('VALID');
+    });
+  });
+
+  describe('joint-inspection plans (一查, 双随机)', () => {
+    const ADMIN = { role: 'ADMIN' as const, subject: 'admin-01' };
+    const INDUSTRY = 'plan-test';
+    const PLAN = 'mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id seed sampleSize population { permitId weight } businesses { permitId code departmentCodes } departments { departmentCode rosterRevision inspectorCount inspectors { id name } } reproduced } }';
+    const ROSTER = 'mutation ($input: InspectorRosterInput!) { setInspectorRoster(input: $input) { departmentCode revision inspectors { id name } } }';
+    interface Plan {
+      id: string;
+      population: { permitId: string; weight: number }[];
+      businesses: { permitId: string; code: string; departmentCodes: string[] }[];
+      departments: { departmentCode: string; rosterRevision: number; inspectorCount: number; inspectors: { id: string; name: string }[] | null }[];
+      reproduced: boolean;
+    }
+    const input = (extra: Record<string, unknown> = {}) => ({ industryCode: INDUSTRY, period: '2026-Q4', sampleSize: 3, inspectorsPerDepartment: 2, seed: 'seed-2026-q4-plan', ...extra });
+    const draw = (extra: Record<string, unknown> = {}, by: Identity = ADMIN) => s.run<{ drawInspectionPlan: Plan }>(by, PLAN, { input: input(extra) });
+    const read = (by: Identity, period = '2026-Q4') =>
+      s.run<{ inspectionPlan: Plan | null }>(by, 'query ($i: ID!, $p: String!) { inspectionPlan(industryCode: $i, period: $p) { id businesses { permitId } departments { departmentCode inspectorCount inspectors { id name } } reproduced } }', { i: INDUSTRY, p: period });
+    const roster = (departmentCode: string, ids: string[], basedOnRevision = 0) =>
+      s.run<{ setInspectorRoster: { revision: number } }>(ADMIN, ROSTER, { input: { departmentCode, inspectors: ids.map((id) => ({ id, name: `检查员${id}` })), basedOnRevision } });
+
+    beforeAll(async () => {
+      for (let n = 1; n <= 8; n++) {
+        const items = [{ itemCode: 'MR-FOOD-BUSINESS', departmentCode: 'market-regulation', permitted: true, licenceId: `food-${n}` }];
+        if (n % 2 === 0) items.push({ itemCode: 'FR-FIRE-CHECK', departmentCode: 'fire-rescue', permitted: true, licenceId: `fire-${n}` });
+        await s.deliver('PermitListed', 'permit', { permitId: `plan-app-${n}:v1`, applicationId: `plan-app-${n}`, code: `PLAN${n}CODE`, version: 1, industryCode: INDUSTRY, holder: { companyName: `抽查公司${n}`, creditCode: '91110113MA00000000' }, items, issuedAt: '2026-12-01T02:00:00.000Z' });
+      }
+      // One is void: never drawn.
+      await s.deliver('PermitVoided', 'permit', { permitId: 'plan-app-8:v1', applicationId: 'plan-app-8', industryCode: INDUSTRY, licenceId: 'food-8', departmentCode: 'market-regulation', ending: 'CANCELLED', at: '2026-12-02T02:00:00.000Z' });
+    });
+
+    it('refuses a draw while a department concerned has no roster, writing nothing', async () => {
+      const r = await draw();
+      expect(r.errors?.[0].extensions).toMatchObject({ code: 'NOT_READY' });
+      expect(r.errors![0].message).toMatch(/roster/);
+      expect((await read(ADMIN)).data!.inspectionPlan).toBeNull();
+    });
+
+    it('draws businesses from the valid holders and inspectors from each roster, as the published rule says', async () => {
+      expect((await roster('market-regulation', ['MR-01', 'MR-02', 'MR-03', 'MR-04'])).data!.setInspectorRoster.revision).toBe(1);
+      expect((await roster('fire-rescue', ['FR-01', 'FR-02', 'FR-03'])).data!.setInspectorRoster.revision).toBe(1);
+      const r = await draw();
+      expect(r.errors).toBeUndefined();
+      const plan = r.data!.drawInspectionPlan;
+      expect(plan.id).toBe(`${INDUSTRY}:2026-Q4`);
+      expect(plan.population.map((c) => c.permitId)).toEqual(Array.from({ length: 7 }, (_, i) => `plan-app-${i + 1}:v1`));
+      expect(plan.businesses.map((b) => b.permitId)).toEqual(weightedDraw(plan.population.map((c) => ({ id: c.permitId, weight: c.weight })), 3, 'seed-2026-q4-plan'));
+      const concerned = [...new Set(plan.businesses.flatMap((b) => b.departmentCodes))];
+      expect(plan.departments.map((d) => d.departmentCode).sort()).toEqual(concerned.sort());
+      for (const d of plan.departments) {
+        const ids = d.departmentCode === 'market-regulation' ? ['MR-01', 'MR-02', 'MR-03', 'MR-04'] : ['FR-01', 'FR-02', 'FR-03'];
+        expect(d.inspectors!.map((i) => i.id)).toEqual(weightedDraw(ids.map((id) => ({ id, weight: 1 })), 2, `seed-2026-q4-plan:${d.departmentCode}`));
+        expect(d).toMatchObject({ rosterRevision: 1, inspectorCount: 2 });
+      }
+      expect(plan.reproduced).toBe(true);
+    });
+
+    it('draws once a period: the same seed returns the recorded plan, another seed or size is refused', async () => {
+      const recorded = (await read(ADMIN)).data!.inspectionPlan!;
+      const again = await draw();
+      expect(again.data!.drawInspectionPlan.businesses.map((b) => b.permitId)).toEqual(recorded.businesses.map((b) => b.permitId));
+      for (const other of [{ seed: 'another-seed-entirely' }, { sampleSize: 4 }]) {
+        const refused = await draw(other);
+        expect(refused.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'input.seed' });
+        expect(refused.errors![0].message).toContain('seed-2026-q4-plan');
+      }
+      expect((await read(ADMIN)).data!.inspectionPlan).toEqual(recorded);
+      // Six admins drawing one new period at once, with different seeds: one seed stands, the rest are told.
+      const racing = await Promise.all(Array.from({ length: 6 }, (_, i) => draw({ period: '2027-01', seed: `racing-seed-${i}` })));
+      expect(racing.filter((r) => !r.errors)).toHaveLength(1);
+      for (const lost of racing.filter((r) => r.errors)) expect(lost.errors![0].extensions?.code).toBe('CONFLICT');
+    });
+
+    it('publishes the plan without inspectors’ names; admins and inspectors see them', async () => {
+      const publicView = (await read(PUBLIC)).data!.inspectionPlan!;
+      expect(publicView.businesses).toHaveLength(3);
+      for (const d of publicView.departments) {
+        expect(d.inspectors).toBeNull();
+        expect(d.inspectorCount).toBe(2);
+      }
+      const inspector = { role: 'INSPECTOR' as const, subject: 'MR-01', department: 'market-regulation' };
+      expect((await read(inspector)).data!.inspectionPlan!.departments.every((d) => d.inspectors?.length === 2)).toBe(true);
+    });
+
+    it('says when a recorded draw no longer reproduces (a record altered after the draw)', async () => {
+      const plans = s.db.db!.collection('inspection_plans');
+      const stored = (await plans.findOne({ _id: `${INDUSTRY}:2026-Q4` } as never)) as unknown as { businesses: { permitId: string }[] };
+      const swapped = [...stored.businesses].reverse();
+      await plans.updateOne({ _id: `${INDUSTRY}:2026-Q4` } as never, { $set: { businesses: swapped } });
+      expect((await read(PUBLIC)).data!.inspectionPlan!.reproduced).toBe(false);
+      await plans.updateOne({ _id: `${INDUSTRY}:2026-Q4` } as never, { $set: { businesses: stored.businesses } });
+      expect((await read(PUBLIC)).data!.inspectionPlan!.reproduced).toBe(true);
+    });
+
+    it('refuses bad input with every field path, an empty industry, and a stale roster edit; writes nothing', async () => {
+      const bad = await draw({ industryCode: 'Bad Code', period: '2026-13', sampleSize: 0, inspectorsPerDepartment: 11, seed: 'short' });
+      expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect((bad.errors![0].extensions!.problems as { path: string }[]).map((p) => p.path)).toEqual(['input.industryCode', 'input.period', 'input.sampleSize', 'input.inspectorsPerDepartment', 'input.seed']);
+      const empty = await draw({ industryCode: 'no-holders-here' });
+      expect(empty.errors?.[0].extensions).toMatchObject({ code: 'NOT_READY', field: 'input.industryCode' });
+      const stale = await roster('market-regulation', ['MR-09'], 0);
+      expect(stale.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'input.basedOnRevision' });
+      const duplicate = await s.run(ADMIN, ROSTER, { input: { departmentCode: 'nowhere', inspectors: [{ id: 'A-1', name: '甲某' }, { id: 'A-1', name: '乙' }], basedOnRevision: 1 } });
+      expect((duplicate.errors![0].extensions!.problems as { path: string; code: string }[]).map((p) => `${p.path} ${p.code}`)).toEqual(['input.departmentCode UNKNOWN', 'input.inspectors.1.id DUPLICATE', 'input.inspectors.1.name TOO_SHORT']);
+      const latest = await s.run<{ inspectorRoster: { revision: number } }>(ADMIN, '{ inspectorRoster(departmentCode: "market-regulation") { revision } }');
+      expect(latest.data!.inspectorRoster.revision).toBe(1);
+      expect(await s.db.db!.collection('inspection_plans').countDocuments({ _id: { $in: ['no-holders-here:2026-Q4', 'Bad Code:2026-13'] } } as never)).toBe(0);
+    });
+
+    it("shows an inspector only their own department's roster", async () => {
+      const own = await s.run<{ inspectorRoster: { inspectors: { id: string }[] } }>({ role: 'INSPECTOR', subject: 'MR-01', department: 'market-regulation' }, '{ inspectorRoster(departmentCode: "market-regulation") { inspectors { id } } }');
+      expect(own.data!.inspectorRoster.inspectors).toHaveLength(4);
+      const other = await s.run({ role: 'INSPECTOR', subject: 'MR-01', department: 'market-regulation' }, '{ inspectorRoster(departmentCode: "fire-rescue") { inspectors { id } } }');
+      expect(other.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     });
   });
 });

@@ -50,6 +50,9 @@ export class Walkthrough {
   reviewer(departmentCode: string): Identity {
     return { role: 'REVIEWER', subject: `reviewer-${departmentCode}`, department: departmentCode };
   }
+  inspector(departmentCode: string, n = 1): Identity {
+    return { role: 'INSPECTOR', subject: `inspector-${departmentCode}-${n}`, department: departmentCode };
+  }
   issuer(): Identity {
     return { role: 'ISSUER', subject: 'issuer-bureau-01' };
   }

@@ -1,7 +1,9 @@
+import { platformError } from '../../../shared/errors';
 import { requireRole } from '../../../shared/identity';
+import { checkPlanInput, checkRosterInput, PlanStore, reproduces, type PlanRecord, type RosterRevision } from '../plans';
 import { allCheckPoints, checklistOf, type CheckPointView } from '../checklist';
-import { checkNotesInput } from '../notes';
-import { SupervisionStore, type NotesRevision } from '../store';
+import { checkNotesInput, NotesStore, type NotesRevision } from '../notes';
+import { PermitRegister, type SupervisedPermitView } from '../register';
 import type { Resolvers } from '../__generated__/resolver-types';
 
 /** What the gateway hands with a reference: the key and the fields this subgraph @requires. */
@@ -13,6 +15,8 @@ interface PermitReference {
   id: string;
   items?: { itemCode: string; permitted: boolean }[];
 }
+
+const rosterView = (roster: RosterRevision) => ({ departmentCode: roster.departmentCode, revision: roster.seq, inspectors: roster.inspectors, publishedAt: roster.at.toISOString() });
 
 const notesView = (revision: NotesRevision) => ({
   industryCode: revision.industryCode,
@@ -27,14 +31,58 @@ export function supervisionResolvers(): Resolvers {
     Query: {
       // Public: the checklists are published (一公开), as the guide is.
       checkPoints: (_parent, { departmentCode }) => allCheckPoints().filter((p) => !departmentCode || p.departmentCode === departmentCode),
+      inspectorRoster: async (_parent, { departmentCode }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'INSPECTOR');
+        // Inspectors' names: an inspector sees only their own department's roster.
+        if (ctx.identity.role === 'INSPECTOR' && ctx.identity.department !== departmentCode) {
+          throw platformError('FORBIDDEN', '检查人员只能查看本部门的名册', "An inspector sees only their own department's roster");
+        }
+        const roster = await new PlanStore(ctx.db).rosters.latest(departmentCode);
+        return roster ? rosterView(roster) : null;
+      },
+      // Published (一公开): the draw, its seed and population, the businesses drawn; inspectors' names are not.
+      inspectionPlan: async (_parent, { industryCode, period }, ctx) => new PlanStore(ctx.db).plan(industryCode, period),
+      supervisedPermits: async (_parent, { industryCode, status }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'ANALYST');
+        return (await new PermitRegister(ctx.db).ofIndustry(industryCode)).filter((p) => !status || p.status === status);
+      },
     },
     Mutation: {
+      setInspectorRoster: async (_parent, { input }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN');
+        checkRosterInput(input);
+        const inspectors = input.inspectors.map((i) => ({ id: i.id.trim(), name: i.name.trim() }));
+        return rosterView(await new PlanStore(ctx.db).rosters.publish(input.departmentCode, { departmentCode: input.departmentCode, inspectors }, ctx.identity.subject, input.basedOnRevision));
+      },
+      drawInspectionPlan: async (_parent, { input }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN');
+        checkPlanInput(input);
+        return new PlanStore(ctx.db).draw({ ...input, seed: input.seed.trim() }, ctx.identity.subject);
+      },
       publishSupervisionNotes: async (_parent, { input }, ctx) => {
         requireRole(ctx.identity, 'ADMIN');
         checkNotesInput(input);
         const sections = input.sections.map((s) => ({ titleZh: s.titleZh.trim(), titleEn: s.titleEn.trim(), bodyZh: s.bodyZh.trim(), bodyEn: s.bodyEn.trim() }));
-        return notesView(await new SupervisionStore(ctx.db).publishNotes(input.industryCode, sections, input.note.trim(), ctx.identity.subject, input.basedOnRevision));
+        return notesView(await new NotesStore(ctx.db).revisions.publish(input.industryCode, { industryCode: input.industryCode, sections, note: input.note.trim() }, ctx.identity.subject, input.basedOnRevision));
       },
+    },
+    InspectionPlan: {
+      id: (plan: PlanRecord) => plan._id,
+      population: (plan: PlanRecord) => plan.population.map((c) => ({ permitId: c.id, weight: c.weight })),
+      departments: (plan: PlanRecord, _args, ctx) =>
+        plan.departments.map((d) => ({
+          departmentCode: d.departmentCode,
+          rosterRevision: d.rosterRevision,
+          inspectorCount: d.inspectors.length,
+          inspectors: ['ADMIN', 'INSPECTOR'].includes(ctx.identity.role) ? d.inspectors : null,
+        })),
+      reproduced: (plan: PlanRecord) => reproduces(plan),
+      drawnAt: (plan: PlanRecord) => plan.drawnAt.toISOString(),
+    },
+    SupervisedPermit: {
+      companyName: (permit: SupervisedPermitView) => permit.holder.companyName,
+      creditCode: (permit: SupervisedPermitView) => permit.holder.creditCode,
+      permittedItemCodes: (permit: SupervisedPermitView) => permit.items.filter((i) => i.permitted).map((i) => i.itemCode),
     },
     CheckPoint: {
       legalBasisZh: (point: CheckPointView) => point.legalBasis.zh,
@@ -45,7 +93,7 @@ export function supervisionResolvers(): Resolvers {
     Industry: {
       checklist: (industry) => checklistOf(((industry as IndustryReference).items ?? []).map((i) => i.item.code)),
       supervisionNotes: async (industry, _args, ctx) => {
-        const latest = await new SupervisionStore(ctx.db).latestNotes((industry as IndustryReference).code);
+        const latest = await new NotesStore(ctx.db).revisions.latest((industry as IndustryReference).code);
         // Cleared notes (a revision with no sections) print nothing.
         return latest && latest.sections.length ? notesView(latest) : null;
       },

@@ -1,0 +1,60 @@
+import type { Connection, mongo } from 'mongoose';
+import type { IndexDeclaration } from '../../shared/db';
+import type { EventHandler, EventPayload } from '../../shared/events';
+import { insertOnce } from '../../shared/records';
+
+/**
+ * The permit holders supervision knows of, from the permit service's events:
+ * each version as it was issued (`<permitId>`, from `PermitListed`) and each
+ * voiding (`<permitId>:VOIDED`, from `PermitVoided`), inserted once. A version
+ * is current until it is void or a later version supersedes it; the current
+ * ones of an industry are whom a random draw chooses from.
+ */
+type Listing = EventPayload<'PermitListed'>;
+type Voiding = EventPayload<'PermitVoided'>;
+export type RegisterRecord = ({ record: 'VERSION' } & Listing & { _id: string }) | ({ record: 'VOIDED' } & Voiding & { _id: string });
+
+export interface SupervisedPermitView extends Listing {
+  status: 'VALID' | 'VOID' | 'SUPERSEDED';
+}
+
+export class PermitRegister {
+  static readonly indexes: readonly IndexDeclaration[] = [{ collection: 'supervised_permits', keys: { _id: 1 }, serves: 'a permit version or its voiding, by id' }];
+  private readonly records: mongo.Collection<RegisterRecord>;
+
+  constructor(db: Connection) {
+    this.records = db.db!.collection<RegisterRecord>('supervised_permits');
+  }
+
+  /**
+   * Every version of an industry's permits with its status. A list, so it reads
+   * the industry's records by a field other than the id (the whole collection on
+   * the embedded database); it serves plans and the analysts, never a scan.
+   */
+  async ofIndustry(industryCode: string): Promise<SupervisedPermitView[]> {
+    const records = await this.records.find({ industryCode }).toArray();
+    const voided = new Set(records.filter((r) => r.record === 'VOIDED').map((r) => r.permitId));
+    const versions = records.filter((r): r is Extract<RegisterRecord, { record: 'VERSION' }> => r.record === 'VERSION');
+    const superseded = new Set(versions.flatMap((v) => (v.supersedes ? [v.supersedes] : [])));
+    return versions
+      .map(({ _id: _ignored, record: _record, ...listing }) => ({
+        ...listing,
+        status: voided.has(listing.permitId) ? ('VOID' as const) : superseded.has(listing.permitId) ? ('SUPERSEDED' as const) : ('VALID' as const),
+      }))
+      .sort((a, b) => a.permitId.localeCompare(b.permitId));
+  }
+
+  handlers(): Record<string, EventHandler> {
+    return {
+      // The contract lets only the permit service send these: it is the one that issues and voids permits.
+      PermitListed: async (event) => {
+        const listing = event.payload as Listing;
+        await insertOnce(this.records, { _id: listing.permitId, record: 'VERSION', ...listing });
+      },
+      PermitVoided: async (event) => {
+        const voiding = event.payload as Voiding;
+        await insertOnce(this.records, { _id: `${voiding.permitId}:VOIDED`, record: 'VOIDED', ...voiding });
+      },
+    };
+  }
+}
