@@ -73,7 +73,7 @@ export const RESOLVER_TYPE_TARGETS: Target[] = [
   {
     file: 'subgraphs/supervision/__generated__/resolver-types.ts',
     sdl: () => supervisionSubgraph().typeDefs,
-    mappers: { CheckPoint: 'subgraphs/supervision/checklist#CheckPointView', SupervisedPermit: 'subgraphs/supervision/register#SupervisedPermitView', InspectionPlan: 'subgraphs/supervision/plans#PlanRecord' },
+    mappers: { CheckPoint: 'subgraphs/supervision/checklist#CheckPointView', SupervisedPermit: 'subgraphs/supervision/register#SupervisedPermitView', InspectionPlan: 'subgraphs/supervision/plans#PlanRecord', Inspection: 'subgraphs/supervision/inspections#InspectionView' },
   },
   {
     file: 'shared/department/__generated__/resolver-types.ts',

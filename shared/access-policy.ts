@@ -80,6 +80,11 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   // Plans are drawn by admins and published (一公开); inspectors' names only to admins and inspectors.
   'Mutation.drawInspectionPlan': ADMIN_ONLY,
   'Query.inspectionPlan': 'public',
+  // 一查: the inspectors a plan drew record their department's points; each department sees its follow-ups.
+  'Query.inspection': { ADMIN: 'any', INSPECTOR: 'own' },
+  'Mutation.recordInspectionPoint': { INSPECTOR: 'own' },
+  'Mutation.closeInspection': { INSPECTOR: 'own' },
+  'Query.followUps': { ADMIN: 'any', REVIEWER: 'own', INSPECTOR: 'own' },
   // Each department: its own reviewers work its items; its licences are public; their history is the holder's, the bureau's and its own.
   'department.Queries.reviews': OWN_REVIEWER,
   'department.Queries.review': OWN_REVIEWER,

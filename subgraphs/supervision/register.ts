@@ -1,7 +1,7 @@
 import type { Connection, mongo } from 'mongoose';
 import type { IndexDeclaration } from '../../shared/db';
 import type { EventHandler, EventPayload } from '../../shared/events';
-import { insertOnce } from '../../shared/records';
+import { byId, insertOnce } from '../../shared/records';
 
 /**
  * The permit holders supervision knows of, from the permit service's events:
@@ -42,6 +42,12 @@ export class PermitRegister {
         status: voided.has(listing.permitId) ? ('VOID' as const) : superseded.has(listing.permitId) ? ('SUPERSEDED' as const) : ('VALID' as const),
       }))
       .sort((a, b) => a.permitId.localeCompare(b.permitId));
+  }
+
+  /** One version as issued, by its id. */
+  async version(permitId: string): Promise<Listing | null> {
+    const record = await byId(this.records, permitId);
+    return record?.record === 'VERSION' ? record : null;
   }
 
   handlers(): Record<string, EventHandler> {

@@ -8,6 +8,7 @@ import { supervisionResolvers } from './resolvers';
 import { NotesStore } from './notes';
 import { PermitRegister } from './register';
 import { PlanStore } from './plans';
+import { InspectionStore } from './inspections';
 
 /** 事中事后监管 ("6+4"): the one checklist per industry and per business, merged from the departments' check points; the supervision notes of each industry's compliance manual; the register of permit holders, from the permit service's events. */
 export function supervisionSubgraph(): SubgraphDefinition {
@@ -15,7 +16,7 @@ export function supervisionSubgraph(): SubgraphDefinition {
     name: 'supervision',
     typeDefs: readFileSync(join(__dirname, 'schema.graphql'), 'utf8'),
     resolvers: supervisionResolvers(),
-    indexes: [...NotesStore.indexes, ...PermitRegister.indexes, ...PlanStore.indexes],
+    indexes: [...NotesStore.indexes, ...PermitRegister.indexes, ...PlanStore.indexes, ...InspectionStore.indexes],
     eventHandlers: (db) => new PermitRegister(db).handlers(),
     prepare: async () => {
       // A department's points that do not fit its items stop the service at start, not an inspection later.

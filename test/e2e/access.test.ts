@@ -103,7 +103,8 @@ describe('the access policy, cell by cell', () => {
     });
     // Supervision: the department's inspector roster, and a plan drawn from the industry's permit holders once supervision knows of the permit.
     const roster = await as(t.walk.admin(), 'mutation ($input: InspectorRosterInput!) { setInspectorRoster(input: $input) { revision } }', {
-      input: { departmentCode: DEPT, inspectors: [{ id: 'WA-0001', name: '检查员甲' }, { id: 'WA-0002', name: '检查员乙' }], basedOnRevision: 0 },
+      // The department's inspector in the table is the only one on the roster, so the plan draws them.
+      input: { departmentCode: DEPT, inspectors: [{ id: t.walk.inspector(DEPT).subject, name: '检查员甲' }], basedOnRevision: 0 },
     });
     expect(roster.errors).toBeUndefined();
     await eventually('the permit known to supervision', async () => {
@@ -180,6 +181,11 @@ describe('the access policy, cell by cell', () => {
       case 'Query.inspectionPlan': return root('inspectionPlan', `{ inspectionPlan(industryCode: "${INDUSTRY}", period: "2026-12") { id } }`, {}, 'supervision');
       case 'Mutation.setInspectorRoster':
         return root('setInspectorRoster', 'mutation ($input: InspectorRosterInput!) { setInspectorRoster(input: $input) { revision } }', { input: { departmentCode: DEPT, inspectors: [{ id: 'WA-0003', name: '检查员丙' }], basedOnRevision: 1 } }, 'supervision');
+      case 'Query.inspection': return root('inspection', 'query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { id } }', { p: `${INDUSTRY}:2026-12`, c: f.permitCode }, 'supervision');
+      case 'Query.followUps': return root('followUps', `{ followUps(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');
+      case 'Mutation.recordInspectionPoint':
+        return root('recordInspectionPoint', 'mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { id } }', { input: { planId: `${INDUSTRY}:2026-12`, permitCode: f.permitCode, pointCode: 'WA-DRAINAGE-01', result: 'PASS' } }, 'supervision');
+      case 'Mutation.closeInspection': return root('closeInspection', 'mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { id } }', { p: `${INDUSTRY}:2026-12`, c: f.permitCode }, 'supervision');
       case 'Mutation.drawInspectionPlan': return root('drawInspectionPlan', 'mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id } }', { input: PLAN_INPUT }, 'supervision');
       case 'Query.permitSigningKeys': return root('permitSigningKeys', '{ permitSigningKeys }', {}, 'permit');
       case 'Query.permit': return root('permit', 'query ($id: ID!) { permit(id: $id) { id } }', { id: f.permitId }, 'permit');

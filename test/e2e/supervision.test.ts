@@ -177,4 +177,56 @@ describe('supervision: the one checklist', () => {
     const unbound = await graphql(t.graphqlUrl, '{ checkPoints { code } }', {}, await devToken(t.secrets.jwt, { role: 'INSPECTOR', subject: 'inspector-nowhere' }, '5m'));
     expect(unbound.status).toBe(401);
   });
+
+  it('walks a joint inspection: the drawn inspectors scan and record (one department down), a failure becomes a correction order, the department ends the licence, the scan shows VOID', async () => {
+    const industry = 'supervision-food-alcohol';
+    const planId = `${industry}:2026-12`;
+    const admin = await t.token(t.walk.admin());
+    const { inspectionPlan: plan } = await graphqlData<{ inspectionPlan: { businesses: { permitId: string; code: string }[]; departments: { departmentCode: string; inspectors: { id: string }[] }[] } }>(
+      t.graphqlUrl,
+      `query { inspectionPlan(industryCode: "${industry}", period: "2026-12") { businesses { permitId code } departments { departmentCode inspectors { id } } } }`,
+      {},
+      admin,
+    );
+    const [business] = plan.businesses;
+    const drawnFor = (department: string) => t.token({ role: 'INSPECTOR', subject: plan.departments.find((d) => d.departmentCode === department)!.inspectors[0].id, department });
+    const mr = await drawnFor('market-regulation');
+    const co = await drawnFor('commerce');
+    const FIELDS = 'closed result points { point { code departmentCode onFailure correctionDays } result } followUps { departmentCode pointCode kind dueDate }';
+    // The inspector scans the QR code: the business's checklist, both departments' points.
+    const opened = await graphqlData<{ inspection: { points: { point: { code: string; departmentCode: string; onFailure: string } }[] } }>(t.graphqlUrl, `query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { ${FIELDS} } }`, { p: planId, c: business.code }, mr);
+    expect(opened.inspection.points.map((p) => p.point.code)).toEqual(checklistOf(['MR-FOOD-BUSINESS', 'CO-ALCOHOL-RETAIL']).map((p) => p.code));
+    const record = (token: string, pointCode: string, result: string, note?: string) =>
+      graphqlData(t.graphqlUrl, 'mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { closed } }', { input: { planId, permitCode: business.code, pointCode, result, note } }, token);
+    const points = opened.inspection.points.map((p) => p.point);
+    const failing = points.find((p) => p.departmentCode === 'market-regulation' && p.onFailure === 'CORRECTION')!;
+    // Commerce's subgraph is down: market regulation's points are still recorded (supervision asks no department).
+    await t.platform.stopService('commerce');
+    try {
+      for (const p of points.filter((x) => x.departmentCode === 'market-regulation')) await record(mr, p.code, p.code === failing.code ? 'FAIL' : 'PASS', p.code === failing.code ? '从业人员健康证明过期' : undefined);
+    } finally {
+      await t.platform.startService('commerce');
+    }
+    for (const p of points.filter((x) => x.departmentCode === 'commerce')) await record(co, p.code, 'PASS');
+    const closed = await graphqlData<{ closeInspection: { closed: boolean; result: string; followUps: { departmentCode: string; pointCode: string; kind: string; dueDate: string }[] } }>(
+      t.graphqlUrl,
+      `mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { ${FIELDS} } }`,
+      { p: planId, c: business.code },
+      co,
+    );
+    expect(closed.closeInspection).toMatchObject({ closed: true, result: 'FAILED' });
+    expect(closed.closeInspection.followUps).toEqual([{ departmentCode: 'market-regulation', pointCode: failing.code, kind: 'CORRECTION', dueDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }]);
+    // The department sees its correction order; the business does not correct, and the department ends the licence with its own endLicence.
+    const reviewer = await t.token(t.walk.reviewer('market-regulation'));
+    const { followUps } = await graphqlData<{ followUps: { permitCode: string; pointCode: string }[] }>(t.graphqlUrl, '{ followUps(departmentCode: "market-regulation") { permitCode pointCode } }', {}, reviewer);
+    expect(followUps).toContainEqual({ permitCode: business.code, pointCode: failing.code });
+    const application = await t.walk.application(business.permitId.split(':')[0]);
+    const licenceId = application!.items.find((i) => i.itemCode === 'MR-FOOD-BUSINESS')!.licenceId!;
+    await t.walk.endLicence('market-regulation', licenceId, 'REVOKED', '逾期未改正，依法吊销');
+    const scanned = await eventually('the permit void', async () => {
+      const scan = await t.walk.scan(business.code);
+      return scan?.overallState === 'VOID' ? scan : undefined;
+    });
+    expect(scanned.overallState).toBe('VOID');
+  });
 });

@@ -278,4 +278,94 @@ describe('supervision subgraph, in process', () => {
       expect(other.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     });
   });
+
+  describe('joint inspections (一查)', () => {
+    const ADMIN = { role: 'ADMIN' as const, subject: 'admin-01' };
+    const INDUSTRY = 'inspect-test';
+    const planId = `${INDUSTRY}:2026-12`;
+    const FIELDS = 'id closed result points { point { code itemCode departmentCode onFailure } result note recordedBy } followUps { departmentCode pointCode kind dueDate licenceId }';
+    interface Inspection {
+      closed: boolean;
+      result: string | null;
+      points: { point: { code: string; itemCode: string; departmentCode: string; onFailure: string }; result: string | null }[];
+      followUps: { departmentCode: string; pointCode: string; kind: string; dueDate: string | null; licenceId: string | null }[];
+    }
+    let drawn: Record<string, string[]>;
+    const inspector = (department: string, subject: string): Identity => ({ role: 'INSPECTOR', subject, department });
+    const inspection = (by: Identity, code = 'INSPECT1') => s.run<{ inspection: Inspection }>(by, `query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { ${FIELDS} } }`, { p: planId, c: code });
+    const record = (by: Identity, pointCode: string, result: string, note?: string) =>
+      s.run<{ recordInspectionPoint: Inspection }>(by, `mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { ${FIELDS} } }`, { input: { planId, permitCode: 'INSPECT1', pointCode, result, note } });
+    const close = (by: Identity) => s.run<{ closeInspection: Inspection }>(by, `mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { ${FIELDS} } }`, { p: planId, c: 'INSPECT1' });
+
+    beforeAll(async () => {
+      // One business holding a drug retail licence (a point of it is ENFORCEMENT) and the fire check; rosters are those above.
+      await s.deliver('PermitListed', 'permit', {
+        permitId: 'inspect-app-1:v1', applicationId: 'inspect-app-1', code: 'INSPECT1', version: 1, industryCode: INDUSTRY,
+        holder: { companyName: '检查药店', creditCode: '91110113MA00000000' },
+        items: [
+          { itemCode: 'MR-DRUG-RETAIL', departmentCode: 'market-regulation', permitted: true, licenceId: 'drug-licence-1' },
+          { itemCode: 'FR-FIRE-CHECK', departmentCode: 'fire-rescue', permitted: true, licenceId: 'fire-licence-1' },
+        ],
+        issuedAt: '2026-12-01T02:00:00.000Z',
+      });
+      const plan = await s.run<{ drawInspectionPlan: { departments: { departmentCode: string; inspectors: { id: string }[] }[] } }>(ADMIN, 'mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { departments { departmentCode inspectors { id } } } }', {
+        input: { industryCode: INDUSTRY, period: '2026-12', sampleSize: 1, inspectorsPerDepartment: 1, seed: 'inspect-test-seed' },
+      });
+      drawn = Object.fromEntries(plan.data!.drawInspectionPlan.departments.map((d) => [d.departmentCode, d.inspectors.map((i) => i.id)]));
+    });
+
+    it("gives an inspector the plan drew the business's checklist; refuses one it did not", async () => {
+      const mr = inspector('market-regulation', drawn['market-regulation'][0]);
+      const seen = await inspection(mr);
+      expect(seen.errors).toBeUndefined();
+      expect(seen.data!.inspection.points.map((p) => p.point.code)).toEqual(checklistOf(['MR-DRUG-RETAIL', 'FR-FIRE-CHECK']).map((p) => p.code));
+      expect(seen.data!.inspection.points.every((p) => p.result === null)).toBe(true);
+      const notDrawn = ['MR-01', 'MR-02', 'MR-03', 'MR-04'].find((id) => !drawn['market-regulation'].includes(id))!;
+      expect((await inspection(inspector('market-regulation', notDrawn))).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      expect((await inspection(mr, 'NOT-DRAWN')).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    });
+
+    it("records each department's own points on the checklist; a failure needs the facts; closing needs every point and happens once", async () => {
+      const mr = inspector('market-regulation', drawn['market-regulation'][0]);
+      const fr = inspector('fire-rescue', drawn['fire-rescue'][0]);
+      const points = checklistOf(['MR-DRUG-RETAIL', 'FR-FIRE-CHECK']);
+      const mrPoints = points.filter((p) => p.departmentCode === 'market-regulation');
+      const frPoints = points.filter((p) => p.departmentCode === 'fire-rescue');
+      expect((await record(fr, mrPoints[0].code, 'PASS')).errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.pointCode' });
+      expect((await record(mr, 'CO-ALCOHOL-RETAIL-01', 'PASS')).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.pointCode' });
+      expect((await record(mr, mrPoints[0].code, 'FAIL')).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.note' });
+      expect((await close(mr)).errors?.[0].extensions?.code).toBe('WRONG_STATE');
+      // Fire rescue passes everything; market regulation fails one correction point and its enforcement point.
+      for (const p of frPoints) expect((await record(fr, p.code, 'PASS')).errors).toBeUndefined();
+      const enforcement = mrPoints.find((p) => p.onFailure === 'ENFORCEMENT')!;
+      const correction = mrPoints.find((p) => p.onFailure === 'CORRECTION')!;
+      for (const p of mrPoints) {
+        const failed = p.code === enforcement.code || p.code === correction.code;
+        expect((await record(mr, p.code, failed ? 'FAIL' : 'NOT_APPLICABLE', failed ? '现场发现：处方药未凭处方销售' : undefined)).errors).toBeUndefined();
+      }
+      // Recorded again before closing: the latest counts.
+      expect((await record(mr, correction.code, 'PASS')).data!.recordInspectionPoint.points.find((p) => p.point.code === correction.code)!.result).toBe('PASS');
+      await record(mr, correction.code, 'FAIL', '复查仍未整改');
+      const closed = await close(fr);
+      expect(closed.errors).toBeUndefined();
+      const result = closed.data!.closeInspection;
+      expect(result).toMatchObject({ closed: true, result: 'FAILED' });
+      const today = new Date(Date.now() + 8 * 3600 * 1000);
+      const due = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + correction.correctionDays!)).toISOString().slice(0, 10);
+      expect(result.followUps).toEqual([
+        { departmentCode: 'market-regulation', pointCode: correction.code, kind: 'CORRECTION', dueDate: due, licenceId: null },
+        { departmentCode: 'market-regulation', pointCode: enforcement.code, kind: 'ENFORCEMENT', dueDate: null, licenceId: 'drug-licence-1' },
+      ].sort((a, b) => points.findIndex((p) => p.code === a.pointCode) - points.findIndex((p) => p.code === b.pointCode)));
+      expect((await record(mr, correction.code, 'PASS')).errors?.[0].extensions?.code).toBe('WRONG_STATE');
+      expect((await close(mr)).errors?.[0].extensions?.code).toBe('WRONG_STATE');
+    });
+
+    it("gives each department its own follow-ups", async () => {
+      const reviewer = (department: string): Identity => ({ role: 'REVIEWER', subject: `reviewer-${department}`, department });
+      const mine = await s.run<{ followUps: { pointCode: string; kind: string }[] }>(reviewer('market-regulation'), '{ followUps(departmentCode: "market-regulation") { pointCode kind } }');
+      expect(mine.data!.followUps.map((f) => f.kind).sort()).toEqual(['CORRECTION', 'ENFORCEMENT']);
+      expect((await s.run<{ followUps: unknown[] }>(reviewer('fire-rescue'), '{ followUps(departmentCode: "fire-rescue") { pointCode } }')).data!.followUps).toEqual([]);
+      expect((await s.run(reviewer('fire-rescue'), '{ followUps(departmentCode: "market-regulation") { pointCode } }')).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    });
+  });
 });

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { CheckPointView } from '../checklist';
 import type { SupervisedPermitView } from '../register';
 import type { PlanRecord } from '../plans';
+import type { InspectionView } from '../inspections';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -62,12 +63,46 @@ export type CheckPoint = {
   textZh: Scalars['String']['output'];
 };
 
+/** 检查要点的结果。A point's result. */
+export type CheckResult =
+  /** 不合格。Failed. */
+  | 'FAIL'
+  /** 不适用。Not applicable. */
+  | 'NOT_APPLICABLE'
+  /** 合格。Passed. */
+  | 'PASS';
+
 /** 检查不合格的后续处理。What a failed check point starts. */
 export type FailureFollowUp =
   /** 责令限期改正。A correction order with a deadline. */
   | 'CORRECTION'
   /** 依法处罚直至终止许可证（由审批部门的 endLicence 执行）。Enforcement: the department ends the licence (its endLicence). */
   | 'ENFORCEMENT';
+
+/** 后续处理：由负责该要点的部门办理。A follow-up, for the department owning the point. */
+export type FollowUp = {
+  __typename?: 'FollowUp';
+  /** 经营者名称。Company name. */
+  companyName: Scalars['String']['output'];
+  /** 负责部门。Department. */
+  departmentCode: Scalars['String']['output'];
+  /** 改正期限（限期改正）。Last day to correct (corrections). */
+  dueDate?: Maybe<Scalars['String']['output']>;
+  /** 标识。Id. */
+  id: Scalars['ID']['output'];
+  /** 检查标识。Inspection id. */
+  inspectionId: Scalars['ID']['output'];
+  /** 所属事项。Its item. */
+  itemCode: Scalars['String']['output'];
+  /** 限期改正或依法处理。Correction order or enforcement. */
+  kind: FailureFollowUp;
+  /** 依法处理时应终止的许可证（由部门 endLicence 执行）。For enforcement: the licence the department ends with its endLicence. */
+  licenceId?: Maybe<Scalars['String']['output']>;
+  /** 凭证编码。Permit code. */
+  permitCode: Scalars['String']['output'];
+  /** 不合格的检查要点。The failed point. */
+  pointCode: Scalars['String']['output'];
+};
 
 /** 行业（目录由区政务服务局维护）。An industry of the catalogue (the applications subgraph's). */
 export type Industry = {
@@ -87,6 +122,29 @@ export type IndustryItem = {
   __typename?: 'IndustryItem';
   /** 审批事项。The approval item. */
   item: ApprovalItem;
+};
+
+/** 一次联合检查。A joint inspection. */
+export type Inspection = {
+  __typename?: 'Inspection';
+  /** 是否已结束。Whether it is closed. */
+  closed: Scalars['Boolean']['output'];
+  /** 结束时间。When it was closed. */
+  closedAt?: Maybe<Scalars['String']['output']>;
+  /** 经营者名称。Company name. */
+  companyName: Scalars['String']['output'];
+  /** 后续处理（结束后）。Follow-ups, once closed. */
+  followUps: Array<FollowUp>;
+  /** 检查标识（<计划标识>/<凭证编码>）。Inspection id, <planId>/<permitCode>. */
+  id: Scalars['ID']['output'];
+  /** 凭证编码。Permit code. */
+  permitCode: Scalars['String']['output'];
+  /** 计划标识。Plan id. */
+  planId: Scalars['ID']['output'];
+  /** 检查清单及各要点的最新结果。The checklist, each point with its latest result. */
+  points: Array<InspectionPoint>;
+  /** 结果（结束后）。The result, once closed. */
+  result?: Maybe<InspectionResult>;
 };
 
 /** 联合检查计划（一查）。A joint-inspection plan. */
@@ -127,6 +185,42 @@ export type InspectionPlanInput = {
   /** 随机种子（8–100 字符，公开记录；应在抽取前公示或由公证方给出）。The random seed, 8–100 characters, recorded and published; best announced before the draw or given by a notary. */
   seed: Scalars['String']['input'];
 };
+
+/** 检查清单上的一个要点及其结果。A point of the checklist with its result. */
+export type InspectionPoint = {
+  __typename?: 'InspectionPoint';
+  /** 所见事实。What was found. */
+  note?: Maybe<Scalars['String']['output']>;
+  /** 检查要点。The check point. */
+  point: CheckPoint;
+  /** 记录时间。When recorded. */
+  recordedAt?: Maybe<Scalars['String']['output']>;
+  /** 记录人（检查人员编号）。Recorded by (inspector id). */
+  recordedBy?: Maybe<Scalars['String']['output']>;
+  /** 最新结果（尚未记录为空）。Latest result; null until recorded. */
+  result?: Maybe<CheckResult>;
+};
+
+/** 记录一个检查要点。A point to record. */
+export type InspectionPointInput = {
+  /** 所见事实（不合格时必填，最多 2000 字）。What was found; required for a failure, at most 2,000 characters. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** 凭证编码（扫码所得）。Permit code, as scanned. */
+  permitCode: Scalars['ID']['input'];
+  /** 计划标识。Plan id. */
+  planId: Scalars['ID']['input'];
+  /** 检查要点编码。Check point code. */
+  pointCode: Scalars['ID']['input'];
+  /** 结果。Result. */
+  result: CheckResult;
+};
+
+/** 联合检查结果。Result of a joint inspection. */
+export type InspectionResult =
+  /** 有不合格项。Some point failed. */
+  | 'FAILED'
+  /** 全部合格或不适用。Every point passed or not applicable. */
+  | 'PASSED';
 
 /** 检查人员。An inspector. */
 export type Inspector = {
@@ -170,6 +264,8 @@ export type InspectorRosterInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** 结束检查：每个要点都已记录后，确定结果并为不合格项生成后续处理；只能结束一次。Closes the inspection once every point is recorded: its result, and a follow-up for each failed point; once. */
+  closeInspection: Inspection;
   /**
    * 双随机抽取某行业某期的联合检查计划：按风险等级加权从有效持证经营者中抽取，再从各相关部门名册中随机抽取检查人员；种子与抽取对象一并记录，任何人可据此复算。
    * 同一行业同一期只抽一次：以相同种子再次调用返回已记录的计划，以不同种子调用被拒绝。
@@ -186,8 +282,16 @@ export type Mutation = {
    * admins write) as the next revision; it must be based on the latest one.
    */
   publishSupervisionNotes: SupervisionNotes;
+  /** 记录一个检查要点的结果（结束前可重新记录，以最后一次为准）；不合格须写明所见事实。Records a point's result (again until closing: the latest counts); a failure needs the facts found. */
+  recordInspectionPoint: Inspection;
   /** 发布某部门的检查人员名册（新的一版；须基于最新版本）。Publishes a department's inspector roster as the next revision, based on the latest. */
   setInspectorRoster: InspectorRoster;
+};
+
+
+export type MutationCloseInspectionArgs = {
+  permitCode: Scalars['ID']['input'];
+  planId: Scalars['ID']['input'];
 };
 
 
@@ -198,6 +302,11 @@ export type MutationDrawInspectionPlanArgs = {
 
 export type MutationPublishSupervisionNotesArgs = {
   input: SupervisionNotesInput;
+};
+
+
+export type MutationRecordInspectionPointArgs = {
+  input: InspectionPointInput;
 };
 
 
@@ -275,6 +384,10 @@ export type Query = {
   __typename?: 'Query';
   /** 某部门的检查要点（空：全部部门）。The check points of one department, or of every department. */
   checkPoints: Array<CheckPoint>;
+  /** 某部门的后续处理（已结束检查中不合格项产生的限期改正或依法处理）。The follow-ups of a department: correction orders and enforcement from closed inspections. */
+  followUps: Array<FollowUp>;
+  /** 检查人员扫码后：某计划中该经营者的联合检查（其检查清单及已记录的结果）。本计划抽中的检查人员及管理员。After scanning: the joint inspection of this business in a plan, its checklist and what is recorded; the plan's drawn inspectors and admins. */
+  inspection?: Maybe<Inspection>;
   /** 某行业某期的联合检查计划（一公开：抽中的经营者、种子与抽取对象公开；检查人员姓名仅管理员和检查人员可见）。An industry's joint-inspection plan for a period: published (the businesses drawn, the seed, the population); inspectors' names only to admins and inspectors. */
   inspectionPlan?: Maybe<InspectionPlan>;
   /** 某部门的检查人员名册（最新一版；尚无则为空）。管理员，及本部门检查人员。A department's inspector roster, latest revision, or null; admins and the department's own inspectors. */
@@ -296,6 +409,27 @@ export type Query = {
  */
 export type QueryCheckPointsArgs = {
   departmentCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * 事中事后监管（"6+4"）。Supervision after the permit, Beijing's "6+4" model: this
+ * subgraph merges the check points each department owns (一单) into one checklist
+ * per industry and per business.
+ */
+export type QueryFollowUpsArgs = {
+  departmentCode: Scalars['String']['input'];
+};
+
+
+/**
+ * 事中事后监管（"6+4"）。Supervision after the permit, Beijing's "6+4" model: this
+ * subgraph merges the check points each department owns (一单) into one checklist
+ * per industry and per business.
+ */
+export type QueryInspectionArgs = {
+  permitCode: Scalars['ID']['input'];
+  planId: Scalars['ID']['input'];
 };
 
 
@@ -522,11 +656,17 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CheckResult: CheckResult;
   FailureFollowUp: FailureFollowUp;
+  FollowUp: ResolverTypeWrapper<FollowUp>;
   Industry: ResolverTypeWrapper<Omit<Industry, 'checklist'> & { checklist: Array<ResolversTypes['CheckPoint']> }>;
   IndustryItem: ResolverTypeWrapper<IndustryItem>;
+  Inspection: ResolverTypeWrapper<InspectionView>;
   InspectionPlan: ResolverTypeWrapper<PlanRecord>;
   InspectionPlanInput: InspectionPlanInput;
+  InspectionPoint: ResolverTypeWrapper<Omit<InspectionPoint, 'point'> & { point: ResolversTypes['CheckPoint'] }>;
+  InspectionPointInput: InspectionPointInput;
+  InspectionResult: InspectionResult;
   Inspector: ResolverTypeWrapper<Inspector>;
   InspectorInput: InspectorInput;
   InspectorRoster: ResolverTypeWrapper<InspectorRoster>;
@@ -555,10 +695,14 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
+  FollowUp: FollowUp;
   Industry: Omit<Industry, 'checklist'> & { checklist: Array<ResolversParentTypes['CheckPoint']> } | FederationReferenceTypes['Industry'];
   IndustryItem: IndustryItem;
+  Inspection: InspectionView;
   InspectionPlan: PlanRecord;
   InspectionPlanInput: InspectionPlanInput;
+  InspectionPoint: Omit<InspectionPoint, 'point'> & { point: ResolversParentTypes['CheckPoint'] };
+  InspectionPointInput: InspectionPointInput;
   Inspector: Inspector;
   InspectorInput: InspectorInput;
   InspectorRoster: InspectorRoster;
@@ -595,11 +739,36 @@ export type CheckPointResolvers<ContextType = SubgraphContext, ParentType extend
   textZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type FollowUpResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['FollowUp'] = ResolversParentTypes['FollowUp']> = {
+  companyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  departmentCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dueDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  inspectionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  itemCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['FailureFollowUp'], ParentType, ContextType>;
+  licenceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  permitCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  pointCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type IndustryResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Industry'] = ResolversParentTypes['Industry'], FederationReferenceType extends FederationReferenceTypes['Industry'] = FederationReferenceTypes['Industry']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Industry']> | FederationReferenceType, FederationReferenceType, ContextType>;
   checklist?: Resolver<Array<ResolversTypes['CheckPoint']>, ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   supervisionNotes?: Resolver<Maybe<ResolversTypes['SupervisionNotes']>, ParentType, ContextType>;
+};
+
+export type InspectionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Inspection'] = ResolversParentTypes['Inspection']> = {
+  closed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  companyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  followUps?: Resolver<Array<ResolversTypes['FollowUp']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  permitCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  planId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  points?: Resolver<Array<ResolversTypes['InspectionPoint']>, ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['InspectionResult']>, ParentType, ContextType>;
 };
 
 export type InspectionPlanResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['InspectionPlan'] = ResolversParentTypes['InspectionPlan']> = {
@@ -615,6 +784,14 @@ export type InspectionPlanResolvers<ContextType = SubgraphContext, ParentType ex
   seed?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type InspectionPointResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['InspectionPoint'] = ResolversParentTypes['InspectionPoint']> = {
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  point?: Resolver<ResolversTypes['CheckPoint'], ParentType, ContextType>;
+  recordedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  recordedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  result?: Resolver<Maybe<ResolversTypes['CheckResult']>, ParentType, ContextType>;
+};
+
 export type InspectorResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Inspector'] = ResolversParentTypes['Inspector']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -628,8 +805,10 @@ export type InspectorRosterResolvers<ContextType = SubgraphContext, ParentType e
 };
 
 export type MutationResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  closeInspection?: Resolver<ResolversTypes['Inspection'], ParentType, ContextType, RequireFields<MutationCloseInspectionArgs, 'permitCode' | 'planId'>>;
   drawInspectionPlan?: Resolver<ResolversTypes['InspectionPlan'], ParentType, ContextType, RequireFields<MutationDrawInspectionPlanArgs, 'input'>>;
   publishSupervisionNotes?: Resolver<ResolversTypes['SupervisionNotes'], ParentType, ContextType, RequireFields<MutationPublishSupervisionNotesArgs, 'input'>>;
+  recordInspectionPoint?: Resolver<ResolversTypes['Inspection'], ParentType, ContextType, RequireFields<MutationRecordInspectionPointArgs, 'input'>>;
   setInspectorRoster?: Resolver<ResolversTypes['InspectorRoster'], ParentType, ContextType, RequireFields<MutationSetInspectorRosterArgs, 'input'>>;
 };
 
@@ -661,6 +840,8 @@ export type PlanDepartmentResolvers<ContextType = SubgraphContext, ParentType ex
 
 export type QueryResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   checkPoints?: Resolver<Array<ResolversTypes['CheckPoint']>, ParentType, ContextType, Partial<QueryCheckPointsArgs>>;
+  followUps?: Resolver<Array<ResolversTypes['FollowUp']>, ParentType, ContextType, RequireFields<QueryFollowUpsArgs, 'departmentCode'>>;
+  inspection?: Resolver<Maybe<ResolversTypes['Inspection']>, ParentType, ContextType, RequireFields<QueryInspectionArgs, 'permitCode' | 'planId'>>;
   inspectionPlan?: Resolver<Maybe<ResolversTypes['InspectionPlan']>, ParentType, ContextType, RequireFields<QueryInspectionPlanArgs, 'industryCode' | 'period'>>;
   inspectorRoster?: Resolver<Maybe<ResolversTypes['InspectorRoster']>, ParentType, ContextType, RequireFields<QueryInspectorRosterArgs, 'departmentCode'>>;
   supervisedPermits?: Resolver<Array<ResolversTypes['SupervisedPermit']>, ParentType, ContextType, RequireFields<QuerySupervisedPermitsArgs, 'industryCode'>>;
@@ -695,8 +876,11 @@ export type SupervisionNotesResolvers<ContextType = SubgraphContext, ParentType 
 
 export type Resolvers<ContextType = SubgraphContext> = {
   CheckPoint?: CheckPointResolvers<ContextType>;
+  FollowUp?: FollowUpResolvers<ContextType>;
   Industry?: IndustryResolvers<ContextType>;
+  Inspection?: InspectionResolvers<ContextType>;
   InspectionPlan?: InspectionPlanResolvers<ContextType>;
+  InspectionPoint?: InspectionPointResolvers<ContextType>;
   Inspector?: InspectorResolvers<ContextType>;
   InspectorRoster?: InspectorRosterResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;

@@ -1,9 +1,11 @@
+import type { Connection } from 'mongoose';
 import { platformError } from '../../../shared/errors';
 import { requireRole } from '../../../shared/identity';
 import { checkPlanInput, checkRosterInput, PlanStore, reproduces, type PlanRecord, type RosterRevision } from '../plans';
 import { allCheckPoints, checklistOf, type CheckPointView } from '../checklist';
 import { checkNotesInput, NotesStore, type NotesRevision } from '../notes';
 import { PermitRegister, type SupervisedPermitView } from '../register';
+import { InspectionStore, type InspectionView } from '../inspections';
 import type { Resolvers } from '../__generated__/resolver-types';
 
 /** What the gateway hands with a reference: the key and the fields this subgraph @requires. */
@@ -15,6 +17,10 @@ interface PermitReference {
   id: string;
   items?: { itemCode: string; permitted: boolean }[];
 }
+
+/** The items a permit version holds a licence for, from the register: its checklist's items. */
+const itemCodesOf = (db: Connection) => async (permitId: string) =>
+  ((await new PermitRegister(db).version(permitId))?.items ?? []).filter((i) => i.permitted).map((i) => i.itemCode);
 
 const rosterView = (roster: RosterRevision) => ({ departmentCode: roster.departmentCode, revision: roster.seq, inspectors: roster.inspectors, publishedAt: roster.at.toISOString() });
 
@@ -42,6 +48,22 @@ export function supervisionResolvers(): Resolvers {
       },
       // Published (一公开): the draw, its seed and population, the businesses drawn; inspectors' names are not.
       inspectionPlan: async (_parent, { industryCode, period }, ctx) => new PlanStore(ctx.db).plan(industryCode, period),
+      inspection: async (_parent, { planId, permitCode }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'INSPECTOR');
+        const { inspection } = await new InspectionStore(ctx.db).inspection(planId, permitCode, itemCodesOf(ctx.db));
+        // An inspector sees the inspections of plans that drew them.
+        if (ctx.identity.role === 'INSPECTOR' && !inspection.plan.departments.some((d) => d.departmentCode === ctx.identity.department && d.inspectors.some((i) => i.id === ctx.identity.subject))) {
+          throw platformError('FORBIDDEN', '本计划未抽中您', 'This plan did not draw you');
+        }
+        return inspection;
+      },
+      followUps: async (_parent, { departmentCode }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'REVIEWER', 'INSPECTOR');
+        if (ctx.identity.role !== 'ADMIN' && ctx.identity.department !== departmentCode) {
+          throw platformError('FORBIDDEN', '只能查看本部门的后续处理', "Only your own department's follow-ups");
+        }
+        return new InspectionStore(ctx.db).followUps(departmentCode);
+      },
       supervisedPermits: async (_parent, { industryCode, status }, ctx) => {
         requireRole(ctx.identity, 'ADMIN', 'ANALYST');
         return (await new PermitRegister(ctx.db).ofIndustry(industryCode)).filter((p) => !status || p.status === status);
@@ -58,6 +80,16 @@ export function supervisionResolvers(): Resolvers {
         requireRole(ctx.identity, 'ADMIN');
         checkPlanInput(input);
         return new PlanStore(ctx.db).draw({ ...input, seed: input.seed.trim() }, ctx.identity.subject);
+      },
+      recordInspectionPoint: async (_parent, { input }, ctx) => {
+        requireRole(ctx.identity, 'INSPECTOR');
+        return new InspectionStore(ctx.db).record(ctx.identity, input, itemCodesOf(ctx.db));
+      },
+      closeInspection: async (_parent, { planId, permitCode }, ctx) => {
+        requireRole(ctx.identity, 'INSPECTOR');
+        const register = new PermitRegister(ctx.db);
+        const licenceOf = async (permitId: string, itemCode: string) => (await register.version(permitId))?.items.find((i) => i.itemCode === itemCode)?.licenceId ?? null;
+        return new InspectionStore(ctx.db).close(ctx.identity, planId, permitCode, itemCodesOf(ctx.db), licenceOf);
       },
       publishSupervisionNotes: async (_parent, { input }, ctx) => {
         requireRole(ctx.identity, 'ADMIN');
@@ -78,6 +110,20 @@ export function supervisionResolvers(): Resolvers {
         })),
       reproduced: (plan: PlanRecord) => reproduces(plan),
       drawnAt: (plan: PlanRecord) => plan.drawnAt.toISOString(),
+    },
+    Inspection: {
+      planId: (inspection: InspectionView) => inspection.plan._id,
+      permitCode: (inspection: InspectionView) => inspection.business.code,
+      companyName: (inspection: InspectionView) => inspection.business.companyName,
+      points: (inspection: InspectionView) =>
+        inspection.checklist.map((point) => {
+          const recorded = inspection.results.get(point.code);
+          return { point, result: recorded?.result ?? null, note: recorded?.note ?? null, recordedBy: recorded?.by ?? null, recordedAt: recorded?.at.toISOString() ?? null };
+        }),
+      closed: (inspection: InspectionView) => Boolean(inspection.closed),
+      result: (inspection: InspectionView) => inspection.closed?.result ?? null,
+      closedAt: (inspection: InspectionView) => inspection.closed?.at.toISOString() ?? null,
+      followUps: (inspection: InspectionView) => inspection.closed?.followUps ?? [],
     },
     SupervisedPermit: {
       companyName: (permit: SupervisedPermitView) => permit.holder.companyName,
