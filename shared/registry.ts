@@ -50,7 +50,7 @@ export interface Department extends DepartmentDefinition {
   folder: string;
   items: ItemDefinition[];
   /** Its check points (一单), in item order. */
-  checkPoints: (CheckPointDefinition & { department: string })[];
+  checkPoints: CheckPointDefinition[];
   /** This department's extra SDL: `extend type <Licence>` blocks. */
   licenceSdl: string;
 }
@@ -67,7 +67,7 @@ export function loadDepartment(folder: string): Department {
   const licenceSdl = existsSync(sdlFile) ? readFileSync(sdlFile, 'utf8') : '';
   const pointsFile = join(folder, 'checkpoints.json');
   const checkPoints = existsSync(pointsFile) ? (JSON.parse(readFileSync(pointsFile, 'utf8')) as CheckPointDefinition[]) : [];
-  return { ...config, folder, items: items.map((i) => ({ ...i, department: config.code })), licenceSdl, checkPoints: checkPoints.map((p) => ({ ...p, department: config.code })) };
+  return { ...config, folder, items: items.map((i) => ({ ...i, department: config.code })), licenceSdl, checkPoints };
 }
 
 export function departments(): Department[] {

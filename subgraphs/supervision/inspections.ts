@@ -3,9 +3,10 @@ import { beijingDayNumber, dateOf } from '../../shared/beijing-calendar';
 import type { IndexDeclaration } from '../../shared/db';
 import { invalidInput, notFound, platformError } from '../../shared/errors';
 import type { Identity } from '../../shared/identity';
-import { appendStep, byId, insertOnce, readLog, stepId } from '../../shared/records';
+import { appendStep, insertOnce, readLog, stepId } from '../../shared/records';
 import { checklistOf, type CheckPointView } from './checklist';
-import type { PlanRecord } from './plans';
+import { PlanStore, type PlanRecord } from './plans';
+import { PermitRegister } from './register';
 
 /**
  * 一查: the joint inspection of one drawn business in one plan
@@ -43,6 +44,8 @@ export interface InspectionView {
   id: string;
   plan: PlanRecord;
   business: PlanRecord['businesses'][number];
+  /** The items the business's permit holds a licence for, with the licence: its checklist's items. */
+  holding: { itemCode: string; licenceId: string | null }[];
   checklist: CheckPointView[];
   /** The latest recording of each point. */
   results: Map<string, Extract<InspectionStep, { kind: 'RECORDED' }>>;
@@ -56,44 +59,47 @@ export function inspectionId(planId: string, permitCode: string): string {
 export class InspectionStore {
   static readonly indexes: readonly IndexDeclaration[] = [{ collection: 'inspection_steps', keys: { _id: 1 }, serves: "an inspection's log, step by step" }];
   private readonly steps: mongo.Collection<InspectionStep>;
-  private readonly plans: mongo.Collection<PlanRecord>;
+  private readonly plans: PlanStore;
+  private readonly register: PermitRegister;
 
   constructor(db: Connection) {
     this.steps = db.db!.collection<InspectionStep>('inspection_steps');
-    this.plans = db.db!.collection<PlanRecord>('inspection_plans');
+    this.plans = new PlanStore(db);
+    this.register = new PermitRegister(db);
   }
 
-  /** The inspection of a business the plan drew, with its checklist (the items its permit holds) and what is recorded. */
-  async inspection(planId: string, permitCode: string, itemCodesOf: (permitId: string) => Promise<string[]>): Promise<{ inspection: InspectionView; seq: number }> {
-    const plan = await byId(this.plans, planId);
+  /** The inspection of a business the plan drew, with its checklist (the items its permit holds, from the register) and what is recorded. */
+  async inspection(planId: string, permitCode: string): Promise<{ inspection: InspectionView; seq: number }> {
+    const plan = await this.plans.byId(planId);
     if (!plan) throw notFound({ zh: '检查计划', en: 'inspection plan' }, 'planId', planId);
     const business = plan.businesses.find((b) => b.code === permitCode);
     if (!business) throw notFound({ zh: '本计划抽中的经营者', en: 'business drawn in this plan' }, 'permitCode', permitCode);
     const id = inspectionId(planId, permitCode);
     const log = await readLog(this.steps, (n) => stepId(id, n));
     const results = new Map<string, Extract<InspectionStep, { kind: 'RECORDED' }>>();
-    let closed: InspectionView["closed"] = null;
+    let closed: InspectionView['closed'] = null;
     for (const step of log) {
       if (step.kind === 'RECORDED') results.set(step.pointCode, step);
       else closed = step;
     }
-    return { inspection: { id, plan, business, checklist: checklistOf(await itemCodesOf(business.permitId)), results, closed }, seq: log.length };
+    const holding = ((await this.register.version(business.permitId))?.items ?? []).filter((i) => i.permitted).map((i) => ({ itemCode: i.itemCode, licenceId: i.licenceId }));
+    return { inspection: { id, plan, business, holding, checklist: checklistOf(holding.map((i) => i.itemCode)), results, closed }, seq: log.length };
   }
 
-  private async append(planId: string, permitCode: string, itemCodesOf: (permitId: string) => Promise<string[]>, decide: (inspection: InspectionView) => NewStep): Promise<InspectionView> {
+  private async append(planId: string, permitCode: string, decide: (inspection: InspectionView) => NewStep): Promise<InspectionView> {
     await appendStep(
-      () => this.inspection(planId, permitCode, itemCodesOf).then(({ inspection, seq }) => ({ state: inspection, seq })),
+      () => this.inspection(planId, permitCode).then(({ inspection, seq }) => ({ state: inspection, seq })),
       (inspection) => {
         if (inspection.closed) throw platformError('WRONG_STATE', '本次检查已结束，不能再记录或结束', 'This inspection is closed: nothing more is recorded', { field: 'permitCode' });
         return decide(inspection);
       },
       (step, seq) => insertOnce(this.steps, { ...step, _id: stepId(inspectionId(planId, permitCode), seq), seq } as InspectionStep),
     );
-    return (await this.inspection(planId, permitCode, itemCodesOf)).inspection;
+    return (await this.inspection(planId, permitCode)).inspection;
   }
 
-  async record(identity: Identity, input: { planId: string; permitCode: string; pointCode: string; result: CheckResult; note?: string | null }, itemCodesOf: (permitId: string) => Promise<string[]>): Promise<InspectionView> {
-    return this.append(input.planId, input.permitCode, itemCodesOf, (inspection) => {
+  async record(identity: Identity, input: { planId: string; permitCode: string; pointCode: string; result: CheckResult; note?: string | null }): Promise<InspectionView> {
+    return this.append(input.planId, input.permitCode, (inspection) => {
       const departmentCode = drawnDepartment(identity, inspection.plan);
       const point = inspection.checklist.find((p) => p.code === input.pointCode);
       if (!point) {
@@ -112,11 +118,8 @@ export class InspectionStore {
   }
 
   /** Closes once every point has a result: the result, and a follow-up for each failed point's department. */
-  async close(identity: Identity, planId: string, permitCode: string, itemCodesOf: (permitId: string) => Promise<string[]>, licenceOf: (permitId: string, itemCode: string) => Promise<string | null>): Promise<InspectionView> {
-    const licences = new Map<string, string | null>();
-    const { inspection: current } = await this.inspection(planId, permitCode, itemCodesOf);
-    for (const point of current.checklist) licences.set(point.itemCode, await licenceOf(current.business.permitId, point.itemCode));
-    return this.append(planId, permitCode, itemCodesOf, (inspection) => {
+  async close(identity: Identity, planId: string, permitCode: string): Promise<InspectionView> {
+    return this.append(planId, permitCode, (inspection) => {
       drawnDepartment(identity, inspection.plan);
       const missing = inspection.checklist.filter((p) => !inspection.results.has(p.code)).map((p) => p.code);
       if (missing.length) {
@@ -134,7 +137,7 @@ export class InspectionStore {
         itemCode: p.itemCode,
         kind: p.onFailure,
         dueDate: p.onFailure === 'CORRECTION' ? dateOf(beijingDayNumber(at) + (p.correctionDays ?? 0)) : null,
-        licenceId: p.onFailure === 'ENFORCEMENT' ? (licences.get(p.itemCode) ?? null) : null,
+        licenceId: p.onFailure === 'ENFORCEMENT' ? (inspection.holding.find((i) => i.itemCode === p.itemCode)?.licenceId ?? null) : null,
       }));
       return { kind: 'CLOSED', by: identity.subject, at, result: failed.length ? 'FAILED' : 'PASSED', followUps, followUpDepartments: [...new Set(followUps.map((f) => f.departmentCode))] };
     });
@@ -147,11 +150,11 @@ export class InspectionStore {
   }
 }
 
-/** The department an inspector records for: only one the plan drew them for. */
-function drawnDepartment(identity: Identity, plan: PlanRecord): string {
+/** The department an inspector opens and records a plan's inspections for: only one the plan drew them for. */
+export function drawnDepartment(identity: Identity, plan: PlanRecord): string {
   const department = plan.departments.find((d) => d.departmentCode === identity.department);
   if (identity.role !== 'INSPECTOR' || !department || !department.inspectors.some((i) => i.id === identity.subject)) {
-    throw platformError('FORBIDDEN', '只有本计划为本部门抽中的检查人员可以记录', 'Only the inspectors this plan drew for their department may record', { field: 'planId' });
+    throw platformError('FORBIDDEN', '只有本计划为本部门抽中的检查人员可以查看和记录', 'Only the inspectors this plan drew for their department may open and record its inspections', { field: 'planId' });
   }
   return department.departmentCode;
 }

@@ -56,8 +56,8 @@ export class PlanStore {
     this.plans = db.db!.collection<PlanRecord>('inspection_plans');
   }
 
-  async plan(industryCode: string, period: string): Promise<PlanRecord | null> {
-    return byId(this.plans, planId(industryCode, period));
+  async byId(id: string): Promise<PlanRecord | null> {
+    return byId(this.plans, id);
   }
 
   /**

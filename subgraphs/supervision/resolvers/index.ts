@@ -1,11 +1,10 @@
-import type { Connection } from 'mongoose';
 import { platformError } from '../../../shared/errors';
-import { requireRole } from '../../../shared/identity';
-import { checkPlanInput, checkRosterInput, PlanStore, reproduces, type PlanRecord, type RosterRevision } from '../plans';
+import { requireRole, type Identity } from '../../../shared/identity';
+import { checkPlanInput, checkRosterInput, planId, PlanStore, reproduces, type PlanRecord, type RosterRevision } from '../plans';
 import { allCheckPoints, checklistOf, type CheckPointView } from '../checklist';
 import { checkNotesInput, NotesStore, type NotesRevision } from '../notes';
 import { PermitRegister, type SupervisedPermitView } from '../register';
-import { InspectionStore, type InspectionView } from '../inspections';
+import { drawnDepartment, InspectionStore, type InspectionView } from '../inspections';
 import type { Resolvers } from '../__generated__/resolver-types';
 
 /** What the gateway hands with a reference: the key and the fields this subgraph @requires. */
@@ -18,9 +17,10 @@ interface PermitReference {
   items?: { itemCode: string; permitted: boolean }[];
 }
 
-/** The items a permit version holds a licence for, from the register: its checklist's items. */
-const itemCodesOf = (db: Connection) => async (permitId: string) =>
-  ((await new PermitRegister(db).version(permitId))?.items ?? []).filter((i) => i.permitted).map((i) => i.itemCode);
+/** Staff bound to a department (reviewers, inspectors) see only their own department's; admins see every department's. */
+function requireOwnDepartment(identity: Identity, departmentCode: string, refusal: { zh: string; en: string }): void {
+  if (identity.role !== 'ADMIN' && identity.department !== departmentCode) throw platformError('FORBIDDEN', refusal.zh, refusal.en);
+}
 
 const rosterView = (roster: RosterRevision) => ({ departmentCode: roster.departmentCode, revision: roster.seq, inspectors: roster.inspectors, publishedAt: roster.at.toISOString() });
 
@@ -40,28 +40,22 @@ export function supervisionResolvers(): Resolvers {
       inspectorRoster: async (_parent, { departmentCode }, ctx) => {
         requireRole(ctx.identity, 'ADMIN', 'INSPECTOR');
         // Inspectors' names: an inspector sees only their own department's roster.
-        if (ctx.identity.role === 'INSPECTOR' && ctx.identity.department !== departmentCode) {
-          throw platformError('FORBIDDEN', '检查人员只能查看本部门的名册', "An inspector sees only their own department's roster");
-        }
+        requireOwnDepartment(ctx.identity, departmentCode, { zh: '检查人员只能查看本部门的名册', en: "An inspector sees only their own department's roster" });
         const roster = await new PlanStore(ctx.db).rosters.latest(departmentCode);
         return roster ? rosterView(roster) : null;
       },
       // Published (一公开): the draw, its seed and population, the businesses drawn; inspectors' names are not.
-      inspectionPlan: async (_parent, { industryCode, period }, ctx) => new PlanStore(ctx.db).plan(industryCode, period),
+      inspectionPlan: async (_parent, { industryCode, period }, ctx) => new PlanStore(ctx.db).byId(planId(industryCode, period)),
       inspection: async (_parent, { planId, permitCode }, ctx) => {
         requireRole(ctx.identity, 'ADMIN', 'INSPECTOR');
-        const { inspection } = await new InspectionStore(ctx.db).inspection(planId, permitCode, itemCodesOf(ctx.db));
+        const { inspection } = await new InspectionStore(ctx.db).inspection(planId, permitCode);
         // An inspector sees the inspections of plans that drew them.
-        if (ctx.identity.role === 'INSPECTOR' && !inspection.plan.departments.some((d) => d.departmentCode === ctx.identity.department && d.inspectors.some((i) => i.id === ctx.identity.subject))) {
-          throw platformError('FORBIDDEN', '本计划未抽中您', 'This plan did not draw you');
-        }
+        if (ctx.identity.role === 'INSPECTOR') drawnDepartment(ctx.identity, inspection.plan);
         return inspection;
       },
       followUps: async (_parent, { departmentCode }, ctx) => {
         requireRole(ctx.identity, 'ADMIN', 'REVIEWER', 'INSPECTOR');
-        if (ctx.identity.role !== 'ADMIN' && ctx.identity.department !== departmentCode) {
-          throw platformError('FORBIDDEN', '只能查看本部门的后续处理', "Only your own department's follow-ups");
-        }
+        requireOwnDepartment(ctx.identity, departmentCode, { zh: '只能查看本部门的后续处理', en: "Only your own department's follow-ups" });
         return new InspectionStore(ctx.db).followUps(departmentCode);
       },
       supervisedPermits: async (_parent, { industryCode, status }, ctx) => {
@@ -83,13 +77,11 @@ export function supervisionResolvers(): Resolvers {
       },
       recordInspectionPoint: async (_parent, { input }, ctx) => {
         requireRole(ctx.identity, 'INSPECTOR');
-        return new InspectionStore(ctx.db).record(ctx.identity, input, itemCodesOf(ctx.db));
+        return new InspectionStore(ctx.db).record(ctx.identity, input);
       },
       closeInspection: async (_parent, { planId, permitCode }, ctx) => {
         requireRole(ctx.identity, 'INSPECTOR');
-        const register = new PermitRegister(ctx.db);
-        const licenceOf = async (permitId: string, itemCode: string) => (await register.version(permitId))?.items.find((i) => i.itemCode === itemCode)?.licenceId ?? null;
-        return new InspectionStore(ctx.db).close(ctx.identity, planId, permitCode, itemCodesOf(ctx.db), licenceOf);
+        return new InspectionStore(ctx.db).close(ctx.identity, planId, permitCode);
       },
       publishSupervisionNotes: async (_parent, { input }, ctx) => {
         requireRole(ctx.identity, 'ADMIN');
