@@ -3,7 +3,7 @@ import { eventually, graphql } from '../support/client';
 import { sampleBusiness, sampleValues } from '../support/sample-values';
 import { samplePdf, type ApplicationView } from '../support/walkthrough';
 import type { Identity } from '../../shared/identity';
-import { WorkingDayCalendar } from '../../shared/working-days';
+import { UnknownYearError, WorkingDayCalendar } from '../../shared/working-days';
 import { beijingDate, beijingToday } from '../../shared/beijing-calendar';
 import { serviceDatabase } from '../support/db';
 import { startFakeNotifier, type FakeNotifier } from '../support/fake-notifier';
@@ -325,7 +325,15 @@ describe('intake and review', () => {
       const tasks = await as<{ water: { verificationTasks: { id: string; state: string; deadline: string; licenceId: string }[] } }>(t.walk.reviewer('water'), '{ water { verificationTasks(state: OPEN) { id state deadline licenceId } } }');
       const task = tasks.data!.water.verificationTasks.find((x) => x.id === drainage.reviewId)!;
       expect(task).toMatchObject({ state: 'OPEN', licenceId: approved.licence!.id });
-      expect(task.deadline).toBe(calendar.addWorkingDays(today(), 20));
+      // 20 working days on; when that runs into a year whose holiday schedule is not loaded (from 4 December 2026, 2027), the deadline stays open (null) and the queue flags it.
+      let expectedDeadline: string | null;
+      try {
+        expectedDeadline = calendar.addWorkingDays(today(), 20);
+      } catch (error) {
+        if (!(error instanceof UnknownYearError)) throw error;
+        expectedDeadline = null;
+      }
+      expect(task.deadline).toBe(expectedDeadline);
 
       for (const item of accepted.items.filter((i) => i !== drainage)) {
         await t.walk.waitForReview(item.departmentCode, item.reviewId);
