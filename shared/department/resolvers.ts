@@ -9,7 +9,7 @@ import { requireRole, type Identity } from '../identity';
 import type { Department } from '../registry';
 import type { SubgraphContext, SubgraphResolvers } from '../subgraph-server';
 import type { Resolvers } from './__generated__/resolver-types';
-import { licenceHistory, type Licence } from './licence';
+import { foldLicence, licenceHistory, type Licence } from './licence';
 import type { Review } from './review';
 import { requireOwnReviewer, requirePending, requireReviewHere, reviewClock, workflowResolvers } from './workflow';
 import { COMMITMENT_SYSTEM, DepartmentStore, SYSTEM } from './store';
@@ -175,7 +175,9 @@ function templateResolvers(department: Department): Resolvers {
       clock: (review, _args, ctx) => reviewClock(ctx.db, department, review._review),
       licence: async (review, _args, ctx) => {
         if (!review.licenceId) return null;
-        const licence = await ctx.loaders.licences.load(review.licenceId);
+        // An approval is appended before its licence is written (see completeStep); in between, the step's own licence stands.
+        const issued = review._review.issuedLicence;
+        const licence = (await ctx.loaders.licences.load(review.licenceId)) ?? (issued ? foldLicence(issued, []) : null);
         return licence ? licenceView(licence, department, ctx.identity) : null;
       },
     },

@@ -104,6 +104,8 @@ export interface Review {
   decidedBy?: string;
   reasons?: string[];
   licenceId?: string;
+  /** The licence as the approving step issued it: what the review shows until the step's completion has written it. */
+  issuedLicence?: LicenceDoc;
   onCommitment: boolean;
   /** The withdrawal attempt holding this review, and the state it held it in. */
   heldBy?: string;
@@ -155,7 +157,10 @@ export function foldReview(doc: ReviewDoc, steps: ReviewStep[]): Review {
         review.decidedBy = step.by;
         review.reasons = step.reasons;
         review.onCommitment = step.onCommitment;
-        if (step.licence) review.licenceId = step.licence._id;
+        if (step.licence) {
+          review.licenceId = step.licence._id;
+          review.issuedLicence = step.licence;
+        }
         break;
       case 'WITHDRAWAL_HELD':
         review.stateBeforeHold = review.state;

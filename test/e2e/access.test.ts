@@ -68,6 +68,7 @@ describe('the access policy, cell by cell', () => {
   beforeAll(async () => {
     t = await startTestPlatform();
     as = caller(t.graphqlUrl, t.token);
+    await t.walk.loadUnknownHolidaySchedules(); // supplement deadlines may run into next year
     await t.walk.publishIndustry(INDUSTRY, [{ itemCode: 'WA-DRAINAGE', department: DEPT }]);
     const decide = async (id: string) => {
       const accepted = await t.walk.accept(id);

@@ -23,6 +23,7 @@ describe('races', () => {
     t = await startTestPlatform();
     as = caller(t.graphqlUrl, t.token);
     await publishTestIndustries(t.walk);
+    await t.walk.loadUnknownHolidaySchedules(); // supplement deadlines may run into next year
   });
   afterAll(async () => {
     await t?.stop();

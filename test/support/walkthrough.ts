@@ -1,6 +1,7 @@
 import type { Identity } from '../../shared/identity';
 import { beijingToday } from '../../shared/beijing-calendar';
 import { department } from '../../shared/registry';
+import { WorkingDayCalendar } from '../../shared/working-days';
 import { SCANNED_PERMIT_FRAGMENT } from '../../documents/queries';
 import type { ScannedPermit } from '../../documents/scan-page';
 import { eventually, graphqlData } from './client';
@@ -58,6 +59,21 @@ export class Walkthrough {
   }
   admin(): Identity {
     return { role: 'ADMIN', subject: 'admin-01' };
+  }
+
+  /**
+   * Loads an illustrative schedule (New Year's Day only) for this year and next
+   * where the calendar library has none, as an admin loads the State Council's
+   * notice; without it, deadlines that run into such a year are refused or left open.
+   */
+  async loadUnknownHolidaySchedules(): Promise<number[]> {
+    const year = Number(beijingToday().slice(0, 4));
+    const unknown = new WorkingDayCalendar().unknownYears(year, year + 1);
+    for (const y of unknown) {
+      const input = { year: y, holidays: [`${y}-01-01`], workdays: [], source: '示例：国务院办公厅节假日安排通知' };
+      await this.as(this.admin(), 'mutation ($input: HolidayScheduleInput!) { loadHolidaySchedule(input: $input) { year } }', { input });
+    }
+    return unknown;
   }
 
   /** Adds an industry bundling these items and publishes the next catalogue edition (admin). */
