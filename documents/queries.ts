@@ -5,9 +5,10 @@
  */
 
 /**
- * What a scan shows: face information and each licence's live state. Not
- * `overallState`: the page derives it from this answer (`overallStateOfScan`),
- * so the scan is two subgraph calls (the permit, then its departments), not three.
+ * What a scan shows: face information, each licence's live state and the last
+ * joint inspection's day and result. Not `overallState`: the page derives it
+ * from this answer (`overallStateOfScan`), so the scan is the permit, then its
+ * departments and supervision side by side, not a third round after them.
  */
 export const SCANNED_PERMIT_FRAGMENT = /* GraphQL */ `
   fragment ScannedPermit on Permit {
@@ -37,6 +38,14 @@ export const SCANNED_PERMIT_FRAGMENT = /* GraphQL */ `
         licence { id licenceNumber status validUntil endedReason }
       }
       currentVersion { code version scanUrl }
+      lastInspection { closedOn result }
+  }
+`;
+
+/** A complaint from the scan page's form, sent as the person reporting (no token). */
+export const COMPLAINT_MUTATION = /* GraphQL */ `
+  mutation ScanPageComplaint($input: ComplaintInput!) {
+    submitComplaint(input: $input) { id receivedAt departmentCodes }
   }
 `;
 
@@ -131,4 +140,4 @@ export const MANUAL_QUERY = /* GraphQL */ `
   }
 `;
 
-export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY];
+export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, COMPLAINT_MUTATION];

@@ -79,7 +79,51 @@ ${unavailable}
 <dt>发证机关</dt><dd>${escapeHtml(ISSUER.nameZh)}</dd>
 </dl>
 <h2>单项许可 <span class="en">Licences</span></h2>
-${items}`,
+${items}
+${inspectionSection(permit)}
+${complaintForm(permit)}`,
+  );
+}
+
+/** 一公开: the last joint inspection's date and result, nothing more. */
+function inspectionSection(permit: ScannedPermit): string {
+  const last = permit.lastInspection;
+  const text = !last
+    ? '尚未接受联合检查 <span class="en">Not yet jointly inspected</span>'
+    : `${escapeHtml(last.closedOn)} · <span class="${last.result === 'PASSED' ? 'ok' : 'bad'}">${last.result === 'PASSED' ? '合格 <span class="en">Passed</span>' : '不合格，已责令处理 <span class="en">Failed; follow-up ordered</span>'}</span>`;
+  return `<h2>最近一次联合检查 <span class="en">Last joint inspection</span></h2>
+<p class="item" id="last-inspection" data-result="${escapeHtml(last?.result ?? 'NONE')}" data-closed-on="${escapeHtml(last?.closedOn ?? '')}">${text}</p>`;
+}
+
+/** Co-governance: anyone may report a problem against this permit; the form posts to this service, which asks the gateway. */
+function complaintForm(permit: ScannedPermit): string {
+  const options = permit.items
+    .filter((i) => i.permitted)
+    .map((i) => `<option value="${escapeHtml(i.itemCode)}">${escapeHtml(i.itemNameZh)}</option>`)
+    .join('');
+  return `<h2>投诉举报 <span class="en">Report a problem</span></h2>
+<form class="item" id="complaint" method="post" action="/scan/${encodeURIComponent(permit.code)}/complaints">
+<label>所涉事项 <span class="en">About</span> <select name="itemCode"><option value="">全部 / any</option>${options}</select></label><br>
+<label>问题说明（10–1000 字）<span class="en">The problem, 10–1,000 characters</span><br><textarea name="text" rows="4" cols="40" minlength="10" maxlength="1000" required></textarea></label><br>
+<label>联系方式（可选）<span class="en">Contact, optional</span> <input name="contact" maxlength="100"></label><br>
+<button type="submit">提交 / Send</button>
+</form>`;
+}
+
+/** What the person reporting sees after sending: the receipt, or why it was refused. */
+export function renderComplaintAnswer(code: string, receipt: { id: string; receivedAt: string; departmentCodes: string[] } | null, problems: { message: string; path?: string }[]): string {
+  const back = `<p><a href="/scan/${encodeURIComponent(code)}">返回凭证 / Back to the permit</a></p>`;
+  if (receipt) {
+    return page(
+      '已受理',
+      `<h1>投诉举报已受理 <span class="en">Received</span></h1>
+<p id="complaint-receipt" data-id="${escapeHtml(receipt.id)}">回执编号 / Receipt: <code>${escapeHtml(receipt.id)}</code><br>受理时间 / Received: ${escapeHtml(receipt.receivedAt)}<br>承办部门 / Sent to: ${receipt.departmentCodes.map(escapeHtml).join('、')}</p>${back}`,
+    );
+  }
+  return page(
+    '未能受理',
+    `<h1>未能受理 <span class="en">Not received</span></h1>
+<ul id="complaint-problems">${problems.map((p) => `<li${p.path ? ` data-path="${escapeHtml(p.path)}"` : ''}>${escapeHtml(p.message)}</li>`).join('')}</ul>${back}`,
   );
 }
 

@@ -11,9 +11,9 @@ import { documentsConfig } from './config';
 import { askGateway, permitServiceDown } from './gateway-client';
 import { renderGuidePage, type GuideLanguage } from './guide-page';
 import { renderManualPage, type ManualLanguage } from './manual-page';
-import { CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
-import { renderForgedPage, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
-import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanQuery, VerifyQuery } from './__generated__/operations';
+import { CERTIFICATE_QUERY, COMPLAINT_MUTATION, GUIDE_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
+import { renderComplaintAnswer, renderForgedPage, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
+import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanPageComplaintMutation, ScanQuery, VerifyQuery } from './__generated__/operations';
 
 /**
  * The documents service: what people open, print and scan, made from the
@@ -21,6 +21,7 @@ import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, Printabl
  * addressed by its code everywhere (the code its QR carries):
  *
  *   /scan/<code>[?t&i&g&k&s]           the public scan page (a signed QR is checked)
+ *   POST /scan/<code>/complaints        its complaint form (public)
  *   /permits/<code>/qr.svg | qr.png     the QR image (public)
  *   /permits/<code>/certificate.html | certificate.pdf   the printed certificate
  *                                       (the holder's or the bureau's token, passed on)
@@ -69,6 +70,22 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
     if (permitServiceDown(answer, Boolean(permit))) return void res.status(503).type('html').send(renderUnavailablePage());
     if (!permit) return void res.status(404).type('html').send(renderNotFoundPage(req.params.code));
     res.type('html').send(renderScanPage(permit, unavailableDepartments(permit)));
+  });
+
+  // The scan page's complaint form (社会共治): sent on as the person reporting, without a token.
+  app.post('/scan/:code/complaints', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+    const input = { permitCode: req.params.code, itemCode: field('itemCode') || null, text: field('text'), contact: field('contact') || null };
+    const answer = await askGateway<ScanPageComplaintMutation>(COMPLAINT_MUTATION, { input });
+    const receipt = answer.data?.submitComplaint ?? null;
+    if (receipt) return void res.status(201).type('html').send(renderComplaintAnswer(req.params.code, receipt, []));
+    const problems = answer.errors.flatMap((e) => {
+      const listed = e.extensions?.problems as { path: string; messageZh: string; messageEn: string }[] | undefined;
+      return listed?.length ? listed.map((p) => ({ path: p.path, message: `${p.messageZh} / ${p.messageEn}` })) : [{ message: e.message }];
+    });
+    const code = answer.errors[0]?.extensions?.code;
+    res.status(code === 'BAD_USER_INPUT' ? 400 : code === 'NOT_FOUND' ? 404 : answer.status === 429 ? 429 : 503).type('html').send(renderComplaintAnswer(req.params.code, null, problems));
   });
 
   app.get('/permits/:code/qr.:format', async (req, res) => {

@@ -73,7 +73,7 @@ export const RESOLVER_TYPE_TARGETS: Target[] = [
   {
     file: 'subgraphs/supervision/__generated__/resolver-types.ts',
     sdl: () => supervisionSubgraph().typeDefs,
-    mappers: { CheckPoint: 'subgraphs/supervision/checklist#CheckPointView', SupervisedPermit: 'subgraphs/supervision/register#SupervisedPermitView', InspectionPlan: 'subgraphs/supervision/plans#PlanRecord', Inspection: 'subgraphs/supervision/inspections#InspectionView' },
+    mappers: { CheckPoint: 'subgraphs/supervision/checklist#CheckPointView', SupervisedPermit: 'subgraphs/supervision/register#SupervisedPermitView', InspectionPlan: 'subgraphs/supervision/plans#PlanRecord', Inspection: 'subgraphs/supervision/inspections#InspectionView', FollowUp: 'subgraphs/supervision/inspections#FollowUpView', Complaint: 'subgraphs/supervision/history#ComplaintEntry', ComplaintReceipt: 'subgraphs/supervision/history#ComplaintEntry', RiskGrade: 'subgraphs/supervision/resolvers#RiskGradeView' },
   },
   {
     file: 'shared/department/__generated__/resolver-types.ts',

@@ -85,6 +85,15 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   'Mutation.recordInspectionPoint': { INSPECTOR: 'own' },
   'Mutation.closeInspection': { INSPECTOR: 'own' },
   'Query.followUps': { ADMIN: 'any', REVIEWER: 'own', INSPECTOR: 'own' },
+  'Query.inspectionsForPermit': { ADMIN: 'any', INSPECTOR: 'own' },
+  // The owning department confirms a correction.
+  'Mutation.recordCorrection': { REVIEWER: 'own', INSPECTOR: 'own' },
+  // Co-governance: anyone reports against a permit code; the departments concerned read them (with the reporter's contact).
+  'Mutation.submitComplaint': 'public',
+  'Query.complaints': { ADMIN: 'any', REVIEWER: 'own', INSPECTOR: 'own' },
+  // 一评: grades and figures for the bureau; an inspector may look a business's grade up on site.
+  'Query.riskGrade': { ADMIN: 'any', ANALYST: 'any', INSPECTOR: 'any' },
+  'Query.supervisionFigures': { ADMIN: 'any', ANALYST: 'any' },
   // Each department: its own reviewers work its items; its licences are public; their history is the holder's, the bureau's and its own.
   'department.Queries.reviews': OWN_REVIEWER,
   'department.Queries.review': OWN_REVIEWER,

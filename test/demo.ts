@@ -80,11 +80,21 @@ async function main() {
   if (page.statusCode !== 200 || png.statusCode !== 200 || pngBytes.subarray(1, 4).toString() !== 'PNG') throw new Error('scan page or QR image failed');
 
   const revoked = decided.items.find((i) => i.status === 'APPROVED' && i.licenceId)!;
-  step(9, `${revoked.departmentCode} revokes licence ${revoked.licenceId}`);
-  const ended = await walk.endLicence(revoked.departmentCode, revoked.licenceId!, 'REVOKED', '演示：严重违法经营，依法吊销');
+  step(9, '一查 — a joint inspection: plan drawn at random (seeded), the drawn inspectors scan the code and record their points');
+  const inspected = await walk.jointInspection(INDUSTRY, permit, revoked.departmentCode, `demo-${Date.now()}`);
+  console.log(`    plan ${inspected.plan.id}: ${inspected.plan.population.length} holder(s) drawn from, re-run reproduces it: ${inspected.plan.reproduced}`);
+  for (const d of inspected.plan.departments) console.log(`    ${d.departmentCode}: inspector ${d.inspectors.map((i) => `${i.name} (${i.id})`).join(', ')}`);
+  console.log(`    ${inspected.closed.points.length} points recorded; result ${inspected.closed.result}`);
+  for (const f of inspected.closed.followUps) console.log(`    follow-up for ${f.departmentCode}: ${f.kind} on ${f.pointCode}${f.dueDate ? `, due ${f.dueDate}` : ''}`);
+  if (inspected.closed.result !== 'FAILED' || inspected.closed.followUps.length !== 1) throw new Error('the inspection should have failed on one point');
+  const grade = await walk.riskGrade(permit.code);
+  console.log(`    一评 risk grade now ${grade.grade} (score ${grade.score}, drawn with weight ${grade.weight}): ${grade.factors.map((f) => `${f.detailZh} +${f.points}`).join('; ')}`);
+
+  step(10, `${revoked.departmentCode} does not see the failure corrected and revokes licence ${revoked.licenceId}`);
+  const ended = await walk.endLicence(revoked.departmentCode, revoked.licenceId!, 'REVOKED', '演示：检查不合格且未整改，依法吊销');
   console.log(`    licence status: ${ended.status}`);
 
-  step(10, 'The next scan shows the permit void (the event reached the permit subgraph)');
+  step(11, 'The next scan shows the permit void (the event reached the permit subgraph) and the last inspection');
   const after = await eventually('permit void', async () => {
     const scanned = (await walk.scan(permit.code))!;
     return scanned.status === 'VOID' ? scanned : undefined;
@@ -92,6 +102,8 @@ async function main() {
   printScan(after);
   console.log(`\nstate before: ${before.overallState}; after: ${after.overallState}`);
   if (after.overallState !== 'VOID') throw new Error('permit should be void');
+  console.log(`last joint inspection shown to the public: ${after.lastInspection?.closedOn} ${after.lastInspection?.result}`);
+  if (after.lastInspection?.result !== 'FAILED') throw new Error('the scan should show the failed inspection');
   console.log('demo passed ✔');
 }
 

@@ -3,12 +3,31 @@
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** 投诉举报。A complaint or lead against a permit. */
+export type ComplaintInput = {
+  /** 联系方式（可选，最多 100 字；仅承办部门可见）。How to reach you, optional, at most 100 characters; only the departments see it. */
+  contact: string | null | undefined;
+  /** 所涉事项编码（可选；填写则只送该事项的审批部门）。The item it concerns, optional: only that item's department gets it. */
+  itemCode: string | null | undefined;
+  /** 凭证编码（必填，二维码下方）。Permit code, required (under the QR code). */
+  permitCode: string | number;
+  /** 问题说明（10–1000 字）。The problem, 10–1,000 characters. */
+  text: string;
+};
+
 /** 检查不合格的后续处理。What a failed check point starts. */
 export type FailureFollowUp =
   /** 责令限期改正。A correction order with a deadline. */
   | 'CORRECTION'
   /** 依法处罚直至终止许可证（由审批部门的 endLicence 执行）。Enforcement: the department ends the licence (its endLicence). */
   | 'ENFORCEMENT';
+
+/** 联合检查结果。Result of a joint inspection. */
+export type InspectionResult =
+  /** 有不合格项。Some point failed. */
+  | 'FAILED'
+  /** 全部合格或不适用。Every point passed or not applicable. */
+  | 'PASSED';
 
 /** 单项许可证状态。State of a single-item licence. */
 export type LicenceStatus =
@@ -68,13 +87,6 @@ export type PrintableGuideQueryVariables = Exact<{
 
 export type PrintableGuideQuery = { guide: { edition: string, answers: unknown, committedDays: number, sumOfStatutoryDays: number, feeYuan: number, industry: { code: string, nameZh: string, nameEn: string, descriptionZh: string | null, descriptionEn: string | null, rolloutState: RolloutState, mergedForm: boolean, questions: Array<{ key: string, textZh: string, textEn: string }> }, items: Array<{ code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, statutoryDays: number, committedDays: number, feeYuan: number, commitmentAllowed: boolean, illustrative: Array<string>, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }>, processSteps: Array<{ zh: string, en: string }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean }>, remedy: { reconsiderationZh: string, reconsiderationEn: string, courtZh: string, courtEn: string, deadlineNoteZh: string | null } }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, itemCodes: Array<string> | null }> } };
 
-export type QrImagesQueryVariables = Exact<{
-  code: string | number;
-}>;
-
-
-export type QrImagesQuery = { scanPermit: { qrSvg: string, qrPngBase64: string } | null };
-
 export type ScanQueryVariables = Exact<{
   code: string | number;
 }>;
@@ -113,7 +125,7 @@ export type ScanQuery = { scanPermit: { code: string, version: number, status: P
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-       | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null } | null };
+       | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null, lastInspection: { closedOn: string, result: InspectionResult } | null } | null };
 
 export type ScannedPermitFragment = { code: string, version: number, status: PermitStatus, industryNameZh: string, industryNameEn: string, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, voidedAt: string | null, voidReason: string | null, scanUrl: string, items: Array<{ itemCode: string, itemNameZh: string, itemNameEn: string, departmentCode: string, departmentNameZh: string, departmentNameEn: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
@@ -148,7 +160,26 @@ export type ScannedPermitFragment = { code: string, version: number, status: Per
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-     | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null };
+     | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null, lastInspection: { closedOn: string, result: InspectionResult } | null };
+
+export type QrImagesQueryVariables = Exact<{
+  code: string | number;
+}>;
+
+
+export type QrImagesQuery = { scanPermit: { qrSvg: string, qrPngBase64: string } | null };
+
+export type ComplianceManualQueryVariables = Exact<{
+  industryCode: string | number;
+}>;
+
+
+export type ComplianceManualQuery = { industry: { code: string, nameZh: string, nameEn: string, edition: string, illustrative: Array<string>, items: Array<{ item: { code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, validityYears: number, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }> } }>, checklist: Array<{ code: string, itemCode: string, textZh: string, textEn: string, legalBasisZh: string, legalBasisEn: string, failureZh: string, failureEn: string, onFailure: FailureFollowUp, correctionDays: number | null, illustrative: boolean }>, supervisionNotes: { revision: number, publishedAt: string, sections: Array<{ titleZh: string, titleEn: string, bodyZh: string, bodyEn: string }> } | null } | null };
+
+export type PermitKeysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PermitKeysQuery = { permitSigningKeys: unknown };
 
 export type VerifyQueryVariables = Exact<{
   qrContent: string;
@@ -188,19 +219,7 @@ export type VerifyQuery = { verifyPermit: { result: VerificationResult, signatur
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
-         | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null } | null } };
-
-export type ComplianceManualQueryVariables = Exact<{
-  industryCode: string | number;
-}>;
-
-
-export type ComplianceManualQuery = { industry: { code: string, nameZh: string, nameEn: string, edition: string, illustrative: Array<string>, items: Array<{ item: { code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, validityYears: number, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }> } }>, checklist: Array<{ code: string, itemCode: string, textZh: string, textEn: string, legalBasisZh: string, legalBasisEn: string, failureZh: string, failureEn: string, onFailure: FailureFollowUp, correctionDays: number | null, illustrative: boolean }>, supervisionNotes: { revision: number, publishedAt: string, sections: Array<{ titleZh: string, titleEn: string, bodyZh: string, bodyEn: string }> } | null } | null };
-
-export type PermitKeysQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type PermitKeysQuery = { permitSigningKeys: unknown };
+         | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null, lastInspection: { closedOn: string, result: InspectionResult } | null } | null } };
 
 export type CertificateQueryVariables = Exact<{
   code: string | number;
@@ -241,3 +260,10 @@ export type CertificateQuery = { permitCertificate: { code: string, version: num
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
        | null }> } | null };
+
+export type ScanPageComplaintMutationVariables = Exact<{
+  input: ComplaintInput;
+}>;
+
+
+export type ScanPageComplaintMutation = { submitComplaint: { id: string, receivedAt: string, departmentCodes: Array<string> } };

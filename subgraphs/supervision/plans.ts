@@ -4,6 +4,7 @@ import { invalidInput, platformError, type FieldProblem } from '../../shared/err
 import { byId, insertOnce } from '../../shared/records';
 import { departments } from '../../shared/registry';
 import { weightedDraw, type Candidate } from './draw';
+import { currentGrade, type Grade } from './grades';
 import { INDUSTRY_CODE } from './notes';
 import { PermitRegister } from './register';
 import { Revisions, type Revision } from './revisions';
@@ -24,7 +25,8 @@ export interface PlanRecord {
   seed: string;
   sampleSize: number;
   inspectorsPerDepartment: number;
-  population: Candidate[];
+  /** Every valid holder at the draw, with its weight and the grade (and score) it came from. */
+  population: (Candidate & { grade: Grade; score: number })[];
   businesses: { permitId: string; code: string; companyName: string; creditCode: string; departmentCodes: string[] }[];
   departments: { departmentCode: string; rosterRevision: number; roster: string[]; inspectors: Inspector[] }[];
   drawnAt: Date;
@@ -39,8 +41,6 @@ export interface PlanInput {
   seed: string;
 }
 
-/** Until risk grades (一评) exist every business weighs the same. */
-const UNGRADED_WEIGHT = 1;
 const PERIOD = /^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/;
 
 export class PlanStore {
@@ -60,6 +60,12 @@ export class PlanStore {
     return byId(this.plans, id);
   }
 
+  /** The plans that drew this permit code, newest first (a sweep over the plans: a few per industry and period). */
+  async drawing(permitCode: string): Promise<PlanRecord[]> {
+    const plans = await this.plans.find({ 'businesses.code': permitCode } as never).toArray();
+    return plans.sort((a, b) => b.drawnAt.getTime() - a.drawnAt.getTime());
+  }
+
   /**
    * Draws the plan, or returns the one already drawn with the same seed and
    * size; another seed or size for a period already drawn is refused, and so
@@ -73,7 +79,12 @@ export class PlanStore {
     if (!holders.length) {
       throw platformError('NOT_READY', `行业 ${input.industryCode} 尚无有效的持证经营者可供抽取`, `Industry ${input.industryCode} has no valid permit holders to draw from`, { field: 'input.industryCode' });
     }
-    const population = holders.map((h) => ({ id: h.permitId, weight: UNGRADED_WEIGHT }));
+    // Tiered (分级分类): each business weighs what its risk grade says today, recorded with the plan.
+    const population = [];
+    for (const h of holders) {
+      const grade = (await currentGrade(this.db, h.permitId))!;
+      population.push({ id: h.permitId, weight: grade.weight, grade: grade.grade, score: grade.score });
+    }
     const byPermit = new Map(holders.map((h) => [h.permitId, h]));
     const businesses = weightedDraw(population, input.sampleSize, input.seed).map((permitId) => {
       const holder = byPermit.get(permitId)!;
@@ -103,7 +114,7 @@ export class PlanStore {
       seed: input.seed,
       sampleSize: input.sampleSize,
       inspectorsPerDepartment: input.inspectorsPerDepartment,
-      population: population.map((c) => ({ id: c.id, weight: c.weight })),
+      population,
       businesses,
       departments: drawnDepartments,
       drawnAt: new Date(),

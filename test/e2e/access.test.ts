@@ -10,6 +10,8 @@ import { department, departments, REPO_ROOT } from '../../shared/registry';
 import { caller, eventually, freshBusiness, readyApplication } from '../support/paths';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal } from '../support/refusals';
+import { samplePdf } from '../support/walkthrough';
+import { beijingToday } from '../../shared/beijing-calendar';
 
 /**
  * The access-policy table (shared/access-policy.ts), cell by cell: every query
@@ -61,6 +63,7 @@ describe('the access policy, cell by cell', () => {
     submitted: string;
     material: string;
     commitmentReview: string;
+    followUpId: string;
   };
   const ns = department(DEPT)!.graphqlName;
   const PLAN_INPUT = { industryCode: INDUSTRY, period: '2026-12', sampleSize: 1, inspectorsPerDepartment: 1, seed: 'access-policy-seed' };
@@ -114,6 +117,17 @@ describe('the access policy, cell by cell', () => {
     });
     const plan = await as(t.walk.admin(), `mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id } }`, { input: PLAN_INPUT });
     expect(plan.errors).toBeUndefined();
+    // An earlier period's inspection, closed with a failed point: a correction order for the department to confirm.
+    const earlier = { ...PLAN_INPUT, period: '2026-11' };
+    expect((await as(t.walk.admin(), `mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id } }`, { input: earlier })).errors).toBeUndefined();
+    const RECORD = 'mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { id } }';
+    const evidence = [{ name: 'photo.pdf', mediaType: 'application/pdf', contentBase64: samplePdf('evidence').toString('base64') }];
+    for (const [pointCode, result] of [['WA-DRAINAGE-01', 'FAIL'], ['WA-DRAINAGE-02', 'PASS'], ['WA-DRAINAGE-03', 'PASS'], ['WA-DRAINAGE-04', 'PASS']]) {
+      const input = { planId: `${INDUSTRY}:2026-11`, permitCode: f.permitCode, pointCode, result, ...(result === 'FAIL' ? { note: '排放口位置与许可不符', evidence } : {}) };
+      expect((await as(t.walk.inspector(DEPT), RECORD, { input })).errors).toBeUndefined();
+    }
+    const closed = await as<{ closeInspection: { followUps: { id: string }[] } }>(t.walk.inspector(DEPT), 'mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { followUps { id } } }', { p: `${INDUSTRY}:2026-11`, c: f.permitCode });
+    f.followUpId = closed.data!.closeInspection.followUps[0].id;
   });
   afterAll(async () => {
     await t?.stop();
@@ -184,6 +198,13 @@ describe('the access policy, cell by cell', () => {
         return root('setInspectorRoster', 'mutation ($input: InspectorRosterInput!) { setInspectorRoster(input: $input) { revision } }', { input: { departmentCode: DEPT, inspectors: [{ id: 'WA-0003', name: '检查员丙' }], basedOnRevision: 1 } }, 'supervision');
       case 'Query.inspection': return root('inspection', 'query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { id } }', { p: `${INDUSTRY}:2026-12`, c: f.permitCode }, 'supervision');
       case 'Query.followUps': return root('followUps', `{ followUps(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');
+      case 'Query.inspectionsForPermit': return root('inspectionsForPermit', `{ inspectionsForPermit(permitCode: "${f.permitCode}") { id } }`, {}, 'supervision');
+      case 'Query.complaints': return root('complaints', `{ complaints(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');
+      case 'Query.riskGrade': return root('riskGrade', `{ riskGrade(permitCode: "${f.permitCode}") { grade } }`, {}, 'supervision');
+      case 'Query.supervisionFigures': return root('supervisionFigures', `{ supervisionFigures(year: ${beijingToday().slice(0, 4)}) { inspections } }`, {}, 'supervision');
+      case 'Mutation.recordCorrection': return root('recordCorrection', 'mutation ($id: ID!) { recordCorrection(followUpId: $id, note: "排放口已按许可位置改造") { id } }', { id: f.followUpId }, 'supervision');
+      case 'Mutation.submitComplaint':
+        return root('submitComplaint', 'mutation ($input: ComplaintInput!) { submitComplaint(input: $input) { id } }', { input: { permitCode: f.permitCode, text: '门口排水口有污水外溢，气味很大' } }, 'supervision');
       case 'Mutation.recordInspectionPoint':
         return root('recordInspectionPoint', 'mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { id } }', { input: { planId: `${INDUSTRY}:2026-12`, permitCode: f.permitCode, pointCode: 'WA-DRAINAGE-01', result: 'PASS' } }, 'supervision');
       case 'Mutation.closeInspection': return root('closeInspection', 'mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { id } }', { p: `${INDUSTRY}:2026-12`, c: f.permitCode }, 'supervision');

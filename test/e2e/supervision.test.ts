@@ -6,6 +6,7 @@ import { eventually, graphql, graphqlData } from '../support/client';
 import { devToken } from '../support/launcher';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { sampleBusiness } from '../support/sample-values';
+import { beijingToday } from '../../shared/beijing-calendar';
 
 /**
  * 一单 through the gateway: the supervision subgraph merges the check points
@@ -193,11 +194,22 @@ describe('supervision: the one checklist', () => {
     const mr = await drawnFor('market-regulation');
     const co = await drawnFor('commerce');
     const FIELDS = 'closed result points { point { code departmentCode onFailure correctionDays } result } followUps { departmentCode pointCode kind dueDate }';
-    // The inspector scans the QR code: the business's checklist, both departments' points.
-    const opened = await graphqlData<{ inspection: { points: { point: { code: string; departmentCode: string; onFailure: string } }[] } }>(t.graphqlUrl, `query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { ${FIELDS} } }`, { p: planId, c: business.code }, mr);
+    // The inspector scans the QR code: the inspections of this business in the plans that drew them, with its checklist.
+    const scannedIn = await graphqlData<{ inspectionsForPermit: { id: string; planId: string; points: { point: { code: string; departmentCode: string; onFailure: string } }[] }[] }>(
+      t.graphqlUrl,
+      `query ($c: ID!) { inspectionsForPermit(permitCode: $c) { id planId ${FIELDS} } }`,
+      { c: business.code.toLowerCase() },
+      mr,
+    );
+    expect(scannedIn.inspectionsForPermit.map((i) => i.planId)).toEqual([planId]);
+    const opened = { inspection: scannedIn.inspectionsForPermit[0] };
     expect(opened.inspection.points.map((p) => p.point.code)).toEqual(checklistOf(['MR-FOOD-BUSINESS', 'CO-ALCOHOL-RETAIL']).map((p) => p.code));
+    // An inspector of a department the plan did not draw gets nothing on scanning.
+    const notDrawn = await graphqlData<{ inspectionsForPermit: unknown[] }>(t.graphqlUrl, `query ($c: ID!) { inspectionsForPermit(permitCode: $c) { id } }`, { c: business.code }, await t.token(t.walk.inspector('fire-rescue')));
+    expect(notDrawn.inspectionsForPermit).toEqual([]);
+    const photo = { name: 'health-certificates.jpg', mediaType: 'image/jpeg', contentBase64: Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...Buffer.from('JFIF evidence photo')]).toString('base64') };
     const record = (token: string, pointCode: string, result: string, note?: string) =>
-      graphqlData(t.graphqlUrl, 'mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { closed } }', { input: { planId, permitCode: business.code, pointCode, result, note } }, token);
+      graphqlData(t.graphqlUrl, 'mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { closed } }', { input: { planId, permitCode: business.code, pointCode, result, note, evidence: result === 'FAIL' ? [photo] : [] } }, token);
     const points = opened.inspection.points.map((p) => p.point);
     const failing = points.find((p) => p.departmentCode === 'market-regulation' && p.onFailure === 'CORRECTION')!;
     // Commerce's subgraph is down: market regulation's points are still recorded (supervision asks no department).
@@ -208,12 +220,11 @@ describe('supervision: the one checklist', () => {
       await t.platform.startService('commerce');
     }
     for (const p of points.filter((x) => x.departmentCode === 'commerce')) await record(co, p.code, 'PASS');
-    const closed = await graphqlData<{ closeInspection: { closed: boolean; result: string; followUps: { departmentCode: string; pointCode: string; kind: string; dueDate: string }[] } }>(
-      t.graphqlUrl,
-      `mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { ${FIELDS} } }`,
-      { p: planId, c: business.code },
-      co,
-    );
+    // Both departments' inspectors close at the same moment: one closing, the other told it is closed.
+    const CLOSE = `mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { ${FIELDS} } }`;
+    const closings = await Promise.all([mr, co].map((token) => graphql<{ closeInspection: { closed: boolean; result: string; followUps: { departmentCode: string; pointCode: string; kind: string; dueDate: string }[] } }>(t.graphqlUrl, CLOSE, { p: planId, c: business.code }, token)));
+    expect(closings.map((c) => c.errors?.[0]?.extensions?.code ?? 'CLOSED').sort()).toEqual(['CLOSED', 'WRONG_STATE']);
+    const closed = closings.find((c) => !c.errors)!.data!;
     expect(closed.closeInspection).toMatchObject({ closed: true, result: 'FAILED' });
     expect(closed.closeInspection.followUps).toEqual([{ departmentCode: 'market-regulation', pointCode: failing.code, kind: 'CORRECTION', dueDate: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) }]);
     // The department sees its correction order; the business does not correct, and the department ends the licence with its own endLicence.
@@ -228,5 +239,21 @@ describe('supervision: the one checklist', () => {
       return scan?.overallState === 'VOID' ? scan : undefined;
     });
     expect(scanned.overallState).toBe('VOID');
+    // 一公开: the scan shows the last joint inspection's day and result, and nothing of its notes.
+    expect(scanned.lastInspection).toEqual({ closedOn: beijingToday(), result: 'FAILED' });
+    const page = await request(`${t.documentsUrl}/scan/${business.code}`);
+    const html = await page.body.text();
+    expect(html).toContain(`data-result="FAILED" data-closed-on="${beijingToday()}"`);
+    expect(html).not.toContain('从业人员健康证明过期');
+    // Anyone may report from the scan page's form; the department concerned reads it. A report without enough words is refused, nothing stored.
+    const post = (fields: Record<string, string>) => request(`${t.documentsUrl}/scan/${business.code}/complaints`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    const short = await post({ itemCode: '', text: '差' });
+    expect(short.statusCode).toBe(400);
+    expect(await short.body.text()).toContain('data-path="input.text"');
+    const sent = await post({ itemCode: 'MR-FOOD-BUSINESS', text: '吊销后仍在营业，后厨卫生很差', contact: '' });
+    expect(sent.statusCode).toBe(201);
+    expect(await sent.body.text()).toContain('id="complaint-receipt"');
+    const { complaints } = await graphqlData<{ complaints: { permitCode: string; text: string; itemCode: string }[] }>(t.graphqlUrl, '{ complaints(departmentCode: "market-regulation") { permitCode text itemCode } }', {}, reviewer);
+    expect(complaints.filter((c) => c.permitCode === business.code)).toEqual([{ permitCode: business.code, text: '吊销后仍在营业，后厨卫生很差', itemCode: 'MR-FOOD-BUSINESS' }]);
   });
 });

@@ -2,7 +2,10 @@ import type { Identity } from '../../shared/identity';
 import { supervisionSubgraph } from '../../subgraphs/supervision/subgraph';
 import { checklistOf } from '../../subgraphs/supervision/checklist';
 import { weightedDraw } from '../../subgraphs/supervision/draw';
+import { createHash } from 'node:crypto';
 import { inProcessSubgraph, type InProcessSubgraph } from '../support/in-process';
+import { samplePdf } from '../support/walkthrough';
+import { beijingToday } from '../../shared/beijing-calendar';
 
 /** The supervision subgraph alone: `_entities` with the fields the gateway hands over (@requires), as the planner would send them. */
 describe('supervision subgraph, in process', () => {
@@ -293,8 +296,17 @@ describe('supervision subgraph, in process', () => {
     let drawn: Record<string, string[]>;
     const inspector = (department: string, subject: string): Identity => ({ role: 'INSPECTOR', subject, department });
     const inspection = (by: Identity, code = 'INSPECT1') => s.run<{ inspection: Inspection }>(by, `query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { ${FIELDS} } }`, { p: planId, c: code });
-    const record = (by: Identity, pointCode: string, result: string, note?: string) =>
-      s.run<{ recordInspectionPoint: Inspection }>(by, `mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { ${FIELDS} } }`, { input: { planId, permitCode: 'INSPECT1', pointCode, result, note } });
+    const photo = { name: 'site-photo.pdf', mediaType: 'application/pdf', contentBase64: samplePdf('site photo').toString('base64') };
+    // A failure comes with its evidence unless a test says otherwise.
+    const record = (by: Identity, pointCode: string, result: string, note?: string, evidence = result === 'FAIL' ? [photo] : undefined) =>
+      s.run<{ recordInspectionPoint: Inspection }>(by, `mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { ${FIELDS} } }`, { input: { planId, permitCode: 'INSPECT1', pointCode, result, note, evidence } });
+    const lastInspection = async () => {
+      const r = await s.run<{ _entities: { lastInspection: { closedOn: string; result: string } | null }[] }>(PUBLIC, 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Permit { lastInspection { closedOn result } } } }', {
+        r: [{ __typename: 'Permit', id: 'inspect-app-1:v1' }],
+      });
+      expect(r.errors).toBeUndefined();
+      return r.data!._entities[0].lastInspection;
+    };
     const close = (by: Identity) => s.run<{ closeInspection: Inspection }>(by, `mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { ${FIELDS} } }`, { p: planId, c: 'INSPECT1' });
 
     beforeAll(async () => {
@@ -333,7 +345,14 @@ describe('supervision subgraph, in process', () => {
       const frPoints = points.filter((p) => p.departmentCode === 'fire-rescue');
       expect((await record(fr, mrPoints[0].code, 'PASS')).errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', field: 'input.pointCode' });
       expect((await record(mr, 'CO-ALCOHOL-RETAIL-01', 'PASS')).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.pointCode' });
-      expect((await record(mr, mrPoints[0].code, 'FAIL')).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.note' });
+      // A failure needs the facts and the evidence; every problem is named, and nothing is recorded.
+      const bare = await record(mr, mrPoints[0].code, 'FAIL', undefined, []);
+      expect(bare.errors?.[0].extensions?.problems).toEqual([expect.objectContaining({ path: 'input.note', code: 'REQUIRED' }), expect.objectContaining({ path: 'input.evidence', code: 'REQUIRED' })]);
+      const forged = { name: 'photo.png', mediaType: 'image/png', contentBase64: Buffer.from('not a png at all').toString('base64') };
+      const tooMany = await record(mr, mrPoints[0].code, 'FAIL', '无证经营', [forged, photo, photo, photo, photo, photo]);
+      expect((tooMany.errors?.[0].extensions?.problems as { path: string; code: string }[]).map((p) => `${p.path}:${p.code}`)).toEqual(['input.evidence:TOO_MANY', 'input.evidence.0.contentBase64:CONTENT_MISMATCH']);
+      expect((await inspection(mr)).data!.inspection.points.every((p) => p.result === null)).toBe(true);
+      expect(await lastInspection()).toBeNull();
       expect((await close(mr)).errors?.[0].extensions?.code).toBe('WRONG_STATE');
       // Fire rescue passes everything; market regulation fails one correction point and its enforcement point.
       for (const p of frPoints) expect((await record(fr, p.code, 'PASS')).errors).toBeUndefined();
@@ -345,7 +364,11 @@ describe('supervision subgraph, in process', () => {
       }
       // Recorded again before closing: the latest counts.
       expect((await record(mr, correction.code, 'PASS')).data!.recordInspectionPoint.points.find((p) => p.point.code === correction.code)!.result).toBe('PASS');
-      await record(mr, correction.code, 'FAIL', '复查仍未整改');
+      const evidenced = await record(mr, correction.code, 'FAIL', '复查仍未整改');
+      const stored = (await s.run<{ inspection: { points: { point: { code: string }; evidence: { sha256: string; size: number; mediaType: string; name: string }[] }[] } }>(mr, 'query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { points { point { code } evidence { sha256 size mediaType name } } } }', { p: planId, c: 'INSPECT1' })).data!.inspection.points.find((p) => p.point.code === correction.code)!;
+      expect(evidenced.errors).toBeUndefined();
+      const bytes = Buffer.from(photo.contentBase64, 'base64');
+      expect(stored.evidence).toEqual([{ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, mediaType: 'application/pdf', name: 'site-photo.pdf' }]);
       const closed = await close(fr);
       expect(closed.errors).toBeUndefined();
       const result = closed.data!.closeInspection;
@@ -358,6 +381,8 @@ describe('supervision subgraph, in process', () => {
       ].sort((a, b) => points.findIndex((p) => p.code === a.pointCode) - points.findIndex((p) => p.code === b.pointCode)));
       expect((await record(mr, correction.code, 'PASS')).errors?.[0].extensions?.code).toBe('WRONG_STATE');
       expect((await close(mr)).errors?.[0].extensions?.code).toBe('WRONG_STATE');
+      // 一公开: the scan shows the day and the result, nothing else.
+      expect(await lastInspection()).toEqual({ closedOn: beijingToday(), result: 'FAILED' });
     });
 
     it("gives each department its own follow-ups", async () => {
@@ -366,6 +391,83 @@ describe('supervision subgraph, in process', () => {
       expect(mine.data!.followUps.map((f) => f.kind).sort()).toEqual(['CORRECTION', 'ENFORCEMENT']);
       expect((await s.run<{ followUps: unknown[] }>(reviewer('fire-rescue'), '{ followUps(departmentCode: "fire-rescue") { pointCode } }')).data!.followUps).toEqual([]);
       expect((await s.run(reviewer('fire-rescue'), '{ followUps(departmentCode: "market-regulation") { pointCode } }')).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    });
+
+    it('lets the owning department confirm a correction once; enforcement is not confirmed here', async () => {
+      const reviewer = (department: string): Identity => ({ role: 'REVIEWER', subject: `reviewer-${department}`, department });
+      const FOLLOW_UPS = '{ followUps(departmentCode: "market-regulation") { id kind status correctedAt correctionNote } }';
+      const before = (await s.run<{ followUps: { id: string; kind: string; status: string }[] }>(reviewer('market-regulation'), FOLLOW_UPS)).data!.followUps;
+      expect(before.map((f) => f.status)).toEqual(['OPEN', 'OPEN']);
+      const order = before.find((f) => f.kind === 'CORRECTION')!;
+      const enforcement = before.find((f) => f.kind === 'ENFORCEMENT')!;
+      const CORRECT = 'mutation ($id: ID!, $n: String!) { recordCorrection(followUpId: $id, note: $n) { id status correctionNote } }';
+      expect((await s.run(reviewer('fire-rescue'), CORRECT, { id: order.id, n: '已整改' })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      expect((await s.run(reviewer('market-regulation'), CORRECT, { id: order.id, n: '  ' })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'note' });
+      expect((await s.run(reviewer('market-regulation'), CORRECT, { id: enforcement.id, n: '已处罚' })).errors?.[0].extensions?.code).toBe('WRONG_STATE');
+      expect((await s.run(reviewer('market-regulation'), CORRECT, { id: 'no/such/follow-up', n: '已整改' })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+      const done = await s.run<{ recordCorrection: { status: string; correctionNote: string } }>(reviewer('market-regulation'), CORRECT, { id: order.id, n: '已按处方销售登记整改' });
+      expect(done.data!.recordCorrection).toMatchObject({ status: 'CORRECTED', correctionNote: '已按处方销售登记整改' });
+      expect((await s.run(reviewer('market-regulation'), CORRECT, { id: order.id, n: '再次确认' })).errors?.[0].extensions?.code).toBe('WRONG_STATE');
+    });
+
+    it('takes complaints against a permit code from anyone, sends them to the departments concerned, and refuses bad ones writing nothing', async () => {
+      const SUBMIT = 'mutation ($input: ComplaintInput!) { submitComplaint(input: $input) { id receivedAt departmentCodes } }';
+      const COMPLAINTS = (d: string) => `{ complaints(departmentCode: "${d}") { permitCode companyName itemCode text contact } }`;
+      const reviewer = (department: string): Identity => ({ role: 'REVIEWER', subject: `reviewer-${department}`, department });
+      const count = async () => (await s.run<{ complaints: unknown[] }>(ADMIN, COMPLAINTS('fire-rescue'))).data!.complaints.length;
+      const refusals: [Record<string, unknown>, string, string][] = [
+        [{ permitCode: ' ', text: '消防通道被杂物堵塞，无法通行' }, 'input.permitCode', 'REQUIRED'],
+        [{ permitCode: 'INSPECT1', text: '太吵' }, 'input.text', 'TOO_SHORT'],
+        [{ permitCode: 'INSPECT1', text: '堵'.repeat(1001) }, 'input.text', 'TOO_LONG'],
+        [{ permitCode: 'INSPECT1', text: '消防通道被杂物堵塞，无法通行', contact: '1'.repeat(101) }, 'input.contact', 'TOO_LONG'],
+        [{ permitCode: 'INSPECT1', itemCode: 'CO-ALCOHOL-RETAIL', text: '无证售酒，深夜仍在营业' }, 'input.itemCode', 'NOT_ON_PERMIT'],
+      ];
+      for (const [input, path, code] of refusals) {
+        const r = await s.run(PUBLIC, SUBMIT, { input });
+        expect(r.errors?.[0].extensions?.problems).toEqual([expect.objectContaining({ path, code })]);
+      }
+      expect((await s.run(PUBLIC, SUBMIT, { input: { permitCode: 'NO-SUCH-CODE', text: '消防通道被杂物堵塞，无法通行' } })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
+      expect(await count()).toBe(0);
+      const all = await s.run<{ submitComplaint: { departmentCodes: string[] } }>(PUBLIC, SUBMIT, { input: { permitCode: 'inspect1', text: '消防通道被杂物堵塞，无法通行', contact: '13800000000' } });
+      expect(all.data!.submitComplaint.departmentCodes.sort()).toEqual(['fire-rescue', 'market-regulation']);
+      const one = await s.run<{ submitComplaint: { departmentCodes: string[] } }>(PUBLIC, SUBMIT, { input: { permitCode: 'INSPECT1', itemCode: 'FR-FIRE-CHECK', text: '安全出口指示灯不亮，疏散通道堵塞' } });
+      expect(one.data!.submitComplaint.departmentCodes).toEqual(['fire-rescue']);
+      const fire = (await s.run<{ complaints: { itemCode: string | null; contact: string | null; companyName: string }[] }>(reviewer('fire-rescue'), COMPLAINTS('fire-rescue'))).data!.complaints;
+      expect(fire.map((c) => c.itemCode)).toEqual(['FR-FIRE-CHECK', null]);
+      expect(fire[1]).toMatchObject({ contact: '13800000000', companyName: '检查药店' });
+      expect((await s.run<{ complaints: unknown[] }>(reviewer('market-regulation'), COMPLAINTS('market-regulation'))).data!.complaints).toHaveLength(1);
+      expect((await s.run(reviewer('market-regulation'), COMPLAINTS('fire-rescue'))).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    });
+
+    it("grades the business from its inputs, each factor saying why, and counts the year's figures", async () => {
+      const ANALYST: Identity = { role: 'ANALYST', subject: 'analyst-01' };
+      const r = await s.run<{ riskGrade: { grade: string; score: number; weight: number; factors: { factor: string; points: number }[] } }>(ANALYST, '{ riskGrade(permitCode: "INSPECT1") { grade score weight factors { factor points } } }');
+      expect(r.errors).toBeUndefined();
+      const { factors, score, grade, weight } = r.data!.riskGrade;
+      // An industry the table does not list is MEDIUM (10); the last inspection failed (20); the correction was on time (0); no licence ended (0); two complaints (10).
+      expect(factors).toEqual([
+        { factor: 'BASE_RISK', points: 10 },
+        { factor: 'INSPECTION', points: 20 },
+        { factor: 'CORRECTIONS', points: 0 },
+        { factor: 'LICENCES_ENDED', points: 0 },
+        { factor: 'COMPLAINTS', points: 10 },
+      ]);
+      expect({ score, grade, weight }).toEqual({ score: 40, grade: 'C', weight: 2 });
+      const year = Number(beijingToday().slice(0, 4));
+      const figures = await s.run<{ supervisionFigures: { inspections: number; businessesInspected: number; visitsPerBusinessWithJointInspection: number; visitsPerBusinessWithoutJointInspection: number; visitsWithJointInspection: number; visitsWithoutJointInspection: number; failureRates: { pointCode: string; passed: number; failed: number; notApplicable: number; rate: number | null }[]; corrections: Record<string, number | null>; grades: { industryCode: string; counts: { grade: string; count: number }[] }[] } }>(
+        ANALYST,
+        'query ($y: Int!, $i: ID) { supervisionFigures(year: $y, industryCode: $i) { inspections businessesInspected visitsWithJointInspection visitsWithoutJointInspection visitsPerBusinessWithJointInspection visitsPerBusinessWithoutJointInspection failureRates { pointCode passed failed notApplicable rate } corrections { ordered correctedOnTime correctedLate overdue notYetDue onTimeRate } grades { industryCode counts { grade count } } } }',
+        { y: year, i: INDUSTRY },
+      );
+      expect(figures.errors).toBeUndefined();
+      const f = figures.data!.supervisionFigures;
+      // One visit instead of two (market regulation and fire rescue each checked points).
+      expect(f).toMatchObject({ inspections: 1, businessesInspected: 1, visitsWithJointInspection: 1, visitsWithoutJointInspection: 2, visitsPerBusinessWithJointInspection: 1, visitsPerBusinessWithoutJointInspection: 2 });
+      expect(f.failureRates.filter((x) => x.failed > 0).map((x) => x.rate)).toEqual([1, 1]);
+      expect(f.failureRates.filter((x) => x.notApplicable > 0).every((x) => x.rate === null)).toBe(true);
+      expect(f.corrections).toEqual({ ordered: 1, correctedOnTime: 1, correctedLate: 0, overdue: 0, notYetDue: 0, onTimeRate: 1 });
+      expect(f.grades).toEqual([{ industryCode: INDUSTRY, counts: [{ grade: 'A', count: 0 }, { grade: 'B', count: 0 }, { grade: 'C', count: 1 }, { grade: 'D', count: 0 }] }]);
+      expect((await s.run(ANALYST, '{ supervisionFigures(year: 1999) { inspections } }')).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     });
   });
 });

@@ -236,6 +236,69 @@ export class Walkthrough {
     return data.scanPermit;
   }
 
+  /**
+   * 一查 for one permit: each department concerned gets a roster if it has none,
+   * a plan is drawn for the first period of this year on not yet drawn (every
+   * valid holder, so this one is in it), and the drawn inspectors open it from
+   * the permit code and record their points: all pass, but the first correction
+   * point of `failDepartment`, which fails with a photo; then one of them closes.
+   */
+  async jointInspection(industryCode: string, permit: { id: string; code: string }, failDepartment: string, seed: string) {
+    await eventually('supervision knows the permit', async () => {
+      const data = await this.as<{ supervisedPermits: { permitId: string }[] }>(this.admin(), 'query ($i: ID!) { supervisedPermits(industryCode: $i, status: VALID) { permitId } }', { i: industryCode });
+      return data.supervisedPermits.some((p) => p.permitId === permit.id) ? true : undefined;
+    });
+    const { checklist } = (await this.as<{ scanPermit: { checklist: { departmentCode: string }[] } }>(null, 'query ($c: ID!) { scanPermit(code: $c) { checklist { departmentCode } } }', { c: permit.code })).scanPermit;
+    for (const departmentCode of new Set(checklist.map((p) => p.departmentCode))) {
+      const { inspectorRoster } = await this.as<{ inspectorRoster: { revision: number; inspectors: unknown[] } | null }>(this.admin(), 'query ($d: String!) { inspectorRoster(departmentCode: $d) { revision inspectors { id } } }', { d: departmentCode });
+      if (inspectorRoster?.inspectors.length) continue;
+      const inspectors = [1, 2, 3].map((n) => ({ id: this.inspector(departmentCode, n).subject, name: `${department(departmentCode)!.nameZh}检查员${n}` }));
+      await this.as(this.admin(), 'mutation ($input: InspectorRosterInput!) { setInspectorRoster(input: $input) { revision } }', { input: { departmentCode, inspectors, basedOnRevision: inspectorRoster?.revision ?? 0 } });
+    }
+    const year = beijingToday().slice(0, 4);
+    const periods = [year, ...['Q1', 'Q2', 'Q3', 'Q4'].map((q) => `${year}-${q}`), ...Array.from({ length: 12 }, (_, m) => `${year}-${String(m + 1).padStart(2, '0')}`)];
+    let period: string | undefined;
+    for (const candidate of periods) {
+      const { inspectionPlan } = await this.as<{ inspectionPlan: { id: string } | null }>(null, 'query ($i: ID!, $p: String!) { inspectionPlan(industryCode: $i, period: $p) { id } }', { i: industryCode, p: candidate });
+      if (!inspectionPlan) {
+        period = candidate;
+        break;
+      }
+    }
+    if (!period) throw new Error(`every period of ${year} already has a plan for ${industryCode}`);
+    const { drawInspectionPlan: plan } = await this.as<{ drawInspectionPlan: { id: string; population: { permitId: string; grade: string; weight: number }[]; departments: { departmentCode: string; inspectors: { id: string; name: string }[] }[]; reproduced: boolean } }>(
+      this.admin(),
+      'mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id population { permitId grade weight } departments { departmentCode inspectors { id name } } reproduced } }',
+      { input: { industryCode, period, sampleSize: 500, inspectorsPerDepartment: 1, seed } },
+    );
+    const inspectorOf = (departmentCode: string): Identity => ({ role: 'INSPECTOR', subject: plan.departments.find((d) => d.departmentCode === departmentCode)!.inspectors[0].id, department: departmentCode });
+    const POINTS = 'id planId points { point { code departmentCode onFailure } result }';
+    const failing = new Set<string>();
+    for (const { departmentCode } of plan.departments) {
+      const { inspectionsForPermit } = await this.as<{ inspectionsForPermit: { planId: string; points: { point: { code: string; departmentCode: string; onFailure: string } }[] }[] }>(inspectorOf(departmentCode), `query ($c: ID!) { inspectionsForPermit(permitCode: $c) { ${POINTS} } }`, { c: permit.code });
+      const points = inspectionsForPermit.find((i) => i.planId === plan.id)!.points.map((p) => p.point).filter((p) => p.departmentCode === departmentCode);
+      const fail = departmentCode === failDepartment ? points.find((p) => p.onFailure === 'CORRECTION') : undefined;
+      for (const point of points) {
+        const failed = point === fail;
+        if (failed) failing.add(point.code);
+        const evidence = failed ? [{ name: 'site-photo.pdf', mediaType: 'application/pdf', contentBase64: samplePdf(`evidence ${point.code}`).toString('base64') }] : [];
+        const input = { planId: plan.id, permitCode: permit.code, pointCode: point.code, result: failed ? 'FAIL' : 'PASS', note: failed ? '现场检查发现与许可条件不符（演示）' : null, evidence };
+        await this.as(inspectorOf(departmentCode), 'mutation ($input: InspectionPointInput!) { recordInspectionPoint(input: $input) { id } }', { input });
+      }
+    }
+    const { closeInspection } = await this.as<{ closeInspection: { result: string; points: unknown[]; followUps: { departmentCode: string; pointCode: string; kind: string; dueDate: string | null }[] } }>(
+      inspectorOf(plan.departments[0].departmentCode),
+      'mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { result points { result } followUps { departmentCode pointCode kind dueDate } } }',
+      { p: plan.id, c: permit.code },
+    );
+    return { plan, period, failing: [...failing], closed: closeInspection };
+  }
+
+  async riskGrade(permitCode: string) {
+    const data = await this.as<{ riskGrade: { grade: string; score: number; weight: number; factors: { factor: string; points: number; detailZh: string }[] } }>(this.admin(), 'query ($c: ID!) { riskGrade(permitCode: $c) { grade score weight factors { factor points detailZh } } }', { c: permitCode });
+    return data.riskGrade;
+  }
+
   async endLicence(departmentCode: string, licenceId: string, ending: string, reason: string) {
     const dept = department(departmentCode)!;
     const data = await this.as<Record<string, { endLicence: { id: string; status: string } }>>(

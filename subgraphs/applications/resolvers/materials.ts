@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { invalidInput, platformError } from '../../../shared/errors';
 import { priorOf, requestKey } from '../../../shared/idempotency';
 import { byId, insertOnce } from '../../../shared/records';
+import { checkUpload } from '../../../shared/uploads';
 import { applicableItems, requiredMaterials, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
 import { ApplicationStore } from '../store';
@@ -9,21 +9,8 @@ import type { Application, Material } from '../application';
 import { requireApplication, requireOwnerOrClerk } from './access';
 import type { ApplicationMaterial, Resolvers } from '../__generated__/resolver-types';
 
-
-/** Attachments: PDF, JPEG or PNG, recognised by their first bytes (not by what the client claims), at most 5 MiB. */
-export const MAX_MATERIAL_BYTES = 5 * 1024 * 1024;
-const SIGNATURES: Record<string, number[]> = {
-  'application/pdf': [0x25, 0x50, 0x44, 0x46, 0x2d], // %PDF-
-  'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-  'image/jpeg': [0xff, 0xd8, 0xff],
-};
-
 /** The business licence is held in the city e-licence library: referenced, never uploaded. */
 export const ELICENCE_BUSINESS_LICENCE = 'ELICENCE:business-licence';
-
-export function sniffMediaType(bytes: Buffer): string | null {
-  return Object.entries(SIGNATURES).find(([, signature]) => signature.every((b, i) => bytes[i] === b))?.[0] ?? null;
-}
 
 /** Each required material of an application and how it stands (fixed from acceptance on: nothing is attached after it). */
 export function materialStatuses(app: Application, catalogue: Catalogue): ApplicationMaterial[] {
@@ -91,27 +78,11 @@ export function materialResolvers(): Resolvers {
         if (input.heldReference) {
           material = await heldMaterial(store, app, input.materialCode, input.heldReference, base);
         } else {
-          const file = input.file!;
-          const bytes = Buffer.from(file.contentBase64, 'base64');
-          const problems = [];
-          if (bytes.length === 0 || bytes.length > MAX_MATERIAL_BYTES) {
-            problems.push({ path: 'input.file.contentBase64', code: 'TOO_LARGE', messageZh: `文件须在 1 字节至 5 MiB 之间（实际 ${bytes.length} 字节）`, messageEn: `A file must be 1 byte to 5 MiB (this one is ${bytes.length} bytes)` });
-          }
-          const sniffed = sniffMediaType(bytes);
-          if (!(file.mediaType in SIGNATURES)) {
-            problems.push({ path: 'input.file.mediaType', code: 'INVALID_MEDIA_TYPE', messageZh: '只接受 PDF、JPEG、PNG 文件', messageEn: 'Only PDF, JPEG and PNG files are accepted' });
-          } else if (sniffed !== file.mediaType) {
-            problems.push({ path: 'input.file.contentBase64', code: 'CONTENT_MISMATCH', messageZh: `文件内容不是声明的 ${file.mediaType}`, messageEn: `The file's content is not the declared ${file.mediaType}` });
-          }
-          if (!file.name.trim() || file.name.length > 255) {
-            problems.push({ path: 'input.file.name', code: 'INVALID_TYPE', messageZh: '文件名须为 1 至 255 个字符', messageEn: 'The file name must be 1 to 255 characters' });
-          }
-          if (problems.length) throw invalidInput(problems);
-          const sha256 = createHash('sha256').update(bytes).digest('hex');
+          const { bytes, sha256, size, mediaType, name } = checkUpload(input.file!, 'input.file');
           // Stored once per content, whoever sends it how often; the business may reference it later.
-          await insertOnce(store.files, { _id: sha256, data: bytes, size: bytes.length, mediaType: sniffed! });
-          await insertOnce(store.uploads, { _id: `${app.doc.creditCode}:${sha256}`, creditCode: app.doc.creditCode, sha256, materialCode: input.materialCode, name: file.name.trim(), size: bytes.length, mediaType: sniffed!, at: new Date() });
-          material = { ...base, source: 'UPLOAD', sha256, reference: null, size: bytes.length, mediaType: sniffed, name: file.name.trim() };
+          await insertOnce(store.files, { _id: sha256, data: bytes, size, mediaType });
+          await insertOnce(store.uploads, { _id: `${app.doc.creditCode}:${sha256}`, creditCode: app.doc.creditCode, sha256, materialCode: input.materialCode, name, size, mediaType, at: new Date() });
+          material = { ...base, source: 'UPLOAD', sha256, reference: null, size, mediaType, name };
         }
         // A step of the application: an attachment after acceptance cannot slip in.
         const { app: after } = await store.append(

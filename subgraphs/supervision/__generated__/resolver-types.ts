@@ -3,7 +3,9 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { CheckPointView } from '../checklist';
 import type { SupervisedPermitView } from '../register';
 import type { PlanRecord } from '../plans';
-import type { InspectionView } from '../inspections';
+import type { InspectionView, FollowUpView } from '../inspections';
+import type { ComplaintEntry } from '../history';
+import type { RiskGradeView } from '../resolvers';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 export type Maybe<T> = T | null | undefined;
 export type InputMaybe<T> = T | null | undefined;
@@ -72,6 +74,90 @@ export type CheckResult =
   /** 合格。Passed. */
   | 'PASS';
 
+/** 部门收到的投诉举报。A complaint as a department sees it. */
+export type Complaint = {
+  __typename?: 'Complaint';
+  /** 经营者名称。Company name. */
+  companyName: Scalars['String']['output'];
+  /** 举报人联系方式。The reporter's contact details. */
+  contact?: Maybe<Scalars['String']['output']>;
+  /** 承办部门。Departments it was sent to. */
+  departmentCodes: Array<Scalars['String']['output']>;
+  /** 编号。Id. */
+  id: Scalars['ID']['output'];
+  /** 所涉事项编码。Item concerned. */
+  itemCode?: Maybe<Scalars['String']['output']>;
+  /** 凭证编码。Permit code. */
+  permitCode: Scalars['String']['output'];
+  /** 受理时间。When it was received. */
+  receivedAt: Scalars['String']['output'];
+  /** 问题说明。The problem. */
+  text: Scalars['String']['output'];
+};
+
+/** 投诉举报。A complaint or lead against a permit. */
+export type ComplaintInput = {
+  /** 联系方式（可选，最多 100 字；仅承办部门可见）。How to reach you, optional, at most 100 characters; only the departments see it. */
+  contact?: InputMaybe<Scalars['String']['input']>;
+  /** 所涉事项编码（可选；填写则只送该事项的审批部门）。The item it concerns, optional: only that item's department gets it. */
+  itemCode?: InputMaybe<Scalars['String']['input']>;
+  /** 凭证编码（必填，二维码下方）。Permit code, required (under the QR code). */
+  permitCode: Scalars['ID']['input'];
+  /** 问题说明（10–1000 字）。The problem, 10–1,000 characters. */
+  text: Scalars['String']['input'];
+};
+
+/** 投诉举报的回执。The receipt of a complaint. */
+export type ComplaintReceipt = {
+  __typename?: 'ComplaintReceipt';
+  /** 承办部门。The departments it was sent to. */
+  departmentCodes: Array<Scalars['String']['output']>;
+  /** 回执编号。Receipt id. */
+  id: Scalars['ID']['output'];
+  /** 受理时间。When it was received. */
+  receivedAt: Scalars['String']['output'];
+};
+
+/** 限期改正的执行情况。How correction orders went. */
+export type CorrectionFigures = {
+  __typename?: 'CorrectionFigures';
+  /** 逾期后改正。Corrected late. */
+  correctedLate: Scalars['Int']['output'];
+  /** 按期改正。Corrected on time. */
+  correctedOnTime: Scalars['Int']['output'];
+  /** 尚未到期。Not yet due. */
+  notYetDue: Scalars['Int']['output'];
+  /** 按期改正率 = 按期 /（按期 + 逾期改正 + 逾期未改正）；无到期为空。On time / (on time + late + overdue); null when none is due yet. */
+  onTimeRate?: Maybe<Scalars['Float']['output']>;
+  /** 责令限期改正数。Correction orders. */
+  ordered: Scalars['Int']['output'];
+  /** 逾期未改正。Overdue, not corrected. */
+  overdue: Scalars['Int']['output'];
+};
+
+/** 检查记录所附的证据文件。An evidence file attached to a recorded point. */
+export type EvidenceFile = {
+  __typename?: 'EvidenceFile';
+  /** 类型。Media type. */
+  mediaType: Scalars['String']['output'];
+  /** 文件名。File name. */
+  name: Scalars['String']['output'];
+  /** 内容的 SHA-256。SHA-256 of its content. */
+  sha256: Scalars['String']['output'];
+  /** 字节数。Size in bytes. */
+  size: Scalars['Int']['output'];
+};
+
+/** 一个证据文件。An evidence file. */
+export type EvidenceFileInput = {
+  /** 内容（Base64）。Content, base64. */
+  contentBase64: Scalars['String']['input'];
+  /** 类型：application/pdf、image/jpeg 或 image/png（按内容核对）。Media type, checked against the content. */
+  mediaType: Scalars['String']['input'];
+  /** 文件名。File name. */
+  name: Scalars['String']['input'];
+};
+
 /** 检查不合格的后续处理。What a failed check point starts. */
 export type FailureFollowUp =
   /** 责令限期改正。A correction order with a deadline. */
@@ -84,6 +170,10 @@ export type FollowUp = {
   __typename?: 'FollowUp';
   /** 经营者名称。Company name. */
   companyName: Scalars['String']['output'];
+  /** 确认改正的时间。When the correction was confirmed. */
+  correctedAt?: Maybe<Scalars['String']['output']>;
+  /** 改正情况。What was corrected. */
+  correctionNote?: Maybe<Scalars['String']['output']>;
   /** 负责部门。Department. */
   departmentCode: Scalars['String']['output'];
   /** 改正期限（限期改正）。Last day to correct (corrections). */
@@ -102,6 +192,30 @@ export type FollowUp = {
   permitCode: Scalars['String']['output'];
   /** 不合格的检查要点。The failed point. */
   pointCode: Scalars['String']['output'];
+  /** 办理情况。Where it stands. */
+  status: FollowUpStatus;
+};
+
+/** 后续处理的办理情况。Where a follow-up stands. */
+export type FollowUpStatus =
+  /** 按期改正。Corrected on time. */
+  | 'CORRECTED'
+  /** 逾期后改正。Corrected late. */
+  | 'CORRECTED_LATE'
+  /** 已依法终止许可。The licence has been ended. */
+  | 'ENFORCED'
+  /** 办理中（改正未到期，或许可尚未终止）。Open: the correction not yet due, or the licence not yet ended. */
+  | 'OPEN'
+  /** 逾期未改正。Overdue, not corrected. */
+  | 'OVERDUE';
+
+/** 某等级的经营者数。Businesses with one grade. */
+export type GradeCount = {
+  __typename?: 'GradeCount';
+  /** 经营者数。Businesses. */
+  count: Scalars['Int']['output'];
+  /** 等级。Grade. */
+  grade: RiskGradeLetter;
 };
 
 /** 行业（目录由区政务服务局维护）。An industry of the catalogue (the applications subgraph's). */
@@ -115,6 +229,15 @@ export type Industry = {
   items: Array<IndustryItem>;
   /** 一业一册中管理员撰写的监管内容（最新一版；尚无则为空）。The supervision notes of its compliance manual, latest revision; null when none. */
   supervisionNotes?: Maybe<SupervisionNotes>;
+};
+
+/** 某行业的风险等级分布。An industry's grade distribution. */
+export type IndustryGrades = {
+  __typename?: 'IndustryGrades';
+  /** 各等级的经营者数（A 至 D）。Businesses per grade, A to D. */
+  counts: Array<GradeCount>;
+  /** 行业编码。Industry code. */
+  industryCode: Scalars['ID']['output'];
 };
 
 /** 行业中的审批事项（来自目录）。An item of an industry, from the catalogue. */
@@ -189,6 +312,8 @@ export type InspectionPlanInput = {
 /** 检查清单上的一个要点及其结果。A point of the checklist with its result. */
 export type InspectionPoint = {
   __typename?: 'InspectionPoint';
+  /** 证据文件。Evidence files. */
+  evidence: Array<EvidenceFile>;
   /** 所见事实。What was found. */
   note?: Maybe<Scalars['String']['output']>;
   /** 检查要点。The check point. */
@@ -203,6 +328,8 @@ export type InspectionPoint = {
 
 /** 记录一个检查要点。A point to record. */
 export type InspectionPointInput = {
+  /** 证据文件（照片或记录，PDF/JPEG/PNG，每个不超过 5 MiB，最多 5 个；不合格时至少 1 个）。Evidence files, PDF, JPEG or PNG, each up to 5 MiB, at most 5; a failure needs at least one. */
+  evidence?: InputMaybe<Array<EvidenceFileInput>>;
   /** 所见事实（不合格时必填，最多 2000 字）。What was found; required for a failure, at most 2,000 characters. */
   note?: InputMaybe<Scalars['String']['input']>;
   /** 凭证编码（扫码所得）。Permit code, as scanned. */
@@ -282,10 +409,14 @@ export type Mutation = {
    * admins write) as the next revision; it must be based on the latest one.
    */
   publishSupervisionNotes: SupervisionNotes;
+  /** 负责部门确认经营者已按限期改正（每项一次）。The owning department confirms a correction order was complied with, once. */
+  recordCorrection: FollowUp;
   /** 记录一个检查要点的结果（结束前可重新记录，以最后一次为准）；不合格须写明所见事实。Records a point's result (again until closing: the latest counts); a failure needs the facts found. */
   recordInspectionPoint: Inspection;
   /** 发布某部门的检查人员名册（新的一版；须基于最新版本）。Publishes a department's inspector roster as the next revision, based on the latest. */
   setInspectorRoster: InspectorRoster;
+  /** 投诉举报（任何人，无须登录）：针对凭证编码，送所涉部门，计入信用风险等级。A complaint or lead, by anyone without signing in: against a permit code, sent to the departments concerned, counted in the grade. */
+  submitComplaint: ComplaintReceipt;
 };
 
 
@@ -305,6 +436,12 @@ export type MutationPublishSupervisionNotesArgs = {
 };
 
 
+export type MutationRecordCorrectionArgs = {
+  followUpId: Scalars['ID']['input'];
+  note: Scalars['String']['input'];
+};
+
+
 export type MutationRecordInspectionPointArgs = {
   input: InspectionPointInput;
 };
@@ -312,6 +449,11 @@ export type MutationRecordInspectionPointArgs = {
 
 export type MutationSetInspectorRosterArgs = {
   input: InspectorRosterInput;
+};
+
+
+export type MutationSubmitComplaintArgs = {
+  input: ComplaintInput;
 };
 
 /** 综合许可凭证（由凭证子图签发）。A comprehensive permit, issued by the permit subgraph. */
@@ -327,6 +469,8 @@ export type Permit = {
   id: Scalars['ID']['output'];
   /** 凭证载明的事项（来自凭证子图）。The permit's items, from the permit subgraph. */
   items: Array<PermitItem>;
+  /** 最近一次联合检查的日期和结论（公开；尚未检查为空）。The date and result of the last joint inspection, public; null until inspected. */
+  lastInspection?: Maybe<PublicInspection>;
 };
 
 /** 凭证载明的事项（来自凭证子图）。An item on the permit, from the permit subgraph. */
@@ -356,8 +500,12 @@ export type PlanBusiness = {
 /** 抽取对象中的一员。One candidate of a draw. */
 export type PlanCandidate = {
   __typename?: 'PlanCandidate';
+  /** 抽取时的风险等级。Grade at the draw. */
+  grade: RiskGradeLetter;
   /** 凭证版本标识。Permit version id. */
   permitId: Scalars['ID']['output'];
+  /** 抽取时的风险得分。Score at the draw. */
+  score: Scalars['Int']['output'];
   /** 权重（由风险等级决定）。Weight, from the risk grade. */
   weight: Scalars['Float']['output'];
 };
@@ -375,6 +523,34 @@ export type PlanDepartment = {
   rosterRevision: Scalars['Int']['output'];
 };
 
+/** 一个检查要点的不合格率。Failure rate of one check point. */
+export type PointFailureRate = {
+  __typename?: 'PointFailureRate';
+  /** 部门编码。Department code. */
+  departmentCode: Scalars['String']['output'];
+  /** 不合格次数。Times failed. */
+  failed: Scalars['Int']['output'];
+  /** 事项编码。Item code. */
+  itemCode: Scalars['String']['output'];
+  /** 不适用次数。Times not applicable. */
+  notApplicable: Scalars['Int']['output'];
+  /** 合格次数。Times passed. */
+  passed: Scalars['Int']['output'];
+  /** 要点编码。Point code. */
+  pointCode: Scalars['ID']['output'];
+  /** 不合格率 = 不合格 /（合格 + 不合格）；无记录为空。failed / (passed + failed); null when neither. */
+  rate?: Maybe<Scalars['Float']['output']>;
+};
+
+/** 对公众公开的联合检查结果（一公开）：仅日期和结论，不含检查记录和个人信息。A joint inspection as the public sees it: its date and result, never notes or personal data. */
+export type PublicInspection = {
+  __typename?: 'PublicInspection';
+  /** 结束日期（北京时间）。Day it closed, Beijing time. */
+  closedOn: Scalars['String']['output'];
+  /** 结论。Result. */
+  result: InspectionResult;
+};
+
 /**
  * 事中事后监管（"6+4"）。Supervision after the permit, Beijing's "6+4" model: this
  * subgraph merges the check points each department owns (一单) into one checklist
@@ -384,14 +560,20 @@ export type Query = {
   __typename?: 'Query';
   /** 某部门的检查要点（空：全部部门）。The check points of one department, or of every department. */
   checkPoints: Array<CheckPoint>;
+  /** 某部门收到的投诉举报（最新在前）。管理员及本部门人员。The complaints sent to a department, newest first; admins and the department's own staff. */
+  complaints: Array<Complaint>;
   /** 某部门的后续处理（已结束检查中不合格项产生的限期改正或依法处理）。The follow-ups of a department: correction orders and enforcement from closed inspections. */
   followUps: Array<FollowUp>;
   /** 检查人员扫码后：某计划中该经营者的联合检查（其检查清单及已记录的结果）。本计划抽中的检查人员及管理员。After scanning: the joint inspection of this business in a plan, its checklist and what is recorded; the plan's drawn inspectors and admins. */
   inspection?: Maybe<Inspection>;
   /** 某行业某期的联合检查计划（一公开：抽中的经营者、种子与抽取对象公开；检查人员姓名仅管理员和检查人员可见）。An industry's joint-inspection plan for a period: published (the businesses drawn, the seed, the population); inspectors' names only to admins and inspectors. */
   inspectionPlan?: Maybe<InspectionPlan>;
+  /** 检查人员扫码后：抽中该凭证的各计划中的联合检查（最新计划在前）；检查人员只看到抽中自己的计划。After scanning: the joint inspections of this permit in the plans that drew it, newest first; an inspector sees only the plans that drew them. */
+  inspectionsForPermit: Array<Inspection>;
   /** 某部门的检查人员名册（最新一版；尚无则为空）。管理员，及本部门检查人员。A department's inspector roster, latest revision, or null; admins and the department's own inspectors. */
   inspectorRoster?: Maybe<InspectorRoster>;
+  /** 某经营者当前的信用风险等级（一评）及其计算依据。The current credit-and-risk grade of the business holding this permit, with every factor it comes from. */
+  riskGrade?: Maybe<RiskGrade>;
   /**
    * 某行业的持证经营者（监管对象，来自凭证子图的事件）；可按状态筛选，按凭证标识排序。随机抽查即从其中有效者抽取。
    * An industry's permit holders as supervision knows them (from the permit
@@ -399,6 +581,8 @@ export type Query = {
    * draw chooses among the valid ones.
    */
   supervisedPermits: Array<SupervisedPermit>;
+  /** 监管统计（按检查结束日所在年度）：联合检查减少的检查次数、各检查要点不合格率、风险等级分布、限期改正按时率。Supervision figures for a year: visits saved by joint inspection, failure rate per check point, grade distribution, corrections on time. */
+  supervisionFigures: SupervisionFigures;
 };
 
 
@@ -409,6 +593,16 @@ export type Query = {
  */
 export type QueryCheckPointsArgs = {
   departmentCode?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * 事中事后监管（"6+4"）。Supervision after the permit, Beijing's "6+4" model: this
+ * subgraph merges the check points each department owns (一单) into one checklist
+ * per industry and per business.
+ */
+export type QueryComplaintsArgs = {
+  departmentCode: Scalars['String']['input'];
 };
 
 
@@ -449,8 +643,28 @@ export type QueryInspectionPlanArgs = {
  * subgraph merges the check points each department owns (一单) into one checklist
  * per industry and per business.
  */
+export type QueryInspectionsForPermitArgs = {
+  permitCode: Scalars['ID']['input'];
+};
+
+
+/**
+ * 事中事后监管（"6+4"）。Supervision after the permit, Beijing's "6+4" model: this
+ * subgraph merges the check points each department owns (一单) into one checklist
+ * per industry and per business.
+ */
 export type QueryInspectorRosterArgs = {
   departmentCode: Scalars['String']['input'];
+};
+
+
+/**
+ * 事中事后监管（"6+4"）。Supervision after the permit, Beijing's "6+4" model: this
+ * subgraph merges the check points each department owns (一单) into one checklist
+ * per industry and per business.
+ */
+export type QueryRiskGradeArgs = {
+  permitCode: Scalars['ID']['input'];
 };
 
 
@@ -463,6 +677,71 @@ export type QuerySupervisedPermitsArgs = {
   industryCode: Scalars['ID']['input'];
   status?: InputMaybe<SupervisedPermitStatus>;
 };
+
+
+/**
+ * 事中事后监管（"6+4"）。Supervision after the permit, Beijing's "6+4" model: this
+ * subgraph merges the check points each department owns (一单) into one checklist
+ * per industry and per business.
+ */
+export type QuerySupervisionFiguresArgs = {
+  industryCode?: InputMaybe<Scalars['ID']['input']>;
+  year: Scalars['Int']['input'];
+};
+
+/** 一个计分因素。One factor of a grade. */
+export type RiskFactor = {
+  __typename?: 'RiskFactor';
+  /** 说明（英文）。Why (English). */
+  detailEn: Scalars['String']['output'];
+  /** 说明。Why (Chinese). */
+  detailZh: Scalars['String']['output'];
+  /** 因素。Factor. */
+  factor: RiskFactorKind;
+  /** 得分。Points. */
+  points: Scalars['Int']['output'];
+};
+
+/** 风险等级的计分因素。A factor of a grade. */
+export type RiskFactorKind =
+  /** 行业基础风险。The industry's base risk. */
+  | 'BASE_RISK'
+  /** 近一年的投诉举报。Complaints in the last year. */
+  | 'COMPLAINTS'
+  /** 限期改正的执行情况。Corrections overdue or late. */
+  | 'CORRECTIONS'
+  /** 最近一次联合检查。The last joint inspection. */
+  | 'INSPECTION'
+  /** 被吊销或撤销的许可。Licences revoked or annulled. */
+  | 'LICENCES_ENDED';
+
+/** 一评：经营者的信用风险等级，按公开规则由各因素得分相加而得，可逐项复算。A business's grade: the sum of its factors' points under the published rule, each recomputable. */
+export type RiskGrade = {
+  __typename?: 'RiskGrade';
+  /** 各因素及其得分。Each factor with its points. */
+  factors: Array<RiskFactor>;
+  /** 等级。Grade. */
+  grade: RiskGradeLetter;
+  /** 凭证编码。Permit code. */
+  permitCode: Scalars['ID']['output'];
+  /** 所用规则的版本。Version of the rule applied. */
+  ruleVersion: Scalars['Int']['output'];
+  /** 总分（各因素得分之和）。Score, the sum of the factors' points. */
+  score: Scalars['Int']['output'];
+  /** 在随机抽查中的权重。Weight in a random draw. */
+  weight: Scalars['Float']['output'];
+};
+
+/** 信用风险等级：A 最好，D 最差。Credit-and-risk grade, A best to D worst. */
+export type RiskGradeLetter =
+  /** 低风险，抽查权重 0.5。Low risk, drawn with weight 0.5. */
+  | 'A'
+  /** 一般，权重 1。Ordinary, weight 1. */
+  | 'B'
+  /** 较高，权重 2。Higher, weight 2. */
+  | 'C'
+  /** 高风险，权重 4。High risk, weight 4. */
+  | 'D';
 
 /** 监管对象：一个持证经营者的一个凭证版本。A permit holder under supervision: one version of its permit. */
 export type SupervisedPermit = {
@@ -495,6 +774,33 @@ export type SupervisedPermitStatus =
   | 'VALID'
   /** 已作废。Void. */
   | 'VOID';
+
+/** 监管统计。Supervision figures for a year. */
+export type SupervisionFigures = {
+  __typename?: 'SupervisionFigures';
+  /** 接受检查的经营者数。Businesses inspected. */
+  businessesInspected: Scalars['Int']['output'];
+  /** 本年度限期改正的执行情况。The year's correction orders. */
+  corrections: CorrectionFigures;
+  /** 各检查要点的不合格率（从高到低）。Failure rate of each check point, highest first. */
+  failureRates: Array<PointFailureRate>;
+  /** 各行业有效持证经营者的当前风险等级分布。Today's grades of each industry's valid permit holders. */
+  grades: Array<IndustryGrades>;
+  /** 行业编码（空：全部行业）。Industry code, or null for every industry. */
+  industryCode?: Maybe<Scalars['ID']['output']>;
+  /** 结束的联合检查次数。Joint inspections closed. */
+  inspections: Scalars['Int']['output'];
+  /** 每个受检经营者本年度接受的上门检查次数（联合检查）；无检查为空。Visits per business inspected this year, with joint inspection; null when none. */
+  visitsPerBusinessWithJointInspection?: Maybe<Scalars['Float']['output']>;
+  /** 每个受检经营者本年度若各部门分别检查所需的次数；无检查为空。Visits per business inspected this year without it; null when none. */
+  visitsPerBusinessWithoutJointInspection?: Maybe<Scalars['Float']['output']>;
+  /** 联合检查的上门次数（每次联合检查一次）。Visits with joint inspection, one per inspection. */
+  visitsWithJointInspection: Scalars['Int']['output'];
+  /** 若各部门分别检查所需的上门次数（每次检查涉及的部门数之和）。Visits without it: one per department checked in each inspection. */
+  visitsWithoutJointInspection: Scalars['Int']['output'];
+  /** 年度。Year. */
+  year: Scalars['Int']['output'];
+};
 
 /** 行业监管内容的一节。A section of an industry's supervision notes. */
 export type SupervisionNoteSection = {
@@ -657,9 +963,19 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CheckResult: CheckResult;
+  Complaint: ResolverTypeWrapper<ComplaintEntry>;
+  ComplaintInput: ComplaintInput;
+  ComplaintReceipt: ResolverTypeWrapper<ComplaintEntry>;
+  CorrectionFigures: ResolverTypeWrapper<CorrectionFigures>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  EvidenceFile: ResolverTypeWrapper<EvidenceFile>;
+  EvidenceFileInput: EvidenceFileInput;
   FailureFollowUp: FailureFollowUp;
-  FollowUp: ResolverTypeWrapper<FollowUp>;
+  FollowUp: ResolverTypeWrapper<FollowUpView>;
+  FollowUpStatus: FollowUpStatus;
+  GradeCount: ResolverTypeWrapper<GradeCount>;
   Industry: ResolverTypeWrapper<Omit<Industry, 'checklist'> & { checklist: Array<ResolversTypes['CheckPoint']> }>;
+  IndustryGrades: ResolverTypeWrapper<IndustryGrades>;
   IndustryItem: ResolverTypeWrapper<IndustryItem>;
   Inspection: ResolverTypeWrapper<InspectionView>;
   InspectionPlan: ResolverTypeWrapper<PlanRecord>;
@@ -676,11 +992,17 @@ export type ResolversTypes = {
   PermitItem: ResolverTypeWrapper<PermitItem>;
   PlanBusiness: ResolverTypeWrapper<PlanBusiness>;
   PlanCandidate: ResolverTypeWrapper<PlanCandidate>;
-  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   PlanDepartment: ResolverTypeWrapper<PlanDepartment>;
+  PointFailureRate: ResolverTypeWrapper<PointFailureRate>;
+  PublicInspection: ResolverTypeWrapper<PublicInspection>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RiskFactor: ResolverTypeWrapper<RiskFactor>;
+  RiskFactorKind: RiskFactorKind;
+  RiskGrade: ResolverTypeWrapper<RiskGradeView>;
+  RiskGradeLetter: RiskGradeLetter;
   SupervisedPermit: ResolverTypeWrapper<SupervisedPermitView>;
   SupervisedPermitStatus: SupervisedPermitStatus;
+  SupervisionFigures: ResolverTypeWrapper<SupervisionFigures>;
   SupervisionNoteSection: ResolverTypeWrapper<SupervisionNoteSection>;
   SupervisionNoteSectionInput: SupervisionNoteSectionInput;
   SupervisionNotes: ResolverTypeWrapper<SupervisionNotes>;
@@ -695,8 +1017,17 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
   Boolean: Scalars['Boolean']['output'];
-  FollowUp: FollowUp;
+  Complaint: ComplaintEntry;
+  ComplaintInput: ComplaintInput;
+  ComplaintReceipt: ComplaintEntry;
+  CorrectionFigures: CorrectionFigures;
+  Float: Scalars['Float']['output'];
+  EvidenceFile: EvidenceFile;
+  EvidenceFileInput: EvidenceFileInput;
+  FollowUp: FollowUpView;
+  GradeCount: GradeCount;
   Industry: Omit<Industry, 'checklist'> & { checklist: Array<ResolversParentTypes['CheckPoint']> } | FederationReferenceTypes['Industry'];
+  IndustryGrades: IndustryGrades;
   IndustryItem: IndustryItem;
   Inspection: InspectionView;
   InspectionPlan: PlanRecord;
@@ -712,10 +1043,14 @@ export type ResolversParentTypes = {
   PermitItem: PermitItem;
   PlanBusiness: PlanBusiness;
   PlanCandidate: PlanCandidate;
-  Float: Scalars['Float']['output'];
   PlanDepartment: PlanDepartment;
+  PointFailureRate: PointFailureRate;
+  PublicInspection: PublicInspection;
   Query: Record<PropertyKey, never>;
+  RiskFactor: RiskFactor;
+  RiskGrade: RiskGradeView;
   SupervisedPermit: SupervisedPermitView;
+  SupervisionFigures: SupervisionFigures;
   SupervisionNoteSection: SupervisionNoteSection;
   SupervisionNoteSectionInput: SupervisionNoteSectionInput;
   SupervisionNotes: SupervisionNotes;
@@ -739,8 +1074,43 @@ export type CheckPointResolvers<ContextType = SubgraphContext, ParentType extend
   textZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type ComplaintResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Complaint'] = ResolversParentTypes['Complaint']> = {
+  companyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  contact?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  departmentCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  itemCode?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  permitCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  receivedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ComplaintReceiptResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ComplaintReceipt'] = ResolversParentTypes['ComplaintReceipt']> = {
+  departmentCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  receivedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CorrectionFiguresResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['CorrectionFigures'] = ResolversParentTypes['CorrectionFigures']> = {
+  correctedLate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  correctedOnTime?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  notYetDue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  ordered?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overdue?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvidenceFileResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['EvidenceFile'] = ResolversParentTypes['EvidenceFile']> = {
+  mediaType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type FollowUpResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['FollowUp'] = ResolversParentTypes['FollowUp']> = {
   companyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  correctedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  correctionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   departmentCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   dueDate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -750,6 +1120,12 @@ export type FollowUpResolvers<ContextType = SubgraphContext, ParentType extends 
   licenceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   permitCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   pointCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FollowUpStatus'], ParentType, ContextType>;
+};
+
+export type GradeCountResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['GradeCount'] = ResolversParentTypes['GradeCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  grade?: Resolver<ResolversTypes['RiskGradeLetter'], ParentType, ContextType>;
 };
 
 export type IndustryResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Industry'] = ResolversParentTypes['Industry'], FederationReferenceType extends FederationReferenceTypes['Industry'] = FederationReferenceTypes['Industry']> = {
@@ -757,6 +1133,11 @@ export type IndustryResolvers<ContextType = SubgraphContext, ParentType extends 
   checklist?: Resolver<Array<ResolversTypes['CheckPoint']>, ParentType, ContextType>;
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   supervisionNotes?: Resolver<Maybe<ResolversTypes['SupervisionNotes']>, ParentType, ContextType>;
+};
+
+export type IndustryGradesResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['IndustryGrades'] = ResolversParentTypes['IndustryGrades']> = {
+  counts?: Resolver<Array<ResolversTypes['GradeCount']>, ParentType, ContextType>;
+  industryCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type InspectionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Inspection'] = ResolversParentTypes['Inspection']> = {
@@ -785,6 +1166,7 @@ export type InspectionPlanResolvers<ContextType = SubgraphContext, ParentType ex
 };
 
 export type InspectionPointResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['InspectionPoint'] = ResolversParentTypes['InspectionPoint']> = {
+  evidence?: Resolver<Array<ResolversTypes['EvidenceFile']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   point?: Resolver<ResolversTypes['CheckPoint'], ParentType, ContextType>;
   recordedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -808,14 +1190,17 @@ export type MutationResolvers<ContextType = SubgraphContext, ParentType extends 
   closeInspection?: Resolver<ResolversTypes['Inspection'], ParentType, ContextType, RequireFields<MutationCloseInspectionArgs, 'permitCode' | 'planId'>>;
   drawInspectionPlan?: Resolver<ResolversTypes['InspectionPlan'], ParentType, ContextType, RequireFields<MutationDrawInspectionPlanArgs, 'input'>>;
   publishSupervisionNotes?: Resolver<ResolversTypes['SupervisionNotes'], ParentType, ContextType, RequireFields<MutationPublishSupervisionNotesArgs, 'input'>>;
+  recordCorrection?: Resolver<ResolversTypes['FollowUp'], ParentType, ContextType, RequireFields<MutationRecordCorrectionArgs, 'followUpId' | 'note'>>;
   recordInspectionPoint?: Resolver<ResolversTypes['Inspection'], ParentType, ContextType, RequireFields<MutationRecordInspectionPointArgs, 'input'>>;
   setInspectorRoster?: Resolver<ResolversTypes['InspectorRoster'], ParentType, ContextType, RequireFields<MutationSetInspectorRosterArgs, 'input'>>;
+  submitComplaint?: Resolver<ResolversTypes['ComplaintReceipt'], ParentType, ContextType, RequireFields<MutationSubmitComplaintArgs, 'input'>>;
 };
 
 export type PermitResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Permit'] = ResolversParentTypes['Permit'], FederationReferenceType extends FederationReferenceTypes['Permit'] = FederationReferenceTypes['Permit']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Permit']> | FederationReferenceType, FederationReferenceType, ContextType>;
   checklist?: Resolver<Array<ResolversTypes['CheckPoint']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastInspection?: Resolver<Maybe<ResolversTypes['PublicInspection']>, ParentType, ContextType>;
 };
 
 export type PlanBusinessResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['PlanBusiness'] = ResolversParentTypes['PlanBusiness']> = {
@@ -827,7 +1212,9 @@ export type PlanBusinessResolvers<ContextType = SubgraphContext, ParentType exte
 };
 
 export type PlanCandidateResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['PlanCandidate'] = ResolversParentTypes['PlanCandidate']> = {
+  grade?: Resolver<ResolversTypes['RiskGradeLetter'], ParentType, ContextType>;
   permitId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
@@ -838,13 +1225,48 @@ export type PlanDepartmentResolvers<ContextType = SubgraphContext, ParentType ex
   rosterRevision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type PointFailureRateResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['PointFailureRate'] = ResolversParentTypes['PointFailureRate']> = {
+  departmentCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  itemCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notApplicable?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  passed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pointCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type PublicInspectionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['PublicInspection'] = ResolversParentTypes['PublicInspection']> = {
+  closedOn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  result?: Resolver<ResolversTypes['InspectionResult'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   checkPoints?: Resolver<Array<ResolversTypes['CheckPoint']>, ParentType, ContextType, Partial<QueryCheckPointsArgs>>;
+  complaints?: Resolver<Array<ResolversTypes['Complaint']>, ParentType, ContextType, RequireFields<QueryComplaintsArgs, 'departmentCode'>>;
   followUps?: Resolver<Array<ResolversTypes['FollowUp']>, ParentType, ContextType, RequireFields<QueryFollowUpsArgs, 'departmentCode'>>;
   inspection?: Resolver<Maybe<ResolversTypes['Inspection']>, ParentType, ContextType, RequireFields<QueryInspectionArgs, 'permitCode' | 'planId'>>;
   inspectionPlan?: Resolver<Maybe<ResolversTypes['InspectionPlan']>, ParentType, ContextType, RequireFields<QueryInspectionPlanArgs, 'industryCode' | 'period'>>;
+  inspectionsForPermit?: Resolver<Array<ResolversTypes['Inspection']>, ParentType, ContextType, RequireFields<QueryInspectionsForPermitArgs, 'permitCode'>>;
   inspectorRoster?: Resolver<Maybe<ResolversTypes['InspectorRoster']>, ParentType, ContextType, RequireFields<QueryInspectorRosterArgs, 'departmentCode'>>;
+  riskGrade?: Resolver<Maybe<ResolversTypes['RiskGrade']>, ParentType, ContextType, RequireFields<QueryRiskGradeArgs, 'permitCode'>>;
   supervisedPermits?: Resolver<Array<ResolversTypes['SupervisedPermit']>, ParentType, ContextType, RequireFields<QuerySupervisedPermitsArgs, 'industryCode'>>;
+  supervisionFigures?: Resolver<ResolversTypes['SupervisionFigures'], ParentType, ContextType, RequireFields<QuerySupervisionFiguresArgs, 'year'>>;
+};
+
+export type RiskFactorResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['RiskFactor'] = ResolversParentTypes['RiskFactor']> = {
+  detailEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  detailZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  factor?: Resolver<ResolversTypes['RiskFactorKind'], ParentType, ContextType>;
+  points?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RiskGradeResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['RiskGrade'] = ResolversParentTypes['RiskGrade']> = {
+  factors?: Resolver<Array<ResolversTypes['RiskFactor']>, ParentType, ContextType>;
+  grade?: Resolver<ResolversTypes['RiskGradeLetter'], ParentType, ContextType>;
+  permitCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ruleVersion?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  score?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  weight?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 };
 
 export type SupervisedPermitResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SupervisedPermit'] = ResolversParentTypes['SupervisedPermit']> = {
@@ -857,6 +1279,20 @@ export type SupervisedPermitResolvers<ContextType = SubgraphContext, ParentType 
   permittedItemCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['SupervisedPermitStatus'], ParentType, ContextType>;
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type SupervisionFiguresResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SupervisionFigures'] = ResolversParentTypes['SupervisionFigures']> = {
+  businessesInspected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  corrections?: Resolver<ResolversTypes['CorrectionFigures'], ParentType, ContextType>;
+  failureRates?: Resolver<Array<ResolversTypes['PointFailureRate']>, ParentType, ContextType>;
+  grades?: Resolver<Array<ResolversTypes['IndustryGrades']>, ParentType, ContextType>;
+  industryCode?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  inspections?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  visitsPerBusinessWithJointInspection?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  visitsPerBusinessWithoutJointInspection?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  visitsWithJointInspection?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  visitsWithoutJointInspection?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  year?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type SupervisionNoteSectionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SupervisionNoteSection'] = ResolversParentTypes['SupervisionNoteSection']> = {
@@ -876,8 +1312,14 @@ export type SupervisionNotesResolvers<ContextType = SubgraphContext, ParentType 
 
 export type Resolvers<ContextType = SubgraphContext> = {
   CheckPoint?: CheckPointResolvers<ContextType>;
+  Complaint?: ComplaintResolvers<ContextType>;
+  ComplaintReceipt?: ComplaintReceiptResolvers<ContextType>;
+  CorrectionFigures?: CorrectionFiguresResolvers<ContextType>;
+  EvidenceFile?: EvidenceFileResolvers<ContextType>;
   FollowUp?: FollowUpResolvers<ContextType>;
+  GradeCount?: GradeCountResolvers<ContextType>;
   Industry?: IndustryResolvers<ContextType>;
+  IndustryGrades?: IndustryGradesResolvers<ContextType>;
   Inspection?: InspectionResolvers<ContextType>;
   InspectionPlan?: InspectionPlanResolvers<ContextType>;
   InspectionPoint?: InspectionPointResolvers<ContextType>;
@@ -888,8 +1330,13 @@ export type Resolvers<ContextType = SubgraphContext> = {
   PlanBusiness?: PlanBusinessResolvers<ContextType>;
   PlanCandidate?: PlanCandidateResolvers<ContextType>;
   PlanDepartment?: PlanDepartmentResolvers<ContextType>;
+  PointFailureRate?: PointFailureRateResolvers<ContextType>;
+  PublicInspection?: PublicInspectionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RiskFactor?: RiskFactorResolvers<ContextType>;
+  RiskGrade?: RiskGradeResolvers<ContextType>;
   SupervisedPermit?: SupervisedPermitResolvers<ContextType>;
+  SupervisionFigures?: SupervisionFiguresResolvers<ContextType>;
   SupervisionNoteSection?: SupervisionNoteSectionResolvers<ContextType>;
   SupervisionNotes?: SupervisionNotesResolvers<ContextType>;
 };

@@ -1,11 +1,19 @@
-import { platformError } from '../../../shared/errors';
 import { requireRole, type Identity } from '../../../shared/identity';
 import { checkPlanInput, checkRosterInput, planId, PlanStore, reproduces, type PlanRecord, type RosterRevision } from '../plans';
 import { allCheckPoints, checklistOf, type CheckPointView } from '../checklist';
 import { checkNotesInput, NotesStore, type NotesRevision } from '../notes';
 import { PermitRegister, type SupervisedPermitView } from '../register';
-import { drawnDepartment, InspectionStore, type InspectionView } from '../inspections';
+import { drawnBy, drawnDepartment, InspectionStore, type FollowUpView, type InspectionView } from '../inspections';
+import { beijingDate, beijingToday } from '../../../shared/beijing-calendar';
+import { invalidInput, platformError } from '../../../shared/errors';
+import { normaliseCode } from '../../../shared/permit-code';
+import { submitComplaint } from '../complaints';
+import { supervisionFigures } from '../figures';
+import { currentGrade, type GradeView } from '../grades';
+import { BusinessHistory, type ComplaintEntry } from '../history';
 import type { Resolvers } from '../__generated__/resolver-types';
+
+export type RiskGradeView = GradeView & { permitCode: string };
 
 /** What the gateway hands with a reference: the key and the fields this subgraph @requires. */
 interface IndustryReference {
@@ -56,7 +64,30 @@ export function supervisionResolvers(): Resolvers {
       followUps: async (_parent, { departmentCode }, ctx) => {
         requireRole(ctx.identity, 'ADMIN', 'REVIEWER', 'INSPECTOR');
         requireOwnDepartment(ctx.identity, departmentCode, { zh: '只能查看本部门的后续处理', en: "Only your own department's follow-ups" });
-        return new InspectionStore(ctx.db).followUps(departmentCode);
+        const store = new InspectionStore(ctx.db);
+        return store.withStatus(await store.followUps(departmentCode), beijingToday());
+      },
+      inspectionsForPermit: async (_parent, { permitCode }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'INSPECTOR');
+        const inspections = await new InspectionStore(ctx.db).ofPermit(normaliseCode(permitCode));
+        // An inspector gets the plans that drew them; others' are not theirs to open.
+        return inspections.filter((i) => ctx.identity.role === 'ADMIN' || drawnBy(ctx.identity, i.plan));
+      },
+      complaints: async (_parent, { departmentCode }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'REVIEWER', 'INSPECTOR');
+        requireOwnDepartment(ctx.identity, departmentCode, { zh: '只能查看本部门收到的投诉举报', en: "Only the complaints sent to your own department" });
+        return new BusinessHistory(ctx.db).complaintsTo(departmentCode);
+      },
+      riskGrade: async (_parent, { permitCode }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'ANALYST', 'INSPECTOR');
+        const permit = await new PermitRegister(ctx.db).byCode(normaliseCode(permitCode));
+        const grade = permit ? await currentGrade(ctx.db, permit.permitId) : null;
+        return grade && permit ? { ...grade, permitCode: permit.code } : null;
+      },
+      supervisionFigures: async (_parent, { year, industryCode }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'ANALYST');
+        if (!Number.isInteger(year) || year < 2000 || year > 2199) throw invalidInput([{ path: 'year', code: 'OUT_OF_RANGE', messageZh: '年度应在 2000–2199 之间', messageEn: 'The year must be 2000–2199' }]);
+        return supervisionFigures(ctx.db, year, industryCode ?? null);
       },
       supervisedPermits: async (_parent, { industryCode, status }, ctx) => {
         requireRole(ctx.identity, 'ADMIN', 'ANALYST');
@@ -83,6 +114,16 @@ export function supervisionResolvers(): Resolvers {
         requireRole(ctx.identity, 'INSPECTOR');
         return new InspectionStore(ctx.db).close(ctx.identity, planId, permitCode);
       },
+      recordCorrection: async (_parent, { followUpId, note }, ctx) => {
+        requireRole(ctx.identity, 'REVIEWER', 'INSPECTOR');
+        return new InspectionStore(ctx.db).recordCorrection(ctx.identity, followUpId, note);
+      },
+      // Anyone, signed in or not (社会共治): the gateway's limits bound how often.
+      submitComplaint: async (_parent, { input }, ctx) => {
+        const complaint = await submitComplaint(ctx.db, input);
+        ctx.log.info({ complaintId: complaint._id, departments: complaint.departmentCodes }, 'complaint received');
+        return complaint;
+      },
       publishSupervisionNotes: async (_parent, { input }, ctx) => {
         requireRole(ctx.identity, 'ADMIN');
         checkNotesInput(input);
@@ -92,7 +133,7 @@ export function supervisionResolvers(): Resolvers {
     },
     InspectionPlan: {
       id: (plan: PlanRecord) => plan._id,
-      population: (plan: PlanRecord) => plan.population.map((c) => ({ permitId: c.id, weight: c.weight })),
+      population: (plan: PlanRecord) => plan.population.map((c) => ({ permitId: c.id, weight: c.weight, grade: c.grade, score: c.score })),
       departments: (plan: PlanRecord, _args, ctx) =>
         plan.departments.map((d) => ({
           departmentCode: d.departmentCode,
@@ -110,12 +151,24 @@ export function supervisionResolvers(): Resolvers {
       points: (inspection: InspectionView) =>
         inspection.checklist.map((point) => {
           const recorded = inspection.results.get(point.code);
-          return { point, result: recorded?.result ?? null, note: recorded?.note ?? null, recordedBy: recorded?.by ?? null, recordedAt: recorded?.at.toISOString() ?? null };
+          return { point, result: recorded?.result ?? null, note: recorded?.note ?? null, recordedBy: recorded?.by ?? null, recordedAt: recorded?.at.toISOString() ?? null, evidence: recorded?.evidence ?? [] };
         }),
       closed: (inspection: InspectionView) => Boolean(inspection.closed),
       result: (inspection: InspectionView) => inspection.closed?.result ?? null,
       closedAt: (inspection: InspectionView) => inspection.closed?.at.toISOString() ?? null,
-      followUps: (inspection: InspectionView) => inspection.closed?.followUps ?? [],
+      followUps: (inspection: InspectionView, _args, ctx) => new InspectionStore(ctx.db).withStatus(inspection.closed?.followUps ?? [], beijingToday()),
+    },
+    FollowUp: {
+      correctedAt: (followUp: FollowUpView) => followUp.correction?.at.toISOString() ?? null,
+      correctionNote: (followUp: FollowUpView) => followUp.correction?.note ?? null,
+    },
+    Complaint: {
+      id: (complaint: ComplaintEntry) => complaint._id,
+      receivedAt: (complaint: ComplaintEntry) => complaint.at.toISOString(),
+    },
+    ComplaintReceipt: {
+      id: (complaint: ComplaintEntry) => complaint._id,
+      receivedAt: (complaint: ComplaintEntry) => complaint.at.toISOString(),
     },
     SupervisedPermit: {
       companyName: (permit: SupervisedPermitView) => permit.holder.companyName,
@@ -139,6 +192,12 @@ export function supervisionResolvers(): Resolvers {
     Permit: {
       // Only what the business holds a licence for is checked.
       checklist: (permit) => checklistOf(((permit as PermitReference).items ?? []).filter((i) => i.permitted).map((i) => i.itemCode)),
+      // 一公开: the date and result of the last joint inspection of this business (any version of its permit); nothing else.
+      lastInspection: async (permit, _args, ctx) => {
+        const version = await new PermitRegister(ctx.db).version((permit as PermitReference).id);
+        const last = version ? (await new BusinessHistory(ctx.db).inspections(version.applicationId)).at(-1) : undefined;
+        return last ? { closedOn: beijingDate(last.closedAt), result: last.result } : null;
+      },
     },
   };
 }
