@@ -86,6 +86,8 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   'Mutation.closeInspection': { INSPECTOR: 'own' },
   'Query.followUps': { ADMIN: 'any', REVIEWER: 'own', INSPECTOR: 'own' },
   'Query.inspectionsForPermit': { ADMIN: 'any', INSPECTOR: 'own' },
+  // Evidence (photos of premises, records): the department owning the point and admins.
+  'Query.evidenceFile': { ADMIN: 'any', REVIEWER: 'own', INSPECTOR: 'own' },
   // The owning department confirms a correction.
   'Mutation.recordCorrection': { REVIEWER: 'own', INSPECTOR: 'own' },
   // Co-governance: anyone reports against a permit code; the departments concerned read them (with the reporter's contact).

@@ -1,4 +1,4 @@
-import type { Connection, mongo } from 'mongoose';
+import { mongo, type Connection } from 'mongoose';
 import { beijingDate, beijingDayNumber, beijingToday, dateOf } from '../../shared/beijing-calendar';
 import type { IndexDeclaration } from '../../shared/db';
 import { invalidInput, notFound, platformError, type FieldProblem } from '../../shared/errors';
@@ -6,7 +6,7 @@ import { checkUpload, uploadProblems, type CheckedFile, type FileInput } from '.
 import { BusinessHistory, type CorrectionEntry } from './history';
 import { correctionState } from './grades';
 import type { Identity } from '../../shared/identity';
-import { appendStep, insertOnce, readLog, stepId } from '../../shared/records';
+import { appendStep, byId, insertOnce, readLog, stepId } from '../../shared/records';
 import { checklistOf, type CheckPointView } from './checklist';
 import { PlanStore, type PlanRecord } from './plans';
 import { PermitRegister } from './register';
@@ -81,7 +81,7 @@ export class InspectionStore {
     { collection: 'inspection_evidence', keys: { _id: 1 }, serves: 'an evidence file, by its content hash' },
   ];
   private readonly steps: mongo.Collection<InspectionStep>;
-  private readonly evidence: mongo.Collection<{ _id: string; data: Buffer; size: number; mediaType: string }>;
+  private readonly evidence: mongo.Collection<{ _id: string; data: Buffer | mongo.Binary; size: number; mediaType: string }>;
   private readonly history: BusinessHistory;
   private readonly plans: PlanStore;
   private readonly register: PermitRegister;
@@ -200,6 +200,27 @@ export class InspectionStore {
       }));
       return { kind: 'CLOSED', by: identity.subject, at, result: failed.length ? 'FAILED' : 'PASSED', followUps, followUpDepartments: [...new Set(followUps.map((f) => f.departmentCode))] };
     });
+  }
+
+  /**
+   * An evidence file of a recorded point, with its content: for admins, and for the
+   * reviewers and inspectors of the department owning the point (who act on it).
+   */
+  async evidenceFile(identity: Identity, inspection: string, pointCode: string, sha256: string): Promise<EvidenceRef & { contentBase64: string }> {
+    const [planId, permitCode] = inspection.split('/');
+    if (!planId || !permitCode) throw notFound({ zh: '检查', en: 'inspection' }, 'inspectionId', inspection);
+    const { inspection: found } = await this.inspection(planId, permitCode);
+    const recorded = found.results.get(pointCode);
+    const ref = recorded?.evidence.find((e) => e.sha256 === sha256);
+    if (!recorded || !ref) throw notFound({ zh: '证据文件', en: 'evidence file' }, 'sha256', sha256);
+    if (identity.role !== 'ADMIN' && identity.department !== recorded.departmentCode) {
+      throw platformError('FORBIDDEN', '只有负责该要点的部门和管理员可以查看证据', 'Only the department owning the point and admins see its evidence', { field: 'pointCode' });
+    }
+    const file = await byId(this.evidence, sha256);
+    if (!file) throw notFound({ zh: '证据文件', en: 'evidence file' }, 'sha256', sha256);
+    // The driver hands stored bytes back as BSON Binary.
+    const bytes = file.data instanceof mongo.Binary ? Buffer.from(file.data.read(0, file.data.length())) : Buffer.from(file.data);
+    return { ...ref, contentBase64: bytes.toString('base64') };
   }
 
   /** The inspections of this permit in the plans that drew it, newest plan first: what an inspector gets on scanning its code. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
@@ -199,6 +200,8 @@ describe('the access policy, cell by cell', () => {
       case 'Query.inspection': return root('inspection', 'query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { id } }', { p: `${INDUSTRY}:2026-12`, c: f.permitCode }, 'supervision');
       case 'Query.followUps': return root('followUps', `{ followUps(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');
       case 'Query.inspectionsForPermit': return root('inspectionsForPermit', `{ inspectionsForPermit(permitCode: "${f.permitCode}") { id } }`, {}, 'supervision');
+      case 'Query.evidenceFile':
+        return root('evidenceFile', 'query ($i: ID!, $s: String!) { evidenceFile(inspectionId: $i, pointCode: "WA-DRAINAGE-01", sha256: $s) { sha256 } }', { i: `${INDUSTRY}:2026-11/${f.permitCode}`, s: createHash('sha256').update(samplePdf('evidence')).digest('hex') }, 'supervision');
       case 'Query.complaints': return root('complaints', `{ complaints(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');
       case 'Query.riskGrade': return root('riskGrade', `{ riskGrade(permitCode: "${f.permitCode}") { grade } }`, {}, 'supervision');
       case 'Query.supervisionFigures': return root('supervisionFigures', `{ supervisionFigures(year: ${beijingToday().slice(0, 4)}) { inspections } }`, {}, 'supervision');

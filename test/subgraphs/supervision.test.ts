@@ -369,6 +369,13 @@ describe('supervision subgraph, in process', () => {
       expect(evidenced.errors).toBeUndefined();
       const bytes = Buffer.from(photo.contentBase64, 'base64');
       expect(stored.evidence).toEqual([{ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, mediaType: 'application/pdf', name: 'site-photo.pdf' }]);
+      // The department acting on it (and admins) read the file back, byte for byte; another department does not.
+      const FILE = 'query ($i: ID!, $p: ID!, $s: String!) { evidenceFile(inspectionId: $i, pointCode: $p, sha256: $s) { contentBase64 mediaType } }';
+      const file = { i: `${planId}/INSPECT1`, p: correction.code, s: stored.evidence[0].sha256 };
+      const read = await s.run<{ evidenceFile: { contentBase64: string; mediaType: string } }>({ role: 'REVIEWER', subject: 'reviewer-mr', department: 'market-regulation' }, FILE, file);
+      expect(Buffer.from(read.data!.evidenceFile.contentBase64, 'base64').equals(bytes)).toBe(true);
+      expect((await s.run(fr, FILE, file)).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      expect((await s.run(ADMIN, FILE, { ...file, s: '0'.repeat(64) })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
       const closed = await close(fr);
       expect(closed.errors).toBeUndefined();
       const result = closed.data!.closeInspection;

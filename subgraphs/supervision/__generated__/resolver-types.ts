@@ -148,6 +148,21 @@ export type EvidenceFile = {
   size: Scalars['Int']['output'];
 };
 
+/** 证据文件及其内容。An evidence file with its content. */
+export type EvidenceFileContent = {
+  __typename?: 'EvidenceFileContent';
+  /** 内容（Base64）。Content, base64. */
+  contentBase64: Scalars['String']['output'];
+  /** 类型。Media type. */
+  mediaType: Scalars['String']['output'];
+  /** 文件名。File name. */
+  name: Scalars['String']['output'];
+  /** 内容的 SHA-256。SHA-256 of its content. */
+  sha256: Scalars['String']['output'];
+  /** 字节数。Size in bytes. */
+  size: Scalars['Int']['output'];
+};
+
 /** 一个证据文件。An evidence file. */
 export type EvidenceFileInput = {
   /** 内容（Base64）。Content, base64. */
@@ -562,6 +577,8 @@ export type Query = {
   checkPoints: Array<CheckPoint>;
   /** 某部门收到的投诉举报（最新在前）。管理员及本部门人员。The complaints sent to a department, newest first; admins and the department's own staff. */
   complaints: Array<Complaint>;
+  /** 检查记录所附证据文件的内容：管理员及负责该要点部门的人员。An evidence file of a recorded point, with its content; admins and the staff of the department owning the point. */
+  evidenceFile: EvidenceFileContent;
   /** 某部门的后续处理（已结束检查中不合格项产生的限期改正或依法处理）。The follow-ups of a department: correction orders and enforcement from closed inspections. */
   followUps: Array<FollowUp>;
   /** 检查人员扫码后：某计划中该经营者的联合检查（其检查清单及已记录的结果）。本计划抽中的检查人员及管理员。After scanning: the joint inspection of this business in a plan, its checklist and what is recorded; the plan's drawn inspectors and admins. */
@@ -603,6 +620,18 @@ export type QueryCheckPointsArgs = {
  */
 export type QueryComplaintsArgs = {
   departmentCode: Scalars['String']['input'];
+};
+
+
+/**
+ * 事中事后监管（"6+4"）。Supervision after the permit, Beijing's "6+4" model: this
+ * subgraph merges the check points each department owns (一单) into one checklist
+ * per industry and per business.
+ */
+export type QueryEvidenceFileArgs = {
+  inspectionId: Scalars['ID']['input'];
+  pointCode: Scalars['ID']['input'];
+  sha256: Scalars['String']['input'];
 };
 
 
@@ -969,6 +998,7 @@ export type ResolversTypes = {
   CorrectionFigures: ResolverTypeWrapper<CorrectionFigures>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   EvidenceFile: ResolverTypeWrapper<EvidenceFile>;
+  EvidenceFileContent: ResolverTypeWrapper<EvidenceFileContent>;
   EvidenceFileInput: EvidenceFileInput;
   FailureFollowUp: FailureFollowUp;
   FollowUp: ResolverTypeWrapper<FollowUpView>;
@@ -1023,6 +1053,7 @@ export type ResolversParentTypes = {
   CorrectionFigures: CorrectionFigures;
   Float: Scalars['Float']['output'];
   EvidenceFile: EvidenceFile;
+  EvidenceFileContent: EvidenceFileContent;
   EvidenceFileInput: EvidenceFileInput;
   FollowUp: FollowUpView;
   GradeCount: GradeCount;
@@ -1101,6 +1132,14 @@ export type CorrectionFiguresResolvers<ContextType = SubgraphContext, ParentType
 };
 
 export type EvidenceFileResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['EvidenceFile'] = ResolversParentTypes['EvidenceFile']> = {
+  mediaType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  size?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type EvidenceFileContentResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['EvidenceFileContent'] = ResolversParentTypes['EvidenceFileContent']> = {
+  contentBase64?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   mediaType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   sha256?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1243,6 +1282,7 @@ export type PublicInspectionResolvers<ContextType = SubgraphContext, ParentType 
 export type QueryResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   checkPoints?: Resolver<Array<ResolversTypes['CheckPoint']>, ParentType, ContextType, Partial<QueryCheckPointsArgs>>;
   complaints?: Resolver<Array<ResolversTypes['Complaint']>, ParentType, ContextType, RequireFields<QueryComplaintsArgs, 'departmentCode'>>;
+  evidenceFile?: Resolver<ResolversTypes['EvidenceFileContent'], ParentType, ContextType, RequireFields<QueryEvidenceFileArgs, 'inspectionId' | 'pointCode' | 'sha256'>>;
   followUps?: Resolver<Array<ResolversTypes['FollowUp']>, ParentType, ContextType, RequireFields<QueryFollowUpsArgs, 'departmentCode'>>;
   inspection?: Resolver<Maybe<ResolversTypes['Inspection']>, ParentType, ContextType, RequireFields<QueryInspectionArgs, 'permitCode' | 'planId'>>;
   inspectionPlan?: Resolver<Maybe<ResolversTypes['InspectionPlan']>, ParentType, ContextType, RequireFields<QueryInspectionPlanArgs, 'industryCode' | 'period'>>;
@@ -1316,6 +1356,7 @@ export type Resolvers<ContextType = SubgraphContext> = {
   ComplaintReceipt?: ComplaintReceiptResolvers<ContextType>;
   CorrectionFigures?: CorrectionFiguresResolvers<ContextType>;
   EvidenceFile?: EvidenceFileResolvers<ContextType>;
+  EvidenceFileContent?: EvidenceFileContentResolvers<ContextType>;
   FollowUp?: FollowUpResolvers<ContextType>;
   GradeCount?: GradeCountResolvers<ContextType>;
   Industry?: IndustryResolvers<ContextType>;

@@ -73,6 +73,10 @@ export function supervisionResolvers(): Resolvers {
         // An inspector gets the plans that drew them; others' are not theirs to open.
         return inspections.filter((i) => ctx.identity.role === 'ADMIN' || drawnBy(ctx.identity, i.plan));
       },
+      evidenceFile: async (_parent, { inspectionId, pointCode, sha256 }, ctx) => {
+        requireRole(ctx.identity, 'ADMIN', 'REVIEWER', 'INSPECTOR');
+        return new InspectionStore(ctx.db).evidenceFile(ctx.identity, inspectionId, pointCode, sha256);
+      },
       complaints: async (_parent, { departmentCode }, ctx) => {
         requireRole(ctx.identity, 'ADMIN', 'REVIEWER', 'INSPECTOR');
         requireOwnDepartment(ctx.identity, departmentCode, { zh: '只能查看本部门收到的投诉举报', en: "Only the complaints sent to your own department" });
