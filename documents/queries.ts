@@ -49,6 +49,19 @@ export const COMPLAINT_MUTATION = /* GraphQL */ `
   }
 `;
 
+/** The work team's printable roster, with the caller's token (staff). */
+export const WORK_TEAM_QUERY = /* GraphQL */ `
+  query WorkTeamPage {
+    workTeam {
+      revision note publishedAt
+      convenor { name title }
+      deputyConvenor { name title }
+      officeDirector { name title }
+      members { departmentCode departmentNameZh member { name title } liaison { name title phone } }
+    }
+  }
+`;
+
 /** Look-up by code (typed in, or from GraphQL clients). */
 export const SCAN_QUERY = /* GraphQL */ `
   query Scan($code: ID!) {
@@ -140,4 +153,4 @@ export const MANUAL_QUERY = /* GraphQL */ `
   }
 `;
 
-export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, COMPLAINT_MUTATION];
+export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, COMPLAINT_MUTATION, WORK_TEAM_QUERY];

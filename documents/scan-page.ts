@@ -25,6 +25,7 @@ dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;background:#fff;padd
 dt{color:#57606a}dd{margin:0}
 .item{background:#fff;border-radius:8px;padding:12px 16px;margin:8px 0}
 .item small{color:#57606a}.en{color:#57606a;font-size:.85em}
+.panel{background:#fff;border-radius:8px;padding:12px 16px;margin:8px 0}.panel textarea,.panel input,.panel select{box-sizing:border-box;max-width:100%;width:100%}
 .check{padding:8px 12px;border-radius:8px;font-size:.9em}.AUTHENTIC{background:#e6f4ea;color:#137333}.REGISTERED,.SUPERSEDED{background:#fef7e0;color:#8a5a00}
 .BAD_SIGNATURE,.UNKNOWN_KEY{background:#fce8e6;color:#a50e0e;font-weight:600}
 .bad{color:#a50e0e}.warn{color:#8a5a00}.ok{color:#137333}
@@ -92,7 +93,7 @@ function inspectionSection(permit: ScannedPermit): string {
     ? '尚未接受联合检查 <span class="en">Not yet jointly inspected</span>'
     : `${escapeHtml(last.closedOn)} · <span class="${last.result === 'PASSED' ? 'ok' : 'bad'}">${last.result === 'PASSED' ? '合格 <span class="en">Passed</span>' : '不合格，已责令处理 <span class="en">Failed; follow-up ordered</span>'}</span>`;
   return `<h2>最近一次联合检查 <span class="en">Last joint inspection</span></h2>
-<p class="item" id="last-inspection" data-result="${escapeHtml(last?.result ?? 'NONE')}" data-closed-on="${escapeHtml(last?.closedOn ?? '')}">${text}</p>`;
+<p class="panel" id="last-inspection" data-result="${escapeHtml(last?.result ?? 'NONE')}" data-closed-on="${escapeHtml(last?.closedOn ?? '')}">${text}</p>`;
 }
 
 /** Co-governance: anyone may report a problem against this permit; the form posts to this service, which asks the gateway. */
@@ -102,9 +103,9 @@ function complaintForm(permit: ScannedPermit): string {
     .map((i) => `<option value="${escapeHtml(i.itemCode)}">${escapeHtml(i.itemNameZh)}</option>`)
     .join('');
   return `<h2>投诉举报 <span class="en">Report a problem</span></h2>
-<form class="item" id="complaint" method="post" action="/scan/${encodeURIComponent(permit.code)}/complaints">
+<form class="panel" id="complaint" method="post" action="/scan/${encodeURIComponent(permit.code)}/complaints">
 <label>所涉事项 <span class="en">About</span> <select name="itemCode"><option value="">全部 / any</option>${options}</select></label><br>
-<label>问题说明（10–1000 字）<span class="en">The problem, 10–1,000 characters</span><br><textarea name="text" rows="4" cols="40" minlength="10" maxlength="1000" required></textarea></label><br>
+<label>问题说明（10–1000 字）<span class="en">The problem, 10–1,000 characters</span><br><textarea name="text" rows="4" minlength="10" maxlength="1000" required></textarea></label><br>
 <label>联系方式（可选）<span class="en">Contact, optional</span> <input name="contact" maxlength="100"></label><br>
 <button type="submit">提交 / Send</button>
 </form>`;

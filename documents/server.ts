@@ -11,9 +11,10 @@ import { documentsConfig } from './config';
 import { askGateway, permitServiceDown } from './gateway-client';
 import { renderGuidePage, type GuideLanguage } from './guide-page';
 import { renderManualPage, type ManualLanguage } from './manual-page';
-import { CERTIFICATE_QUERY, COMPLAINT_MUTATION, GUIDE_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
+import { CERTIFICATE_QUERY, COMPLAINT_MUTATION, GUIDE_QUERY, WORK_TEAM_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
 import { renderComplaintAnswer, renderForgedPage, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
-import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanPageComplaintMutation, ScanQuery, VerifyQuery } from './__generated__/operations';
+import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanPageComplaintMutation, ScanQuery, VerifyQuery, WorkTeamPageQuery } from './__generated__/operations';
+import { renderWorkTeamPage } from './work-team-page';
 
 /**
  * The documents service: what people open, print and scan, made from the
@@ -27,6 +28,7 @@ import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, Printabl
  *                                       (the holder's or the bureau's token, passed on)
  *   /guides/<industry>?lang&answers     the printable one-time guide (public)
  *   /manuals/<industry>?lang            the printable compliance manual, 一业一册 (public)
+ *   /work-team                          the work team's roster, 附件1 (staff: the caller's token, passed on)
  *   /.well-known/permit-keys.json       the keys that sign QR codes (public)
  *   /healthz, /readyz                   for operators
  */
@@ -150,6 +152,22 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
       return void res.status(error.extensions?.code === 'BAD_USER_INPUT' ? 400 : 503).type('text').send(error.message);
     }
     res.type('html').send(renderManualPage(answer.data.industry, lang));
+  });
+
+  // The work team's roster (附件1), printable; for staff, so the caller's token goes to the gateway.
+  app.get('/work-team', async (req, res) => {
+    const authorization = req.header('authorization');
+    if (!authorization) return void res.status(401).type('text').send('请先登录 / Sign in: the roster is for staff');
+    const answer = await askGateway<WorkTeamPageQuery>(WORK_TEAM_QUERY, {}, authorization);
+    if (answer.status === 401) return void res.status(401).type('text').send('身份令牌无效或已过期 / Invalid or expired token');
+    const team = answer.data?.workTeam;
+    if (!team) {
+      const code = answer.errors[0]?.extensions?.code;
+      if (code === 'FORBIDDEN' || code === 'UNAUTHENTICATED') return void res.status(code === 'FORBIDDEN' ? 403 : 401).type('text').send(answer.errors[0].message);
+      if (answer.errors.length) return void res.status(503).type('text').send(answer.errors[0].message);
+      return void res.status(404).type('text').send('尚未发布工作专班名册 / No work team roster published yet');
+    }
+    res.type('html').send(renderWorkTeamPage(team));
   });
 
   // The public keys that sign permit QR codes, for inspectors' apps to verify offline (docs/qr.md §5).

@@ -17,6 +17,7 @@ const BUREAU_READS = { CLERK: 'any', ISSUER: 'any', ADMIN: 'any' } as const;
 const APPLICANT_OR_WINDOW = { APPLICANT: 'own', CLERK: 'any' } as const;
 const OWN_REVIEWER = { REVIEWER: 'own' } as const;
 const ADMIN_ONLY = { ADMIN: 'any' } as const;
+const STAFF = { CLERK: 'any', ISSUER: 'any', ADMIN: 'any', ANALYST: 'any', REVIEWER: 'any', INSPECTOR: 'any' } as const;
 
 export const ACCESS_POLICY: Record<string, Policy> = {
   // The catalogue and guides are for everyone (一次告知).
@@ -69,6 +70,14 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   'Mutation.issuePermit': { ISSUER: 'any' },
   'Mutation.reissuePermit': { ISSUER: 'any' },
   'Mutation.recordPermitRecall': { ISSUER: 'any' },
+  // Running the reform: the rollout board for the bureau and analysts, changed by admins; the work team's roster for all staff.
+  'Query.rolloutBoard': { CLERK: 'any', ISSUER: 'any', ADMIN: 'any', ANALYST: 'any' },
+  'Query.entrustments': { CLERK: 'any', ISSUER: 'any', ADMIN: 'any', ANALYST: 'any' },
+  'Mutation.recordEntrustment': ADMIN_ONLY,
+  'Mutation.changeRolloutStage': ADMIN_ONLY,
+  'Query.workTeam': STAFF,
+  'Query.workTeamContact': STAFF,
+  'Mutation.publishWorkTeam': ADMIN_ONLY,
   // Supervision (事中事后监管): the checklists are published (一公开), as the guides are.
   'Query.checkPoints': 'public',
   'Mutation.publishSupervisionNotes': ADMIN_ONLY,

@@ -72,15 +72,12 @@ export interface IndustryItem {
   when?: Answers;
 }
 
-export type RolloutState = 'PREPARING' | 'PILOT' | 'LIVE';
-
 export interface IndustryDefinition {
   code: string;
   nameZh: string;
   nameEn: string;
   descriptionZh?: string;
   descriptionEn?: string;
-  rolloutState: RolloutState;
   /** false: 多个事项、一次申报 — the items' own forms, submitted together. */
   mergedForm: boolean;
   questions: ScenarioQuestion[];

@@ -53,14 +53,18 @@ export type PermitStatus =
   /** 已作废：某一单项许可证已终止。Void: a single licence ended. */
   | 'VOID';
 
-/** 行业推出状态（成熟一业、推出一业）。Rollout state of an industry. */
+/** 行业推出阶段（成熟一业、推出一业），见推进看板。Rollout stage of an industry, as the rollout board keeps it. */
 export type RolloutState =
+  /** 准备中。Being prepared. */
+  | 'DRAFT'
+  /** 各事项已完成委托受理、授权审批。Every item's acceptance entrusted and approval authorised. */
+  | 'ENTRUSTED'
   /** 全面推行。Live. */
   | 'LIVE'
+  /** 暂停。Paused. */
+  | 'PAUSED'
   /** 试点。Pilot. */
-  | 'PILOT'
-  /** 准备中。Being prepared. */
-  | 'PREPARING';
+  | 'PILOT';
 
 /** 二维码核验结果。Outcome of checking a QR code. */
 export type VerificationResult =
@@ -260,6 +264,11 @@ export type CertificateQuery = { permitCertificate: { code: string, version: num
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
        | null }> } | null };
+
+export type WorkTeamPageQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WorkTeamPageQuery = { workTeam: { revision: number, note: string, publishedAt: string, convenor: { name: string, title: string }, deputyConvenor: { name: string, title: string }, officeDirector: { name: string, title: string }, members: Array<{ departmentCode: string, departmentNameZh: string, member: { name: string, title: string }, liaison: { name: string, title: string, phone: string } }> } | null };
 
 export type ScanPageComplaintMutationVariables = Exact<{
   input: ComplaintInput;

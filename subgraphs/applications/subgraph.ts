@@ -12,22 +12,27 @@ import { catalogueFor, catalogueResolvers, industryView } from './resolvers/cata
 import { EditionStore, editionsFor } from './editions';
 import { NOTIFIER, sendNotification } from './notifications';
 import { ApplicationStore } from './store';
+import { programmeResolvers } from './resolvers/programme';
+import { RolloutBoard } from './rollout';
+import { WorkTeamStore } from './work-team';
 import { applicationsConfig } from './config';
 import type { Resolvers } from './__generated__/resolver-types';
 
-/** 区政务服务局: catalogue, guides, merged forms, intake and dispatch. */
+/** 区政务服务局: catalogue, guides, merged forms, intake and dispatch; the reform's work team and rollout board. */
 export function applicationsSubgraph(): SubgraphDefinition {
   loadCatalogue(); // the repository's catalogue must be consistent before anything starts
   const applications = applicationResolvers();
   const catalogue = catalogueResolvers();
+  const programme = programmeResolvers();
   const resolvers: Resolvers = {
     JSON: GraphQLJSON,
     // Each set's own types (FaceChange, …), then the root types both add to.
     ...catalogue,
     ...applications,
-    Query: { ...catalogue.Query, ...applications.Query },
-    Mutation: { ...catalogue.Mutation, ...applications.Mutation },
+    Query: { ...catalogue.Query, ...applications.Query, ...programme.Query },
+    Mutation: { ...catalogue.Mutation, ...applications.Mutation, ...programme.Mutation },
     Industry: {
+      ...programme.Industry,
       __resolveReference: async (ref, ctx) => {
         const current = await catalogueFor(ctx);
         const industry = current.industry(ref.code);
@@ -41,13 +46,16 @@ export function applicationsSubgraph(): SubgraphDefinition {
   return {
     name: 'applications',
     // The clock type is shared with the departments and must read the same in both.
-    typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${CLOCK_SDL}`,
+    typeDefs: `${readFileSync(join(__dirname, 'schema.graphql'), 'utf8')}\n${readFileSync(join(__dirname, 'programme.graphql'), 'utf8')}\n${CLOCK_SDL}`,
     config: applicationsConfig,
     resolvers,
     outboxSources: (db) => new ApplicationStore(db).outboxSources(),
     externalDeliveries: { [NOTIFIER]: sendNotification },
-    indexes: [...ApplicationStore.indexes, ...EditionStore.indexes],
-    prepare: (db) => editionsFor(db).prepare(),
+    indexes: [...ApplicationStore.indexes, ...EditionStore.indexes, ...RolloutBoard.indexes, ...WorkTeamStore.indexes],
+    prepare: async (db) => {
+      await editionsFor(db).prepare();
+      await new RolloutBoard(db).seed();
+    },
     eventHandlers: (db, log) => applicationEventHandlers(db, log),
   };
 }

@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import type { IndexDeclaration } from '../../shared/db';
 import { invalidInput, type FieldProblem } from '../../shared/errors';
-import { Revisions, type Revision } from './revisions';
+import { Revisions, type Revision } from '../../shared/revisions';
 
 /** One section of the supervision content admins add to an industry's compliance manual (一业一册). */
 export interface NoteSection {

@@ -7,7 +7,7 @@ import { weightedDraw, type Candidate } from './draw';
 import { currentGrade, type Grade } from './grades';
 import { INDUSTRY_CODE } from './notes';
 import { PermitRegister } from './register';
-import { Revisions, type Revision } from './revisions';
+import { Revisions, type Revision } from '../../shared/revisions';
 
 export interface Inspector {
   id: string;

@@ -118,6 +118,12 @@ describe('the access policy, cell by cell', () => {
     });
     const plan = await as(t.walk.admin(), `mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id } }`, { input: PLAN_INPUT });
     expect(plan.errors).toBeUndefined();
+    // The work team's roster, with the deciding department's liaison.
+    const person = { name: '张三', title: '区政府副区长' };
+    const team = await as(t.walk.admin(), 'mutation ($input: WorkTeamInput!) { publishWorkTeam(input: $input) { revision } }', {
+      input: { convenor: person, deputyConvenor: person, officeDirector: person, members: [{ departmentCode: DEPT, member: person, liaison: { ...person, phone: '010-69441234' } }], basedOnRevision: 0, note: '首次发布' },
+    });
+    expect(team.errors).toBeUndefined();
     // An earlier period's inspection, closed with a failed point: a correction order for the department to confirm.
     const earlier = { ...PLAN_INPUT, period: '2026-11' };
     expect((await as(t.walk.admin(), `mutation ($input: InspectionPlanInput!) { drawInspectionPlan(input: $input) { id } }`, { input: earlier })).errors).toBeUndefined();
@@ -174,7 +180,7 @@ describe('the access policy, cell by cell', () => {
       case 'Mutation.loadCatalogueFromRepository': return root('loadCatalogueFromRepository', 'mutation { loadCatalogueFromRepository(publish: false) { id } }');
       case 'Mutation.upsertCatalogueIndustry':
         return root('upsertCatalogueIndustry', 'mutation ($input: CatalogueIndustryInput!) { upsertCatalogueIndustry(input: $input) { code } }', {
-          input: { code: 'policy-extra', nameZh: '测试', nameEn: 'Test', rolloutState: 'PILOT', mergedForm: true, questions: [], items: [{ itemCode: 'WA-DRAINAGE', department: DEPT }], illustrative: ['questions'] },
+          input: { code: 'policy-extra', nameZh: '测试', nameEn: 'Test', mergedForm: true, questions: [], items: [{ itemCode: 'WA-DRAINAGE', department: DEPT }], illustrative: ['questions'] },
         });
       case 'Mutation.removeCatalogueIndustry': return root('removeCatalogueIndustry', 'mutation { removeCatalogueIndustry(code: "policy-none") { id } }');
       case 'Mutation.upsertApprovalItem':
@@ -200,6 +206,17 @@ describe('the access policy, cell by cell', () => {
       case 'Query.inspection': return root('inspection', 'query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { id } }', { p: `${INDUSTRY}:2026-12`, c: f.permitCode }, 'supervision');
       case 'Query.followUps': return root('followUps', `{ followUps(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');
       case 'Query.inspectionsForPermit': return root('inspectionsForPermit', `{ inspectionsForPermit(permitCode: "${f.permitCode}") { id } }`, {}, 'supervision');
+      case 'Query.rolloutBoard': return root('rolloutBoard', '{ rolloutBoard { industryCode stage } }');
+      case 'Query.entrustments': return root('entrustments', '{ entrustments(itemCode: "WA-DRAINAGE") { revision } }');
+      case 'Query.workTeam': return root('workTeam', '{ workTeam { revision } }');
+      case 'Query.workTeamContact': return root('workTeamContact', `{ workTeamContact(departmentCode: "${DEPT}") { liaison { phone } } }`);
+      case 'Mutation.recordEntrustment':
+        return root('recordEntrustment', 'mutation ($input: EntrustmentInput!) { recordEntrustment(input: $input) { revision } }', { input: { itemCode: 'WA-DRAINAGE', acceptanceEntrusted: true, approvalAuthorised: true, documentReference: '顺水委〔2023〕1号', signedOn: '2023-04-20', basedOnRevision: 0 } });
+      case 'Mutation.changeRolloutStage': return root('changeRolloutStage', `mutation { changeRolloutStage(industryCode: "${INDUSTRY}", stage: ENTRUSTED, reason: "委托已签署") { stage } }`);
+      case 'Mutation.publishWorkTeam':
+        return root('publishWorkTeam', 'mutation ($input: WorkTeamInput!) { publishWorkTeam(input: $input) { revision } }', {
+          input: { convenor: { name: '李四', title: '副区长' }, deputyConvenor: { name: '李四', title: '局长' }, officeDirector: { name: '李四', title: '副局长' }, members: [{ departmentCode: DEPT, member: { name: '李四', title: '处长' }, liaison: { name: '王五', title: '科长', phone: '13911112222' } }], basedOnRevision: 1, note: '调整' },
+        });
       case 'Query.evidenceFile':
         return root('evidenceFile', 'query ($i: ID!, $s: String!) { evidenceFile(inspectionId: $i, pointCode: "WA-DRAINAGE-01", sha256: $s) { sha256 } }', { i: `${INDUSTRY}:2026-11/${f.permitCode}`, s: createHash('sha256').update(samplePdf('evidence')).digest('hex') }, 'supervision');
       case 'Query.complaints': return root('complaints', `{ complaints(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');

@@ -111,7 +111,6 @@ describe('catalogue, guides and forms', () => {
       code: 'tea-house',
       nameZh: '茶馆',
       nameEn: 'Tea house',
-      rolloutState: 'PILOT',
       mergedForm: true,
       questions: [{ key: 'areaOver300', type: 'BOOLEAN', textZh: '面积是否超过300平方米？', textEn: 'Over 300 m²?' }],
       items: [
@@ -178,7 +177,7 @@ describe('catalogue, guides and forms', () => {
       });
       const teaHouse = await as(null, '{ industry(code: "tea-house") { code edition rolloutState } guide(industryCode: "tea-house", answers: { areaOver300: false }) { items { code committedDays } } }');
       expect(teaHouse.data).toEqual({
-        industry: { code: 'tea-house', edition: 'E2', rolloutState: 'PILOT' },
+        industry: { code: 'tea-house', edition: 'E2', rolloutState: 'DRAFT' },
         guide: { items: [{ code: 'MR-FOOD-BUSINESS', committedDays: 3 }] },
       });
       // Edition 1 is unchanged and still readable.

@@ -91,6 +91,22 @@ describe('the scan page in a real browser', () => {
     await page.close();
   });
 
+  it('takes a complaint from the scan page form and shows its receipt; too short a text comes back refused', async () => {
+    const page = await phone();
+    await page.goto(permit.scanUrl);
+    await expect(page.locator('#last-inspection').getAttribute('data-result')).resolves.toBe('NONE');
+    // The browser's own check stops a text under 10 characters before it is sent.
+    await page.fill('#complaint textarea[name="text"]', '太差');
+    await page.click('#complaint button[type="submit"]');
+    expect(page.url()).toBe(permit.scanUrl);
+    await page.selectOption('#complaint select[name="itemCode"]', 'MR-FOOD-BUSINESS');
+    await page.fill('#complaint textarea[name="text"]', '后厨操作间地面积水，餐具未消毒');
+    await Promise.all([page.waitForNavigation(), page.click('#complaint button[type="submit"]')]);
+    await expect(page.locator('#complaint-receipt').innerText()).resolves.toContain('market-regulation');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.close();
+  });
+
   it('shows a tampered QR as a failed check, with nothing of the permit', async () => {
     const page = await phone();
     const signature = new URL(permit.scanUrl).searchParams.get('s')!;

@@ -79,7 +79,7 @@ export class Walkthrough {
   /** Adds an industry bundling these items and publishes the next catalogue edition (admin). */
   async publishIndustry(code: string, items: { itemCode: string; department: string }[]) {
     await this.as(this.admin(), 'mutation ($input: CatalogueIndustryInput!) { upsertCatalogueIndustry(input: $input) { code } }', {
-      input: { code, nameZh: `测试行业 ${code}`, nameEn: `Test industry ${code}`, rolloutState: 'PILOT', mergedForm: true, questions: [], items, illustrative: ['questions'] },
+      input: { code, nameZh: `测试行业 ${code}`, nameEn: `Test industry ${code}`, mergedForm: true, questions: [], items, illustrative: ['questions'] },
     });
     await this.as(this.admin(), 'mutation { publishCatalogueEdition(note: "benchmark / test industry") { id } }');
   }

@@ -50,7 +50,6 @@ const industry = (items: IndustryDefinition['items'], extra: Partial<IndustryDef
   code: 'test-industry',
   nameZh: '测试行业',
   nameEn: 'Test industry',
-  rolloutState: 'LIVE',
   mergedForm: true,
   questions: [{ key: 'big', type: 'BOOLEAN', textZh: '大吗', textEn: 'Big?' }],
   items,

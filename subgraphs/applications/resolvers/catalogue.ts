@@ -51,6 +51,9 @@ export function itemView(item: ItemDefinition) {
   };
 }
 
+/** An industry as one edition has it: what `Industry`'s fields read (its stage comes from the rollout board). */
+export type IndustryView = ReturnType<typeof industryView>;
+
 export function industryView(industry: IndustryDefinition, catalogue: Catalogue) {
   return {
     ...industry,

@@ -1,6 +1,6 @@
 import type { mongo } from 'mongoose';
-import { platformError } from '../../shared/errors';
-import { appendStep, insertOnce, readLog, stepId } from '../../shared/records';
+import { platformError } from './errors';
+import { appendStep, insertOnce, readLog, stepId } from './records';
 
 /** One revision of a whole document: `<key>#<n>`, inserted once. */
 export type Revision<T> = T & { _id: string; seq: number; by: string; at: Date };
