@@ -62,6 +62,44 @@ export const WORK_TEAM_QUERY = /* GraphQL */ `
   }
 `;
 
+/**
+ * The bureau's dashboard, one query per panel: each asks what its panel shows,
+ * with the viewer's token, so a panel the viewer's role may not see says so and
+ * the others still draw (one refused root field would blank a single query).
+ */
+export const DASHBOARD_QUERIES = {
+  permits: /* GraphQL */ `
+    query DashboardPermits { permitsIssuedPerWeek(weeks: 12) { weekStart industryCode issued } }
+  `,
+  processing: /* GraphQL */ `
+    query DashboardProcessing {
+      processingStatistics {
+        byItem { itemCode statutoryDays committedDays decided medianWorkingDays p90WorkingDays overCommitted overStatutory distribution { workingDays count } }
+        intake { submitted supplementRequested refusedAtIntake supplementRate refusalRate itemsDecided itemsDenied denialRate }
+        unknownYears
+      }
+    }
+  `,
+  due: /* GraphQL */ `
+    query DashboardDue { itemsDue(includeNearDue: true) { applicationNumber holderName itemCode departmentCode clock { dueDate workingDaysLeft overdue } } }
+  `,
+  reform: /* GraphQL */ `
+    query DashboardReform { reformFigures { industryCode industryNameZh formFieldReduction materialReduction timeReduction } }
+  `,
+  rollout: /* GraphQL */ `
+    query DashboardRollout { rolloutBoard { industryCode industryNameZh stage ready late { target dueOn } } }
+  `,
+  supervision: /* GraphQL */ `
+    query DashboardSupervision($year: Int!) {
+      supervisionFigures(year: $year) {
+        year inspections businessesInspected visitsWithJointInspection visitsWithoutJointInspection
+        corrections { ordered correctedOnTime correctedLate overdue notYetDue onTimeRate }
+        grades { industryCode counts { grade count } }
+      }
+    }
+  `,
+};
+
 /** Look-up by code (typed in, or from GraphQL clients). */
 export const SCAN_QUERY = /* GraphQL */ `
   query Scan($code: ID!) {
@@ -153,4 +191,4 @@ export const MANUAL_QUERY = /* GraphQL */ `
   }
 `;
 
-export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, COMPLAINT_MUTATION, WORK_TEAM_QUERY];
+export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, COMPLAINT_MUTATION, WORK_TEAM_QUERY, ...Object.values(DASHBOARD_QUERIES)];

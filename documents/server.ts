@@ -1,5 +1,7 @@
 import '../shared/no-telemetry';
 import http from 'node:http';
+import { dirname, join } from 'node:path';
+import { beijingToday } from '../shared/beijing-calendar';
 import express from 'express';
 import { request } from 'undici';
 import { keepIdleConnectionsOpen } from '../shared/http-server';
@@ -11,10 +13,14 @@ import { documentsConfig } from './config';
 import { askGateway, permitServiceDown } from './gateway-client';
 import { renderGuidePage, type GuideLanguage } from './guide-page';
 import { renderManualPage, type ManualLanguage } from './manual-page';
-import { CERTIFICATE_QUERY, COMPLAINT_MUTATION, GUIDE_QUERY, WORK_TEAM_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
+import { CERTIFICATE_QUERY, COMPLAINT_MUTATION, DASHBOARD_QUERIES, GUIDE_QUERY, WORK_TEAM_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
 import { renderComplaintAnswer, renderForgedPage, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
 import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanPageComplaintMutation, ScanQuery, VerifyQuery, WorkTeamPageQuery } from './__generated__/operations';
 import { renderWorkTeamPage } from './work-team-page';
+import { renderDashboardPage } from './dashboard-page';
+
+/** Chart.js's browser build, served as is from the installed package. */
+const CHART_JS = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
 
 /**
  * The documents service: what people open, print and scan, made from the
@@ -29,6 +35,7 @@ import { renderWorkTeamPage } from './work-team-page';
  *   /guides/<industry>?lang&answers     the printable one-time guide (public)
  *   /manuals/<industry>?lang            the printable compliance manual, 一业一册 (public)
  *   /work-team                          the work team's roster, 附件1 (staff: the caller's token, passed on)
+ *   /dashboard, /dashboard/data         the bureau's dashboard; its data asked with the viewer's token
  *   /.well-known/permit-keys.json       the keys that sign QR codes (public)
  *   /healthz, /readyz                   for operators
  */
@@ -168,6 +175,22 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
       return void res.status(404).type('text').send('尚未发布工作专班名册 / No work team roster published yet');
     }
     res.type('html').send(renderWorkTeamPage(team));
+  });
+
+  // The bureau's dashboard: the page, its scripts, and its data asked with the viewer's token, one query per panel.
+  app.get('/dashboard', (_req, res) => {
+    res.type('html').send(renderDashboardPage());
+  });
+  app.get('/assets/chart.umd.min.js', (_req, res) => res.type('application/javascript').sendFile(CHART_JS));
+  app.get('/assets/dashboard.js', (_req, res) => res.type('application/javascript').sendFile(join(__dirname, 'assets', 'dashboard.js')));
+  app.get('/dashboard/data', async (req, res) => {
+    const authorization = req.header('authorization');
+    if (!authorization) return void res.status(401).json({ error: '请先登录 / sign in' });
+    const year = Number(beijingToday().slice(0, 4));
+    const answers = await Promise.all(Object.entries(DASHBOARD_QUERIES).map(async ([name, query]) => [name, await askGateway(query, name === 'supervision' ? { year } : {}, authorization)] as const));
+    if (answers.some(([, a]) => a.status === 401)) return void res.status(401).json({ error: '身份令牌无效或已过期 / invalid or expired token' });
+    const panels = Object.fromEntries(answers.map(([name, a]) => [name, a.data ? { data: a.data } : { error: a.errors[0]?.message ?? 'unavailable' }]));
+    res.set('cache-control', 'no-store').json({ at: new Date().toISOString(), panels });
   });
 
   // The public keys that sign permit QR codes, for inspectors' apps to verify offline (docs/qr.md §5).

@@ -71,6 +71,7 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   'Mutation.reissuePermit': { ISSUER: 'any' },
   'Mutation.recordPermitRecall': { ISSUER: 'any' },
   // Running the reform: the rollout board for the bureau and analysts, changed by admins; the work team's roster for all staff.
+  'Query.permitsIssuedPerWeek': { CLERK: 'any', ISSUER: 'any', ADMIN: 'any', ANALYST: 'any' },
   'Query.rolloutBoard': { CLERK: 'any', ISSUER: 'any', ADMIN: 'any', ANALYST: 'any' },
   'Query.entrustments': { CLERK: 'any', ISSUER: 'any', ADMIN: 'any', ANALYST: 'any' },
   'Mutation.recordEntrustment': ADMIN_ONLY,

@@ -51,6 +51,11 @@ export function dateOf(dayNum: number): string {
   return `${y}-${m}-${day}`;
 }
 
+/** The Monday starting the week of a day number (day 0, 1970-01-01, was a Thursday). */
+export function mondayOf(dayNum: number): number {
+  return dayNum - ((((dayNum + 3) % 7) + 7) % 7);
+}
+
 /** The Beijing day number of an instant. */
 export function beijingDayNumber(instant: Date | string): number {
   const ms = new Date(instant).getTime();

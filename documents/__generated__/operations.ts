@@ -53,6 +53,17 @@ export type PermitStatus =
   /** 已作废：某一单项许可证已终止。Void: a single licence ended. */
   | 'VOID';
 
+/** 信用风险等级：A 最好，D 最差。Credit-and-risk grade, A best to D worst. */
+export type RiskGradeLetter =
+  /** 低风险，抽查权重 0.5。Low risk, drawn with weight 0.5. */
+  | 'A'
+  /** 一般，权重 1。Ordinary, weight 1. */
+  | 'B'
+  /** 较高，权重 2。Higher, weight 2. */
+  | 'C'
+  /** 高风险，权重 4。High risk, weight 4. */
+  | 'D';
+
 /** 行业推出阶段（成熟一业、推出一业），见推进看板。Rollout stage of an industry, as the rollout board keeps it. */
 export type RolloutState =
   /** 准备中。Being prepared. */
@@ -65,6 +76,13 @@ export type RolloutState =
   | 'PAUSED'
   /** 试点。Pilot. */
   | 'PILOT';
+
+/** 目标。Targets. */
+export type RolloutTargetKind =
+  /** 完成委托受理、授权审批。Entrustment done. */
+  | 'ENTRUSTED'
+  /** 全面推行。Live. */
+  | 'LIVE';
 
 /** 二维码核验结果。Outcome of checking a QR code. */
 export type VerificationResult =
@@ -166,6 +184,11 @@ export type ScannedPermitFragment = { code: string, version: number, status: Per
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
      | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null, lastInspection: { closedOn: string, result: InspectionResult } | null };
 
+export type DashboardProcessingQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardProcessingQuery = { processingStatistics: { unknownYears: Array<number>, byItem: Array<{ itemCode: string, statutoryDays: number | null, committedDays: number | null, decided: number, medianWorkingDays: number | null, p90WorkingDays: number | null, overCommitted: number, overStatutory: number, distribution: Array<{ workingDays: number, count: number }> }>, intake: { submitted: number, supplementRequested: number, refusedAtIntake: number, supplementRate: number | null, refusalRate: number | null, itemsDecided: number, itemsDenied: number, denialRate: number | null } } };
+
 export type QrImagesQueryVariables = Exact<{
   code: string | number;
 }>;
@@ -173,12 +196,34 @@ export type QrImagesQueryVariables = Exact<{
 
 export type QrImagesQuery = { scanPermit: { qrSvg: string, qrPngBase64: string } | null };
 
+export type DashboardRolloutQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardRolloutQuery = { rolloutBoard: Array<{ industryCode: string, industryNameZh: string, stage: RolloutState, ready: boolean, late: Array<{ target: RolloutTargetKind, dueOn: string }> }> };
+
 export type ComplianceManualQueryVariables = Exact<{
   industryCode: string | number;
 }>;
 
 
 export type ComplianceManualQuery = { industry: { code: string, nameZh: string, nameEn: string, edition: string, illustrative: Array<string>, items: Array<{ item: { code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, validityYears: number, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }> } }>, checklist: Array<{ code: string, itemCode: string, textZh: string, textEn: string, legalBasisZh: string, legalBasisEn: string, failureZh: string, failureEn: string, onFailure: FailureFollowUp, correctionDays: number | null, illustrative: boolean }>, supervisionNotes: { revision: number, publishedAt: string, sections: Array<{ titleZh: string, titleEn: string, bodyZh: string, bodyEn: string }> } | null } | null };
+
+export type DashboardPermitsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardPermitsQuery = { permitsIssuedPerWeek: Array<{ weekStart: string, industryCode: string, issued: number }> };
+
+export type DashboardReformQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardReformQuery = { reformFigures: Array<{ industryCode: string, industryNameZh: string, formFieldReduction: number, materialReduction: number, timeReduction: number }> };
+
+export type DashboardSupervisionQueryVariables = Exact<{
+  year: number;
+}>;
+
+
+export type DashboardSupervisionQuery = { supervisionFigures: { year: number, inspections: number, businessesInspected: number, visitsWithJointInspection: number, visitsWithoutJointInspection: number, corrections: { ordered: number, correctedOnTime: number, correctedLate: number, overdue: number, notYetDue: number, onTimeRate: number | null }, grades: Array<{ industryCode: string, counts: Array<{ grade: RiskGradeLetter, count: number }> }> } };
 
 export type PermitKeysQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -264,6 +309,11 @@ export type CertificateQuery = { permitCertificate: { code: string, version: num
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
        | null }> } | null };
+
+export type DashboardDueQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DashboardDueQuery = { itemsDue: Array<{ applicationNumber: string, holderName: string, itemCode: string, departmentCode: string, clock: { dueDate: string | null, workingDaysLeft: number | null, overdue: boolean } }> };
 
 export type WorkTeamPageQueryVariables = Exact<{ [key: string]: never; }>;
 

@@ -206,6 +206,7 @@ describe('the access policy, cell by cell', () => {
       case 'Query.inspection': return root('inspection', 'query ($p: ID!, $c: ID!) { inspection(planId: $p, permitCode: $c) { id } }', { p: `${INDUSTRY}:2026-12`, c: f.permitCode }, 'supervision');
       case 'Query.followUps': return root('followUps', `{ followUps(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');
       case 'Query.inspectionsForPermit': return root('inspectionsForPermit', `{ inspectionsForPermit(permitCode: "${f.permitCode}") { id } }`, {}, 'supervision');
+      case 'Query.permitsIssuedPerWeek': return root('permitsIssuedPerWeek', '{ permitsIssuedPerWeek(weeks: 4) { issued } }', {}, 'permit');
       case 'Query.rolloutBoard': return root('rolloutBoard', '{ rolloutBoard { industryCode stage } }');
       case 'Query.entrustments': return root('entrustments', '{ entrustments(itemCode: "WA-DRAINAGE") { revision } }');
       case 'Query.workTeam': return root('workTeam', '{ workTeam { revision } }');

@@ -491,6 +491,21 @@ describe('intake and review', () => {
       const industry = stats.data!.processingStatistics.byIndustry.find((g) => g.key === 'seed-industry')!;
       expect(industry).toEqual({ key: 'seed-industry', decided: 5, medianWorkingDays: 6, p90WorkingDays: 20, countsByState: [{ state: 'APPROVED', count: 4 }, { state: 'DENIED', count: 1 }] });
       expect(stats.data!.processingStatistics.byDepartment.find((g) => g.key === 'seed-department')).toMatchObject({ decided: 5, medianWorkingDays: 6, p90WorkingDays: 20 });
+      // Per item, the whole distribution; the seeded item is in no edition, so it has no limits to compare with.
+      const byItem = await as<{ processingStatistics: { byItem: { itemCode: string; decided: number; statutoryDays: number | null; overCommitted: number; distribution: { workingDays: number; count: number }[] }[]; intake: { itemsDecided: number; itemsDenied: number; denialRate: number } } }>(
+        { role: 'ANALYST', subject: 'analyst-01' },
+        '{ processingStatistics { byItem { itemCode decided statutoryDays overCommitted distribution { workingDays count } } intake { itemsDecided itemsDenied denialRate } } }',
+      );
+      expect(byItem.data!.processingStatistics.byItem.find((i) => i.itemCode === 'SEED-ITEM')).toEqual({
+        itemCode: 'SEED-ITEM',
+        decided: 5,
+        statutoryDays: null,
+        overCommitted: 0,
+        distribution: [3, 4, 6, 10, 20].map((workingDays) => ({ workingDays, count: 1 })),
+      });
+      const { intake } = byItem.data!.processingStatistics;
+      expect(intake.itemsDenied).toBeGreaterThanOrEqual(1);
+      expect(intake.denialRate).toBeCloseTo(intake.itemsDenied / intake.itemsDecided, 10);
       expectRefusal(await as(t.walk.clerk(), '{ processingStatistics { byIndustry { key } } }'), 'FORBIDDEN');
     });
   });

@@ -339,6 +339,15 @@ export type Channel =
   /** 综合窗口代为提交（一窗受理）。At the comprehensive window by a clerk. */
   | 'WINDOW';
 
+/** 某用时的事项数。Items that took a number of working days. */
+export type DayCount = {
+  __typename?: 'DayCount';
+  /** 事项数。Items. */
+  count: Scalars['Int']['output'];
+  /** 工作日数。Working days. */
+  workingDays: Scalars['Int']['output'];
+};
+
 /**
  * 审批部门及其在 API 中的位置：部门编码（如 public-security）用于事件、目录和权限，
  * 其查询与变更在同名驼峰字段下（如 publicSecurity）。
@@ -657,6 +666,27 @@ export type IndustryItemInput = {
   when?: InputMaybe<Scalars['JSON']['input']>;
 };
 
+/** 窗口受理统计。Intake figures. */
+export type IntakeFigures = {
+  __typename?: 'IntakeFigures';
+  /** 不予许可率 = 不予许可 / 已决定；无决定为空。Denial rate; null when none decided. */
+  denialRate?: Maybe<Scalars['Float']['output']>;
+  /** 已决定的事项数。Items decided. */
+  itemsDecided: Scalars['Int']['output'];
+  /** 不予许可的事项数。Items denied. */
+  itemsDenied: Scalars['Int']['output'];
+  /** 不予受理率 = 不予受理 / 提交；无提交为空。Refusal rate at intake; null when none. */
+  refusalRate?: Maybe<Scalars['Float']['output']>;
+  /** 不予受理的申请数。Applications refused at intake. */
+  refusedAtIntake: Scalars['Int']['output'];
+  /** 提交的申请数。Applications submitted. */
+  submitted: Scalars['Int']['output'];
+  /** 补正率 = 补正 / 提交；无提交为空。Supplement rate, supplement notices / submitted; null when none. */
+  supplementRate?: Maybe<Scalars['Float']['output']>;
+  /** 收到一次性告知补正的申请数。Applications sent a supplement notice. */
+  supplementRequested: Scalars['Int']['output'];
+};
+
 /** 不予受理。A refusal at intake. */
 export type IntakeRefusal = {
   __typename?: 'IntakeRefusal';
@@ -702,6 +732,29 @@ export type ItemDue = {
   holderName: Scalars['String']['output'];
   /** 事项编码。Item code. */
   itemCode: Scalars['String']['output'];
+};
+
+/** 某审批事项的办理用时。Processing time of one item. */
+export type ItemProcessing = {
+  __typename?: 'ItemProcessing';
+  /** 承诺时限（工作日；同上）。Committed limit, working days; null likewise. */
+  committedDays?: Maybe<Scalars['Int']['output']>;
+  /** 已决定数（可计算用时的）。Items decided whose time could be counted. */
+  decided: Scalars['Int']['output'];
+  /** 用时分布：每个工作日数的事项数（从小到大）。The distribution: items per number of working days, ascending. */
+  distribution: Array<DayCount>;
+  /** 事项编码。Item code. */
+  itemCode: Scalars['String']['output'];
+  /** 用时中位数。Median working days. */
+  medianWorkingDays?: Maybe<Scalars['Float']['output']>;
+  /** 超过承诺时限的数量。Decided later than the committed limit. */
+  overCommitted: Scalars['Int']['output'];
+  /** 超过法定时限的数量。Decided later than the statutory limit. */
+  overStatutory: Scalars['Int']['output'];
+  /** 用时第 90 百分位。90th percentile working days. */
+  p90WorkingDays?: Maybe<Scalars['Float']['output']>;
+  /** 法定时限（工作日；事项不在申请所用目录版本中为空）。Statutory limit, working days; null when the item is not in the application's edition. */
+  statutoryDays?: Maybe<Scalars['Int']['output']>;
 };
 
 /** 成员单位联络员。A liaison. */
@@ -1021,6 +1074,10 @@ export type ProcessingStatistics = {
   byDepartment: Array<ProcessingGroup>;
   /** 按行业。By industry. */
   byIndustry: Array<ProcessingGroup>;
+  /** 按审批事项：办理用时的分布及与法定、承诺时限的比较（时限取申请所用目录版本）。By item: the distribution of working days against its statutory and committed limits (as the application's catalogue edition set them). */
+  byItem: Array<ItemProcessing>;
+  /** 窗口受理：提交、一次性告知补正、不予受理的申请数及比率，以及事项的不予许可率。Intake at the window: applications submitted, sent a supplement notice, refused at intake, with rates; and items denied. */
+  intake: IntakeFigures;
   /** 节假日安排未载入、无法计算的年份。Years whose schedule is missing: those items are not counted. */
   unknownYears: Array<Scalars['Int']['output']>;
 };
@@ -1572,6 +1629,7 @@ export type ResolversTypes = {
   CatalogueEdition: ResolverTypeWrapper<CatalogueEdition>;
   CatalogueIndustryInput: CatalogueIndustryInput;
   Channel: Channel;
+  DayCount: ResolverTypeWrapper<DayCount>;
   Department: ResolverTypeWrapper<Department>;
   EditionStatus: EditionStatus;
   ElementInput: ElementInput;
@@ -1590,9 +1648,11 @@ export type ResolversTypes = {
   Industry: ResolverTypeWrapper<IndustryView>;
   IndustryItem: ResolverTypeWrapper<IndustryItem>;
   IndustryItemInput: IndustryItemInput;
+  IntakeFigures: ResolverTypeWrapper<IntakeFigures>;
   IntakeRefusal: ResolverTypeWrapper<IntakeRefusal>;
   ItemClock: ResolverTypeWrapper<ItemClock>;
   ItemDue: ResolverTypeWrapper<ItemDue>;
+  ItemProcessing: ResolverTypeWrapper<ItemProcessing>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
   Liaison: ResolverTypeWrapper<Liaison>;
   LiaisonInput: LiaisonInput;
@@ -1652,6 +1712,7 @@ export type ResolversParentTypes = {
   CalendarStatus: CalendarStatus;
   CatalogueEdition: CatalogueEdition;
   CatalogueIndustryInput: CatalogueIndustryInput;
+  DayCount: DayCount;
   Department: Department;
   ElementInput: ElementInput;
   Entrustment: Entrustment;
@@ -1668,9 +1729,11 @@ export type ResolversParentTypes = {
   Industry: IndustryView;
   IndustryItem: IndustryItem;
   IndustryItemInput: IndustryItemInput;
+  IntakeFigures: IntakeFigures;
   IntakeRefusal: IntakeRefusal;
   ItemClock: ItemClock;
   ItemDue: ItemDue;
+  ItemProcessing: ItemProcessing;
   JSON: Scalars['JSON']['output'];
   Liaison: Liaison;
   LiaisonInput: LiaisonInput;
@@ -1811,6 +1874,11 @@ export type CatalogueEditionResolvers<ContextType = SubgraphContext, ParentType 
   updatedBy?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type DayCountResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['DayCount'] = ResolversParentTypes['DayCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  workingDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type DepartmentResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Department'] = ResolversParentTypes['Department']> = {
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   courtZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1916,6 +1984,17 @@ export type IndustryItemResolvers<ContextType = SubgraphContext, ParentType exte
   when?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
 };
 
+export type IntakeFiguresResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['IntakeFigures'] = ResolversParentTypes['IntakeFigures']> = {
+  denialRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  itemsDecided?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  itemsDenied?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refusalRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  refusedAtIntake?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  submitted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  supplementRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  supplementRequested?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type IntakeRefusalResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['IntakeRefusal'] = ResolversParentTypes['IntakeRefusal']> = {
   at?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1939,6 +2018,18 @@ export type ItemDueResolvers<ContextType = SubgraphContext, ParentType extends R
   departmentCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   holderName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   itemCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ItemProcessingResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ItemProcessing'] = ResolversParentTypes['ItemProcessing']> = {
+  committedDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  decided?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  distribution?: Resolver<Array<ResolversTypes['DayCount']>, ParentType, ContextType>;
+  itemCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  medianWorkingDays?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  overCommitted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overStatutory?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  p90WorkingDays?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  statutoryDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
@@ -2022,6 +2113,8 @@ export type ProcessingGroupResolvers<ContextType = SubgraphContext, ParentType e
 export type ProcessingStatisticsResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ProcessingStatistics'] = ResolversParentTypes['ProcessingStatistics']> = {
   byDepartment?: Resolver<Array<ResolversTypes['ProcessingGroup']>, ParentType, ContextType>;
   byIndustry?: Resolver<Array<ResolversTypes['ProcessingGroup']>, ParentType, ContextType>;
+  byItem?: Resolver<Array<ResolversTypes['ItemProcessing']>, ParentType, ContextType>;
+  intake?: Resolver<ResolversTypes['IntakeFigures'], ParentType, ContextType>;
   unknownYears?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
@@ -2172,6 +2265,7 @@ export type Resolvers<ContextType = SubgraphContext> = {
   BilingualText?: BilingualTextResolvers<ContextType>;
   CalendarStatus?: CalendarStatusResolvers<ContextType>;
   CatalogueEdition?: CatalogueEditionResolvers<ContextType>;
+  DayCount?: DayCountResolvers<ContextType>;
   Department?: DepartmentResolvers<ContextType>;
   Entrustment?: EntrustmentResolvers<ContextType>;
   FaceChange?: FaceChangeResolvers<ContextType>;
@@ -2182,9 +2276,11 @@ export type Resolvers<ContextType = SubgraphContext> = {
   HeldMaterial?: HeldMaterialResolvers<ContextType>;
   Industry?: IndustryResolvers<ContextType>;
   IndustryItem?: IndustryItemResolvers<ContextType>;
+  IntakeFigures?: IntakeFiguresResolvers<ContextType>;
   IntakeRefusal?: IntakeRefusalResolvers<ContextType>;
   ItemClock?: ItemClockResolvers<ContextType>;
   ItemDue?: ItemDueResolvers<ContextType>;
+  ItemProcessing?: ItemProcessingResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   Liaison?: LiaisonResolvers<ContextType>;
   LoadedSchedule?: LoadedScheduleResolvers<ContextType>;

@@ -76,7 +76,11 @@ export function clockResolvers(): Resolvers {
         const apps = await store.loadMany({});
         const unknownYears = new Set<number>();
         type Group = { days: number[]; states: Map<string, number> };
-        const groups = { industry: new Map<string, Group>(), department: new Map<string, Group>() };
+        const groups = { industry: new Map<string, Group>(), department: new Map<string, Group>(), item: new Map<string, Group>() };
+        // Each item's limits as the application's edition set them; the newest edition's for the item's row.
+        const limits = new Map<string, { statutoryDays: number | null; committedDays: number | null; over: { committed: number; statutory: number } }>();
+        const editions = editionsFor(ctx.db);
+        const intake = { submitted: apps.length, supplementRequested: 0, refusedAtIntake: 0, itemsDecided: 0, itemsDenied: 0 };
         const add = (kind: keyof typeof groups, key: string, state: string, days: number | null) => {
           const group: Group = groups[kind].get(key) ?? { days: [], states: new Map<string, number>() };
           group.states.set(state, (group.states.get(state) ?? 0) + 1);
@@ -84,6 +88,9 @@ export function clockResolvers(): Resolvers {
           groups[kind].set(key, group);
         };
         for (const app of apps) {
+          if (app.supplementNotice) intake.supplementRequested++;
+          if (app.status === 'REFUSED') intake.refusedAtIntake++;
+          const catalogue = await editions.edition(app.doc.edition);
           for (const entry of app.doc.items) {
             const outcome = app.outcomes.get(entry.itemCode);
             const state = outcome ? outcome.decision : ['ACCEPTED', 'WITHDRAWING', 'DECIDED'].includes(app.status) ? 'IN_PROGRESS' : app.status;
@@ -99,6 +106,16 @@ export function clockResolvers(): Resolvers {
             }
             add('industry', app.doc.industryCode, state, days);
             add('department', entry.departmentCode, state, days);
+            add('item', entry.itemCode, state, days);
+            if (outcome) {
+              intake.itemsDecided++;
+              if (outcome.decision === 'DENIED') intake.itemsDenied++;
+            }
+            const item = catalogue.items.find((i) => i.code === entry.itemCode);
+            const limit = limits.get(entry.itemCode) ?? { statutoryDays: item?.statutoryDays ?? null, committedDays: item?.committedDays ?? null, over: { committed: 0, statutory: 0 } };
+            if (item && days !== null && days > item.committedDays) limit.over.committed++;
+            if (item && days !== null && days > item.statutoryDays) limit.over.statutory++;
+            limits.set(entry.itemCode, limit);
           }
         }
         const rows = (kind: keyof typeof groups) =>
@@ -114,7 +131,35 @@ export function clockResolvers(): Resolvers {
                 countsByState: [...group.states.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([state, count]) => ({ state, count })),
               };
             });
-        return { byIndustry: rows('industry'), byDepartment: rows('department'), unknownYears: [...unknownYears].sort() };
+        const byItem = rows('item').map((row) => {
+          const limit = limits.get(row.key)!;
+          const counts = new Map<number, number>();
+          for (const d of groups.item.get(row.key)!.days) counts.set(d, (counts.get(d) ?? 0) + 1);
+          return {
+            itemCode: row.key,
+            statutoryDays: limit.statutoryDays,
+            committedDays: limit.committedDays,
+            decided: row.decided,
+            medianWorkingDays: row.medianWorkingDays,
+            p90WorkingDays: row.p90WorkingDays,
+            overCommitted: limit.over.committed,
+            overStatutory: limit.over.statutory,
+            distribution: [...counts].sort(([a], [b]) => a - b).map(([workingDays, count]) => ({ workingDays, count })),
+          };
+        });
+        const rate = (part: number, whole: number) => (whole ? part / whole : null);
+        return {
+          byIndustry: rows('industry'),
+          byDepartment: rows('department'),
+          byItem,
+          intake: {
+            ...intake,
+            supplementRate: rate(intake.supplementRequested, intake.submitted),
+            refusalRate: rate(intake.refusedAtIntake, intake.submitted),
+            denialRate: rate(intake.itemsDenied, intake.itemsDecided),
+          },
+          unknownYears: [...unknownYears].sort(),
+        };
       },
       calendarStatus: async (_, _args, ctx) => {
         const calendar = await calendarFor(ctx.db);

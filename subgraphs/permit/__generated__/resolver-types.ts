@@ -504,6 +504,8 @@ export type Query = {
   permitSigningKeys: Scalars['JSON']['output'];
   /** 待换发的凭证（发证人员）。Permits whose noted items have since been permitted (issuers). */
   permitsAwaitingReissue: Array<Permit>;
+  /** 近若干周每周新发的综合许可凭证数（按行业，第 1 版；北京时间周一起算；无发证的行业不列）。区政务服务局人员和分析人员。New permits (first versions) issued per week by industry over the last weeks, weeks starting Monday, Beijing time; industries with none are left out. Bureau staff and analysts. */
+  permitsIssuedPerWeek: Array<WeeklyPermits>;
   /** 扫码查询（公开）：证面信息及各单项许可证的实时状态。Scan a permit's code (public): face information and every licence's live state. */
   scanPermit?: Maybe<Permit>;
   /** 核验二维码内容或凭证编码并返回实时状态（公开，供其他区、市互认）。Verify a QR's content (or a code) and get live state: public, for other districts and cities. */
@@ -528,6 +530,11 @@ export type QueryPermitForApplicationArgs = {
 
 export type QueryPermitHistoryArgs = {
   permitId: Scalars['ID']['input'];
+};
+
+
+export type QueryPermitsIssuedPerWeekArgs = {
+  weeks?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -620,6 +627,17 @@ export type VerificationResult =
   | 'UNKNOWN_CODE'
   /** 签名密钥未知。Signed by an unknown key. */
   | 'UNKNOWN_KEY';
+
+/** 某周某行业新发的凭证数。New permits of an industry in a week. */
+export type WeeklyPermits = {
+  __typename?: 'WeeklyPermits';
+  /** 行业编码。Industry code. */
+  industryCode: Scalars['ID']['output'];
+  /** 新发凭证数。Permits issued. */
+  issued: Scalars['Int']['output'];
+  /** 该周周一（YYYY-MM-DD）。The week's Monday. */
+  weekStart: Scalars['String']['output'];
+};
 
 
 
@@ -809,6 +827,7 @@ export type ResolversTypes = {
   TravelAgencyBusinessLicence: ResolverTypeWrapper<TravelAgencyBusinessLicence>;
   VehicleRepairFilingReceipt: ResolverTypeWrapper<VehicleRepairFilingReceipt>;
   VerificationResult: VerificationResult;
+  WeeklyPermits: ResolverTypeWrapper<WeeklyPermits>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -860,6 +879,7 @@ export type ResolversParentTypes = {
   SpecialEquipmentUseRegistration: SpecialEquipmentUseRegistration;
   TravelAgencyBusinessLicence: TravelAgencyBusinessLicence;
   VehicleRepairFilingReceipt: VehicleRepairFilingReceipt;
+  WeeklyPermits: WeeklyPermits;
 };
 
 export type AlcoholRetailLicenceResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['AlcoholRetailLicence'] = ResolversParentTypes['AlcoholRetailLicence']> = {
@@ -1098,6 +1118,7 @@ export type QueryResolvers<ContextType = SubgraphContext, ParentType extends Res
   permitRequests?: Resolver<Array<ResolversTypes['PermitRequest']>, ParentType, ContextType>;
   permitSigningKeys?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   permitsAwaitingReissue?: Resolver<Array<ResolversTypes['Permit']>, ParentType, ContextType>;
+  permitsIssuedPerWeek?: Resolver<Array<ResolversTypes['WeeklyPermits']>, ParentType, ContextType, RequireFields<QueryPermitsIssuedPerWeekArgs, 'weeks'>>;
   scanPermit?: Resolver<Maybe<ResolversTypes['Permit']>, ParentType, ContextType, RequireFields<QueryScanPermitArgs, 'code'>>;
   verifyPermit?: Resolver<ResolversTypes['PermitVerification'], ParentType, ContextType, RequireFields<QueryVerifyPermitArgs, 'qrContent'>>;
 };
@@ -1134,6 +1155,12 @@ export type TravelAgencyBusinessLicenceResolvers<ContextType = SubgraphContext, 
 export type VehicleRepairFilingReceiptResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['VehicleRepairFilingReceipt'] = ResolversParentTypes['VehicleRepairFilingReceipt']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WeeklyPermitsResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['WeeklyPermits'] = ResolversParentTypes['WeeklyPermits']> = {
+  industryCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  issued?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  weekStart?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = SubgraphContext> = {
@@ -1180,5 +1207,6 @@ export type Resolvers<ContextType = SubgraphContext> = {
   SpecialEquipmentUseRegistration?: SpecialEquipmentUseRegistrationResolvers<ContextType>;
   TravelAgencyBusinessLicence?: TravelAgencyBusinessLicenceResolvers<ContextType>;
   VehicleRepairFilingReceipt?: VehicleRepairFilingReceiptResolvers<ContextType>;
+  WeeklyPermits?: WeeklyPermitsResolvers<ContextType>;
 };
 

@@ -1,4 +1,5 @@
-import { notFound, platformError } from '../../../shared/errors';
+import { invalidInput, notFound, platformError } from '../../../shared/errors';
+import { beijingDayNumber, dateOf, mondayOf } from '../../../shared/beijing-calendar';
 import { insertOnce } from '../../../shared/records';
 import { requireRole, type Identity } from '../../../shared/identity';
 import { normaliseCode, parseQrContent, verifyQr } from '../../../shared/permit-code';
@@ -267,6 +268,24 @@ export function permitResolvers(): Resolvers {
           industryNameZh: r.industryNameZh,
           issued: issued.has(r.applicationId),
         }));
+      },
+      permitsIssuedPerWeek: async (_, { weeks }, ctx) => {
+        requireRole(ctx.identity, 'CLERK', 'ISSUER', 'ADMIN', 'ANALYST');
+        const n = weeks ?? 12;
+        if (!Number.isInteger(n) || n < 1 || n > 104) throw invalidInput([{ path: 'weeks', code: 'OUT_OF_RANGE', messageZh: '周数应为 1–104', messageEn: 'Weeks: 1–104' }]);
+        const thisWeek = mondayOf(beijingDayNumber(new Date()));
+        const first = thisWeek - 7 * (n - 1);
+        // A sweep over first versions (a list for the bureau, never a scan).
+        const issued = (await new PermitStore(ctx.db).permits.find({ record: 'VERSION', version: 1 } as never).project({ industryCode: 1, issuedAt: 1 }).toArray()) as { industryCode: string; issuedAt: Date }[];
+        const counts = new Map<string, number>();
+        for (const permit of issued) {
+          const week = mondayOf(beijingDayNumber(permit.issuedAt));
+          if (week >= first) counts.set(`${permit.industryCode}|${week}`, (counts.get(`${permit.industryCode}|${week}`) ?? 0) + 1);
+        }
+        const industries = [...new Set([...counts.keys()].map((k) => k.split('|')[0]))].sort();
+        return industries.flatMap((industryCode) =>
+          Array.from({ length: n }, (_, i) => first + 7 * i).map((week) => ({ weekStart: dateOf(week), industryCode, issued: counts.get(`${industryCode}|${week}`) ?? 0 })),
+        );
       },
       permitsAwaitingReissue: async (_, _args, ctx) => {
         requireRole(ctx.identity, 'ISSUER', 'ADMIN');
