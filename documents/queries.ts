@@ -100,6 +100,21 @@ export const DASHBOARD_QUERIES = {
   `,
 };
 
+/** A case (落地案例) for an industry: its before and after from the catalogue, and what processing really took. Admins and analysts. */
+export const CASE_QUERY = /* GraphQL */ `
+  query IndustryCase($industryCode: ID!) {
+    industry(code: $industryCode) {
+      code nameZh nameEn edition mergedForm illustrative
+      items { item { code nameZh nameEn departmentNameZh departmentNameEn statutoryDays committedDays illustrative } }
+    }
+    reformFigures {
+      industryCode itemCount formFieldsSeparate formFieldsMerged formFieldReduction materialsSeparate materialsMerged materialReduction
+      statutoryDaysSequential committedDaysSequential committedDaysUnified timeReduction
+    }
+    processingStatistics { byIndustry { key decided medianWorkingDays p90WorkingDays countsByState { state count } } unknownYears }
+  }
+`;
+
 /** Look-up by code (typed in, or from GraphQL clients). */
 export const SCAN_QUERY = /* GraphQL */ `
   query Scan($code: ID!) {
@@ -191,4 +206,4 @@ export const MANUAL_QUERY = /* GraphQL */ `
   }
 `;
 
-export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, COMPLAINT_MUTATION, WORK_TEAM_QUERY, ...Object.values(DASHBOARD_QUERIES)];
+export const DOCUMENT_OPERATIONS = [SCAN_QUERY, VERIFY_QUERY, QR_IMAGES_QUERY, PERMIT_KEYS_QUERY, CERTIFICATE_QUERY, GUIDE_QUERY, MANUAL_QUERY, COMPLAINT_MUTATION, WORK_TEAM_QUERY, CASE_QUERY, ...Object.values(DASHBOARD_QUERIES)];

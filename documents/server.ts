@@ -13,9 +13,10 @@ import { documentsConfig } from './config';
 import { askGateway, permitServiceDown } from './gateway-client';
 import { renderGuidePage, type GuideLanguage } from './guide-page';
 import { renderManualPage, type ManualLanguage } from './manual-page';
-import { CERTIFICATE_QUERY, COMPLAINT_MUTATION, DASHBOARD_QUERIES, GUIDE_QUERY, WORK_TEAM_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
+import { CASE_QUERY, CERTIFICATE_QUERY, COMPLAINT_MUTATION, DASHBOARD_QUERIES, GUIDE_QUERY, WORK_TEAM_QUERY, MANUAL_QUERY, PERMIT_KEYS_QUERY, QR_IMAGES_QUERY, SCAN_QUERY, VERIFY_QUERY } from './queries';
 import { renderComplaintAnswer, renderForgedPage, renderNotFoundPage, renderScanPage, renderUnavailablePage, type ScannedPermit } from './scan-page';
-import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanPageComplaintMutation, ScanQuery, VerifyQuery, WorkTeamPageQuery } from './__generated__/operations';
+import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanPageComplaintMutation, IndustryCaseQuery, ScanQuery, VerifyQuery, WorkTeamPageQuery } from './__generated__/operations';
+import { caseCsv, caseRows, renderCasePage } from './case-page';
 import { renderWorkTeamPage } from './work-team-page';
 import { renderDashboardPage } from './dashboard-page';
 
@@ -36,6 +37,7 @@ const CHART_JS = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
  *   /manuals/<industry>?lang            the printable compliance manual, 一业一册 (public)
  *   /work-team                          the work team's roster, 附件1 (staff: the caller's token, passed on)
  *   /dashboard, /dashboard/data         the bureau's dashboard; its data asked with the viewer's token
+ *   /cases/<industry>[?format=csv]      a case (落地案例): before and after, real processing data (admins, analysts)
  *   /.well-known/permit-keys.json       the keys that sign QR codes (public)
  *   /healthz, /readyz                   for operators
  */
@@ -175,6 +177,25 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
       return void res.status(404).type('text').send('尚未发布工作专班名册 / No work team roster published yet');
     }
     res.type('html').send(renderWorkTeamPage(team));
+  });
+
+  // A case (落地案例) for an industry: /cases/restaurant, or ?format=csv; admins and analysts (the caller's token).
+  app.get('/cases/:industryCode', async (req, res) => {
+    const authorization = req.header('authorization');
+    if (!authorization) return void res.status(401).type('text').send('请先登录 / Sign in: cases are for the bureau and analysts');
+    const answer = await askGateway<IndustryCaseQuery>(CASE_QUERY, { industryCode: req.params.industryCode }, authorization);
+    if (answer.status === 401) return void res.status(401).type('text').send('身份令牌无效或已过期 / Invalid or expired token');
+    if (!answer.data) {
+      const code = answer.errors[0]?.extensions?.code;
+      return void res.status(code === 'FORBIDDEN' ? 403 : code === 'UNAUTHENTICATED' ? 401 : 503).type('text').send(answer.errors[0]?.message ?? 'unavailable');
+    }
+    const data = caseRows(answer.data);
+    if (!data) return void res.status(404).type('text').send('未找到该行业 / No such industry');
+    if (req.query.format === 'csv') {
+      res.set('content-disposition', `attachment; filename="case-${data.industry.code}.csv"`);
+      return void res.type('text/csv; charset=utf-8').send(caseCsv(data));
+    }
+    res.type('html').send(renderCasePage(data));
   });
 
   // The bureau's dashboard: the page, its scripts, and its data asked with the viewer's token, one query per panel.

@@ -79,6 +79,9 @@ export const ACCESS_POLICY: Record<string, Policy> = {
   'Query.workTeam': STAFF,
   'Query.workTeamContact': STAFF,
   'Mutation.publishWorkTeam': ADMIN_ONLY,
+  // The electronic archive: the bureau reads a file's record; admins check the chain.
+  'Query.archiveRecord': { CLERK: 'any', ISSUER: 'any', ADMIN: 'any' },
+  'Query.archiveVerification': ADMIN_ONLY,
   // Supervision (事中事后监管): the checklists are published (一公开), as the guides are.
   'Query.checkPoints': 'public',
   'Mutation.publishSupervisionNotes': ADMIN_ONLY,

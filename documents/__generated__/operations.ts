@@ -109,6 +109,13 @@ export type PrintableGuideQueryVariables = Exact<{
 
 export type PrintableGuideQuery = { guide: { edition: string, answers: unknown, committedDays: number, sumOfStatutoryDays: number, feeYuan: number, industry: { code: string, nameZh: string, nameEn: string, descriptionZh: string | null, descriptionEn: string | null, rolloutState: RolloutState, mergedForm: boolean, questions: Array<{ key: string, textZh: string, textEn: string }> }, items: Array<{ code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, statutoryDays: number, committedDays: number, feeYuan: number, commitmentAllowed: boolean, illustrative: Array<string>, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }>, processSteps: Array<{ zh: string, en: string }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean }>, remedy: { reconsiderationZh: string, reconsiderationEn: string, courtZh: string, courtEn: string, deadlineNoteZh: string | null } }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, itemCodes: Array<string> | null }> } };
 
+export type IndustryCaseQueryVariables = Exact<{
+  industryCode: string | number;
+}>;
+
+
+export type IndustryCaseQuery = { industry: { code: string, nameZh: string, nameEn: string, edition: string, mergedForm: boolean, illustrative: Array<string>, items: Array<{ item: { code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, statutoryDays: number, committedDays: number, illustrative: Array<string> } }> } | null, reformFigures: Array<{ industryCode: string, itemCount: number, formFieldsSeparate: number, formFieldsMerged: number, formFieldReduction: number, materialsSeparate: number, materialsMerged: number, materialReduction: number, statutoryDaysSequential: number, committedDaysSequential: number, committedDaysUnified: number, timeReduction: number }>, processingStatistics: { unknownYears: Array<number>, byIndustry: Array<{ key: string, decided: number, medianWorkingDays: number | null, p90WorkingDays: number | null, countsByState: Array<{ state: string, count: number }> }> } };
+
 export type ScanQueryVariables = Exact<{
   code: string | number;
 }>;

@@ -1,3 +1,4 @@
+import { Archive } from './archive';
 import type { Connection } from 'mongoose';
 import { EventRefused, newEvent, outbox, type EventHandler, type PlatformEvent } from '../../shared/events';
 import { department } from '../../shared/registry';
@@ -222,6 +223,8 @@ export function applicationEventHandlers(db: Connection, log: Logger): Record<st
         bodyZh: `您的综合许可凭证（编码 ${p.code}，第 ${p.version} 版）已发放，扫描证面二维码可查看各单项许可的实时状态。${accountability.map((a) => a.zh).join('；')}。`,
         bodyEn: `Your comprehensive permit (code ${p.code}, version ${p.version}) is issued; its QR code shows each licence's live state. ${accountability.map((a) => a.en).join('. ')}.`,
       }, `permit:${p.permitId}`);
+      // 电子档案: the first issue finishes the application; its file is sealed with the permit version.
+      if (p.version === 1) await new Archive(store.db).seal(app, 'PERMIT_ISSUED', [{ permitId: p.permitId, code: p.code, version: p.version }]);
     },
     /** A department decided an item: recorded in the application's log, which may settle it. */
     ItemDecided: async (event) => {

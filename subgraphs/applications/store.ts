@@ -7,6 +7,7 @@ import { priorOf, type RequestKey } from '../../shared/idempotency';
 import { appendStep, byId, insertPending, LostRaceError, readLog, stepId } from '../../shared/records';
 import { beijingDate, compactDate } from '../../shared/beijing-calendar';
 import { foldApplication, type Application, type ApplicationDoc, type ApplicationStep, type NewApplicationStep } from './application';
+import { Archive, finishedKind } from './archive';
 import { notify, type NotificationDoc } from './notifications';
 
 /**
@@ -41,9 +42,14 @@ export class ApplicationStore {
     return [{ collection: 'application_steps', complete: (doc) => this.completeStep(doc as ApplicationStep) }, { collection: 'notifications' }, { collection: 'calendar_schedules' }];
   }
 
-  /** A step's effects besides its events: what the applicant is told of it. Harmless to repeat. */
+  /** A step's effects besides its events: what the applicant is told of it, and the file sealed when it finishes the application. Harmless to repeat. */
   async completeStep(step: ApplicationStep): Promise<void> {
     if (step.notification) await notify(this, { _id: step.applicationId, creditCode: step.notification.creditCode }, step.notification.text, step.notification.key);
+    if (step.kind === 'REFUSED' || step.kind === 'WITHDRAWN' || step.settles?.length) {
+      const app = await this.load(step.applicationId);
+      const kind = app && finishedKind(app);
+      if (kind) await new Archive(this.db).seal(app, kind);
+    }
   }
 
   /** Made and checked at start (`ensureIndexes`): an application is read by id; the others serve lists and keep numbers unique. */

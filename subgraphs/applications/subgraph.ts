@@ -14,6 +14,7 @@ import { NOTIFIER, sendNotification } from './notifications';
 import { ApplicationStore } from './store';
 import { programmeResolvers } from './resolvers/programme';
 import { RolloutBoard } from './rollout';
+import { Archive } from './archive';
 import { WorkTeamStore } from './work-team';
 import { applicationsConfig } from './config';
 import type { Resolvers } from './__generated__/resolver-types';
@@ -51,10 +52,13 @@ export function applicationsSubgraph(): SubgraphDefinition {
     resolvers,
     outboxSources: (db) => new ApplicationStore(db).outboxSources(),
     externalDeliveries: { [NOTIFIER]: sendNotification },
-    indexes: [...ApplicationStore.indexes, ...EditionStore.indexes, ...RolloutBoard.indexes, ...WorkTeamStore.indexes],
+    indexes: [...ApplicationStore.indexes, ...EditionStore.indexes, ...RolloutBoard.indexes, ...WorkTeamStore.indexes, ...Archive.indexes],
     prepare: async (db) => {
       await editionsFor(db).prepare();
       await new RolloutBoard(db).seed();
+      // Files whose sealing a crash interrupted are sealed now.
+      const store = new ApplicationStore(db);
+      await new Archive(db.db!).completeClaims((id) => store.load(id));
     },
     eventHandlers: (db, log) => applicationEventHandlers(db, log),
   };

@@ -135,6 +135,11 @@ describe('the access policy, cell by cell', () => {
     }
     const closed = await as<{ closeInspection: { followUps: { id: string }[] } }>(t.walk.inspector(DEPT), 'mutation ($p: ID!, $c: ID!) { closeInspection(planId: $p, permitCode: $c) { followUps { id } } }', { p: `${INDUSTRY}:2026-11`, c: f.permitCode });
     f.followUpId = closed.data!.closeInspection.followUps[0].id;
+    // The issued application's file is sealed when the permit service's event arrives.
+    await eventually('the file sealed', async () => {
+      const r = await as<{ archiveRecord: { seq: number } | null }>(t.walk.admin(), 'query ($id: ID!) { archiveRecord(applicationId: $id) { seq } }', { id: f.decided });
+      return r.data?.archiveRecord ?? undefined;
+    });
   });
   afterAll(async () => {
     await t?.stop();
@@ -207,6 +212,8 @@ describe('the access policy, cell by cell', () => {
       case 'Query.followUps': return root('followUps', `{ followUps(departmentCode: "${DEPT}") { id } }`, {}, 'supervision');
       case 'Query.inspectionsForPermit': return root('inspectionsForPermit', `{ inspectionsForPermit(permitCode: "${f.permitCode}") { id } }`, {}, 'supervision');
       case 'Query.permitsIssuedPerWeek': return root('permitsIssuedPerWeek', '{ permitsIssuedPerWeek(weeks: 4) { issued } }', {}, 'permit');
+      case 'Query.archiveRecord': return root('archiveRecord', 'query ($id: ID!) { archiveRecord(applicationId: $id) { seq } }', { id: f.decided });
+      case 'Query.archiveVerification': return root('archiveVerification', '{ archiveVerification { valid } }');
       case 'Query.rolloutBoard': return root('rolloutBoard', '{ rolloutBoard { industryCode stage } }');
       case 'Query.entrustments': return root('entrustments', '{ entrustments(itemCode: "WA-DRAINAGE") { revision } }');
       case 'Query.workTeam': return root('workTeam', '{ workTeam { revision } }');

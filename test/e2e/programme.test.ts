@@ -122,6 +122,40 @@ describe('the reform programme', () => {
     });
   });
 
+  describe('cases (落地案例)', () => {
+    it('exports an industry case as a page and as CSV, with the figures the API gives, for admins and analysts only', async () => {
+      const ANALYST: Identity = { role: 'ANALYST', subject: 'analyst-01' };
+      const bearer = { authorization: `Bearer ${await t.token(ANALYST)}` };
+      const api = (await as<{ reformFigures: { industryCode: string; formFieldsSeparate: number; formFieldsMerged: number; materialsSeparate: number; materialsMerged: number; committedDaysUnified: number }[]; processingStatistics: { byIndustry: { key: string; decided: number }[] } }>(
+        ANALYST,
+        '{ reformFigures { industryCode formFieldsSeparate formFieldsMerged materialsSeparate materialsMerged committedDaysUnified } processingStatistics { byIndustry { key decided } } }',
+      )).data!;
+      const figures = api.reformFigures.find((f) => f.industryCode === 'restaurant')!;
+      const page = await request(`${t.documentsUrl}/cases/restaurant`, { headers: bearer });
+      const html = await page.body.text();
+      expect(page.statusCode).toBe(200);
+      expect(html).toContain('落地案例');
+      expect(html).toContain('id="illustrative"'); // the catalogue's committed days are illustrative, and the page says so
+      const csv = await request(`${t.documentsUrl}/cases/restaurant?format=csv`, { headers: bearer });
+      expect(csv.headers['content-type']).toContain('text/csv');
+      const text = (await csv.body.text()).replace(/^\ufeff/, '');
+      const [header, ...rows] = text.trim().split('\r\n').map((line) => line.split(','));
+      expect(header).toEqual(['industry', 'key', 'measure_zh', 'measure_en', 'before', 'after', 'change']);
+      const row = (key: string) => rows.find((r) => r[1] === key)!;
+      expect([row('fields')[4], row('fields')[5]]).toEqual([String(figures.formFieldsSeparate), String(figures.formFieldsMerged)]);
+      expect([row('materials')[4], row('materials')[5]]).toEqual([String(figures.materialsSeparate), String(figures.materialsMerged)]);
+      expect(row('days')[5]).toContain(String(figures.committedDaysUnified));
+      expect(row('decided')[5]).toBe(String(api.processingStatistics.byIndustry.find((g) => g.key === 'restaurant')?.decided ?? 0));
+      expect((await request(`${t.documentsUrl}/cases/restaurant`)).statusCode).toBe(401);
+      const clerk = await request(`${t.documentsUrl}/cases/restaurant`, { headers: { authorization: `Bearer ${await t.token(t.walk.clerk())}` } });
+      expect(clerk.statusCode).toBe(403);
+      await clerk.body.text();
+      const missing = await request(`${t.documentsUrl}/cases/moon-base`, { headers: bearer });
+      expect(missing.statusCode).toBe(404);
+      await missing.body.text();
+    });
+  });
+
   describe('the work team', () => {
     const person = (name: string, title: string) => ({ name, title });
     const TEAM = 'revision convenor { name title } members { departmentCode departmentNameZh member { name } liaison { name title phone } } note publishedBy';

@@ -245,6 +245,75 @@ export type ApprovalItemInput = {
   validityYears: Scalars['Int']['input'];
 };
 
+/** 封存原因。Why an application's file was sealed. */
+export type ArchiveKind =
+  /** 全部事项不予许可。Every item denied. */
+  | 'ALL_DENIED'
+  /** 已发证。Permit issued. */
+  | 'PERMIT_ISSUED'
+  /** 不予受理。Refused at intake. */
+  | 'REFUSED'
+  /** 已撤回。Withdrawn. */
+  | 'WITHDRAWN';
+
+/** 档案链上的一个问题。A problem in the chain. */
+export type ArchiveProblem = {
+  __typename?: 'ArchiveProblem';
+  /** 说明。Detail. */
+  detail: Scalars['String']['output'];
+  /** 问题。Problem. */
+  problem: ArchiveProblemKind;
+  /** 序号。Record number. */
+  seq: Scalars['Int']['output'];
+};
+
+/** 档案链问题。Chain problems. */
+export type ArchiveProblemKind =
+  /** 与前一条记录的链接断开。The link to the record before is broken. */
+  | 'BROKEN_LINK'
+  /** 内容与摘要不符（卷宗被改动）。The content was altered. */
+  | 'CONTENT_ALTERED'
+  /** 序号不连续或错位（记录被删除或挪动）。A record missing or misplaced. */
+  | 'OUT_OF_ORDER'
+  /** 记录自身字段与摘要不符。The record's own fields were altered. */
+  | 'RECORD_ALTERED';
+
+/** 电子档案记录：一件办结申请的全部卷宗，链式封存。An archive record: a finished application's whole file, sealed in the chain. */
+export type ArchiveRecord = {
+  __typename?: 'ArchiveRecord';
+  /** 申请标识。Application id. */
+  applicationId: Scalars['ID']['output'];
+  /** 卷宗内容（规范化 JSON）：申请表、材料摘要与类型、每一步的办理人和时间、凭证版本。The file (canonical JSON): the form, material hashes and types, every step with who and when, permit versions. */
+  content: Scalars['JSON']['output'];
+  /** 内容的 SHA-256。SHA-256 of the content's canonical JSON. */
+  contentHash: Scalars['String']['output'];
+  /** 本记录的摘要。This record's hash. */
+  hash: Scalars['String']['output'];
+  /** 封存原因。Why sealed. */
+  kind: ArchiveKind;
+  /** 前一条记录的摘要（第一条为 64 个 0）。The previous record's hash (64 zeros for the first). */
+  previousHash: Scalars['String']['output'];
+  /** 保管期限至。Kept until. */
+  retainUntil: Scalars['String']['output'];
+  /** 封存时间。When sealed. */
+  sealedAt: Scalars['String']['output'];
+  /** 链上序号（从 1 起）。Position in the chain, from 1. */
+  seq: Scalars['Int']['output'];
+};
+
+/** 电子档案链的核验结果。The result of checking the archive chain. */
+export type ArchiveVerification = {
+  __typename?: 'ArchiveVerification';
+  /** 链尾摘要（可记下以便日后比对）。The last record's hash, worth noting down to compare later. */
+  head: Scalars['String']['output'];
+  /** 发现的问题。Problems found. */
+  problems: Array<ArchiveProblem>;
+  /** 记录数。Records. */
+  records: Scalars['Int']['output'];
+  /** 是否完好。Whether the chain is intact. */
+  valid: Scalars['Boolean']['output'];
+};
+
 /** 提交一项材料：上传文件，或引用已有材料（二选一）。Attach a material: a file, or a held material. */
 export type AttachMaterialInput = {
   /** 申请标识。Application id. */
@@ -1090,6 +1159,10 @@ export type Query = {
   applicationForm: ApplicationForm;
   /** 申请列表：申请人看到自己的，窗口和发证人员看到全部。Applications visible to the caller. */
   applications: Array<Application>;
+  /** 某申请的电子档案记录（办结后封存；尚未办结为空）。区政务服务局人员。The archive record of an application, sealed when it is finished; null before. Bureau staff. */
+  archiveRecord?: Maybe<ArchiveRecord>;
+  /** 核验整条电子档案链：每条记录的内容摘要、前一条的摘要和自身摘要。管理员。Checks the whole archive chain: each record's content hash, its link to the one before and its own hash. Admins. */
+  archiveVerification: ArchiveVerification;
   /** 工作日日历状态：缺少安排的年份会被标出。The working-day calendar: years without a schedule are flagged. */
   calendarStatus: CalendarStatus;
   /** 目录版本（管理员、分析人员）。Catalogue editions, newest first (admins, analysts). */
@@ -1137,6 +1210,11 @@ export type QueryApplicationFormArgs = {
 
 export type QueryApplicationsArgs = {
   status?: InputMaybe<ApplicationStatus>;
+};
+
+
+export type QueryArchiveRecordArgs = {
+  applicationId: Scalars['ID']['input'];
 };
 
 
@@ -1622,6 +1700,11 @@ export type ResolversTypes = {
   ApprovalItem: ResolverTypeWrapper<ApprovalItem>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   ApprovalItemInput: ApprovalItemInput;
+  ArchiveKind: ArchiveKind;
+  ArchiveProblem: ResolverTypeWrapper<ArchiveProblem>;
+  ArchiveProblemKind: ArchiveProblemKind;
+  ArchiveRecord: ResolverTypeWrapper<ArchiveRecord>;
+  ArchiveVerification: ResolverTypeWrapper<ArchiveVerification>;
   AttachMaterialInput: AttachMaterialInput;
   BilingualText: ResolverTypeWrapper<BilingualText>;
   BilingualTextInput: BilingualTextInput;
@@ -1706,6 +1789,9 @@ export type ResolversParentTypes = {
   ApprovalItem: ApprovalItem;
   Float: Scalars['Float']['output'];
   ApprovalItemInput: ApprovalItemInput;
+  ArchiveProblem: ArchiveProblem;
+  ArchiveRecord: ArchiveRecord;
+  ArchiveVerification: ArchiveVerification;
   AttachMaterialInput: AttachMaterialInput;
   BilingualText: BilingualText;
   BilingualTextInput: BilingualTextInput;
@@ -1848,6 +1934,31 @@ export type ApprovalItemResolvers<ContextType = SubgraphContext, ParentType exte
   remedy?: Resolver<ResolversTypes['Remedy'], ParentType, ContextType>;
   statutoryDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   validityYears?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ArchiveProblemResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ArchiveProblem'] = ResolversParentTypes['ArchiveProblem']> = {
+  detail?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  problem?: Resolver<ResolversTypes['ArchiveProblemKind'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ArchiveRecordResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ArchiveRecord'] = ResolversParentTypes['ArchiveRecord']> = {
+  applicationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  content?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  contentHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ArchiveKind'], ParentType, ContextType>;
+  previousHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  retainUntil?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sealedAt?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ArchiveVerificationResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ArchiveVerification'] = ResolversParentTypes['ArchiveVerification']> = {
+  head?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['ArchiveProblem']>, ParentType, ContextType>;
+  records?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  valid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type BilingualTextResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['BilingualText'] = ResolversParentTypes['BilingualText']> = {
@@ -2122,6 +2233,8 @@ export type QueryResolvers<ContextType = SubgraphContext, ParentType extends Res
   application?: Resolver<Maybe<ResolversTypes['Application']>, ParentType, ContextType, RequireFields<QueryApplicationArgs, 'id'>>;
   applicationForm?: Resolver<ResolversTypes['ApplicationForm'], ParentType, ContextType, RequireFields<QueryApplicationFormArgs, 'industryCode'>>;
   applications?: Resolver<Array<ResolversTypes['Application']>, ParentType, ContextType, Partial<QueryApplicationsArgs>>;
+  archiveRecord?: Resolver<Maybe<ResolversTypes['ArchiveRecord']>, ParentType, ContextType, RequireFields<QueryArchiveRecordArgs, 'applicationId'>>;
+  archiveVerification?: Resolver<ResolversTypes['ArchiveVerification'], ParentType, ContextType>;
   calendarStatus?: Resolver<ResolversTypes['CalendarStatus'], ParentType, ContextType>;
   catalogueEditions?: Resolver<Array<ResolversTypes['CatalogueEdition']>, ParentType, ContextType>;
   departments?: Resolver<Array<ResolversTypes['Department']>, ParentType, ContextType>;
@@ -2262,6 +2375,9 @@ export type Resolvers<ContextType = SubgraphContext> = {
   ApplicationItem?: ApplicationItemResolvers<ContextType>;
   ApplicationMaterial?: ApplicationMaterialResolvers<ContextType>;
   ApprovalItem?: ApprovalItemResolvers<ContextType>;
+  ArchiveProblem?: ArchiveProblemResolvers<ContextType>;
+  ArchiveRecord?: ArchiveRecordResolvers<ContextType>;
+  ArchiveVerification?: ArchiveVerificationResolvers<ContextType>;
   BilingualText?: BilingualTextResolvers<ContextType>;
   CalendarStatus?: CalendarStatusResolvers<ContextType>;
   CatalogueEdition?: CatalogueEditionResolvers<ContextType>;

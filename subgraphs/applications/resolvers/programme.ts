@@ -7,6 +7,7 @@ import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { buildCatalogue, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
 import { checkEntrustmentInput, readinessOf, RolloutBoard, stageOf, targetsOf, type EntrustmentRevision, type Stage, type StageStep } from '../rollout';
+import { Archive, verifyChain } from '../archive';
 import { checkWorkTeamInput, WorkTeamStore, type Member, type WorkTeamRevision } from '../work-team';
 import type { Resolvers } from '../__generated__/resolver-types';
 
@@ -83,6 +84,16 @@ export function programmeResolvers(): Resolvers {
       entrustments: async (_parent, { itemCode }, ctx) => {
         requireRole(ctx.identity, ...BOARD_READERS);
         return (await new RolloutBoard(ctx.db).entrustments.history(itemCode)).map(entrustmentView);
+      },
+      archiveRecord: async (_parent, { applicationId }, ctx) => {
+        requireRole(ctx.identity, 'CLERK', 'ISSUER', 'ADMIN');
+        const record = await new Archive(ctx.db.db!).recordOf(applicationId);
+        return record ? { ...record, sealedAt: record.sealedAt.toISOString() } : null;
+      },
+      archiveVerification: async (_parent, _args, ctx) => {
+        requireRole(ctx.identity, 'ADMIN');
+        const result = verifyChain(await new Archive(ctx.db.db!).chain());
+        return { ...result, valid: result.problems.length === 0 };
       },
       workTeam: async (_parent, _args, ctx) => {
         requireRole(ctx.identity, ...STAFF);
