@@ -18,6 +18,7 @@ import { renderComplaintAnswer, renderForgedPage, renderNotFoundPage, renderScan
 import type { CertificateQuery, ComplianceManualQuery, PermitKeysQuery, PrintableGuideQuery, QrImagesQuery, ScanPageComplaintMutation, IndustryCaseQuery, ScanQuery, VerifyQuery, WorkTeamPageQuery } from './__generated__/operations';
 import { caseCsv, caseRows, renderCasePage } from './case-page';
 import { renderWorkTeamPage } from './work-team-page';
+import { loadSeal, sealPdf, verifySealedPdf } from './seal';
 import { renderDashboardPage } from './dashboard-page';
 
 /** Chart.js's browser build, served as is from the installed package. */
@@ -32,7 +33,8 @@ const CHART_JS = join(dirname(require.resolve('chart.js')), 'chart.umd.min.js');
  *   POST /scan/<code>/complaints        its complaint form (public)
  *   /permits/<code>/qr.svg | qr.png     the QR image (public)
  *   /permits/<code>/certificate.html | certificate.pdf   the printed certificate
- *                                       (the holder's or the bureau's token, passed on)
+ *                                       (the holder's or the bureau's token, passed on; the PDF sealed)
+ *   POST /certificates/verify           is this PDF one the bureau sealed, unaltered? (public)
  *   /guides/<industry>?lang&answers     the printable one-time guide (public)
  *   /manuals/<industry>?lang            the printable compliance manual, 一业一册 (public)
  *   /work-team                          the work team's roster, 附件1 (staff: the caller's token, passed on)
@@ -49,6 +51,8 @@ export interface RunningDocuments {
 export async function startDocuments(port: number): Promise<RunningDocuments> {
   const config = documentsConfig();
   const log = createLogger('documents');
+  const seal = loadSeal({ p12Base64: config.SEAL_P12_BASE64, passphrase: config.SEAL_P12_PASSPHRASE, devFile: config.SEAL_DEV_FILE });
+  if (seal.development) log.warn({ file: config.SEAL_DEV_FILE }, 'certificates are sealed with a development certificate: set SEAL_P12_BASE64 for the bureau’s own');
   const app = express();
   app.disable('x-powered-by');
 
@@ -128,7 +132,17 @@ export async function startDocuments(port: number): Promise<RunningDocuments> {
     }
     const data = certificateData(permit);
     if (format === 'html') res.type('html').send(renderCertificateHtml(data, permit.qrSvg));
-    else res.type('application/pdf').send(await renderCertificatePdf(data, Buffer.from(permit.qrPngBase64, 'base64')));
+    else res.type('application/pdf').send(await sealPdf(await renderCertificatePdf(data, Buffer.from(permit.qrPngBase64, 'base64')), seal));
+  });
+
+  // 电子印章: is a PDF handed in one this bureau sealed, and unaltered? Anyone may ask (public, like a scan).
+  app.post('/certificates/verify', express.raw({ type: () => true, limit: '10mb' }), (req, res) => {
+    const pdf = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') {
+      return void res.status(400).json({ code: 'BAD_USER_INPUT', messageZh: '请提交 PDF 文件', messageEn: 'Send the PDF file itself as the request body' });
+    }
+    const check = verifySealedPdf(pdf, seal);
+    res.json({ ...check, authentic: check.signedByBureau && check.unaltered, bureauCertificate: seal.certificate.fingerprint256 });
   });
 
   // The printable guide: /guides/restaurant?lang=en&answers={"ownSewerConnection":true}

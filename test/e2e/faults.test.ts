@@ -4,6 +4,7 @@ import { sampleBusiness } from '../support/sample-values';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal } from '../support/refusals';
 import { metricValue } from '../support/metrics';
+import { serviceDatabase } from '../support/db';
 import { ONE_ITEM, publishTestIndustries, readyApplication } from '../support/paths';
 
 /** Partial failure stays partial; events survive a receiver that is down. */
@@ -166,6 +167,10 @@ describe('faults', () => {
     const app = decided;
     const food = decided.items.find((i) => i.departmentCode === 'market-regulation')!;
     await t.walk.endLicence('market-regulation', food.licenceId!, 'CANCELLED', '申请人主动注销');
+    // "Before the issue" as the permit service knows it: the ending's event has arrived there (until then an issue goes through, and the permit is voided when it does).
+    const permitDb = await serviceDatabase(t.platform, 'permit');
+    await eventually('the ending known to the permit service', async () => ((await permitDb.db!.collection('licence_endings').findOne({ _id: food.licenceId! as never })) ? true : undefined));
+    await permitDb.close();
     const refused = await eventually('issue refused for the ended licence', async () => {
       const r = await graphql(t.graphqlUrl, 'mutation ($id: ID!) { issuePermit(applicationId: $id) { id } }', { id: app.id }, await t.token(t.walk.issuer()));
       return r.errors?.[0].extensions?.code === 'WRONG_STATE' ? r : undefined;

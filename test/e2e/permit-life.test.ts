@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { request } from 'undici';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -306,7 +307,19 @@ describe('the permit from issue to recall', () => {
       expect(pdf.statusCode).toBe(200);
       expect(pdf.headers['content-type']).toContain('application/pdf');
       const pdfPath = join(dir, 'permit.pdf');
-      writeFileSync(pdfPath, Buffer.from(await pdf.body.arrayBuffer()));
+      const bytes = Buffer.from(await pdf.body.arrayBuffer());
+      writeFileSync(pdfPath, bytes);
+      // 电子印章: the bureau's signature is in the PDF; poppler reads it, and the verify operation says it is the bureau's and unaltered.
+      expect(execFileSync('pdfsig', [pdfPath], { encoding: 'utf8' })).toMatch(/Signature Validation: Signature is Valid/);
+      const verify = async (body: Buffer) => {
+        const r = await request(`${t.documentsUrl}/certificates/verify`, { method: 'POST', headers: { 'content-type': 'application/pdf' }, body });
+        return { status: r.statusCode, body: (await r.body.json()) as { authentic: boolean; signedByBureau: boolean; unaltered: boolean; code?: string } };
+      };
+      expect((await verify(bytes)).body).toMatchObject({ authentic: true, signedByBureau: true, unaltered: true });
+      const oneByte = Buffer.from(bytes);
+      oneByte[200] ^= 0x01; // inside the signed bytes, near the start
+      expect((await verify(oneByte)).body).toMatchObject({ authentic: false, unaltered: false });
+      expect(await verify(Buffer.from('not a pdf'))).toMatchObject({ status: 400, body: { code: 'BAD_USER_INPUT' } });
       const page = await rasterisePdf(pdfPath, join(dir, 'permit.png'));
       expect(decodeQr(page)).toBe(v3.scanUrl);
       expect(page.text).toContain(v3.holderName);

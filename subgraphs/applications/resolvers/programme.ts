@@ -22,12 +22,22 @@ async function publishedCatalogue(ctx: Ctx): Promise<Catalogue | null> {
   return (await editionsFor(ctx.db).latestPublished()) ? editionsFor(ctx.db).currentEdition() : null;
 }
 
+/** What every entry of a board shares, read once per request: the newest published edition, and the entrustments of the items listed. */
+interface BoardContext {
+  published: Catalogue | null;
+  entrusted: Map<string, EntrustmentRevision>;
+}
+
+async function boardContext(ctx: Ctx, itemCodes: string[]): Promise<BoardContext> {
+  const [published, entrusted] = await Promise.all([publishedCatalogue(ctx), new RolloutBoard(ctx.db).latestEntrustments([...new Set(itemCodes)])]);
+  return { published, entrusted };
+}
+
 /** An industry on the board: its stage and history, its readiness against the newest published edition, the plan's targets. */
-async function rolloutEntry(ctx: Ctx, industry: IndustryDefinition, catalogue: Catalogue, log?: StageStep[]) {
-  const board = new RolloutBoard(ctx.db);
-  const published = await publishedCatalogue(ctx);
+async function rolloutEntry(ctx: Ctx, industry: IndustryDefinition, catalogue: Catalogue, log?: StageStep[], shared?: BoardContext) {
+  const { published, entrusted } = shared ?? (await boardContext(ctx, industry.items.map((i) => i.itemCode)));
+  const history = log ?? (await new RolloutBoard(ctx.db).history(industry.code));
   const publishedIndustry = published?.industry(industry.code);
-  const [history, entrusted] = await Promise.all([log ?? board.history(industry.code), board.latestEntrustments(industry.items.map((i) => i.itemCode))]);
   const checklist = readinessOf(industry, publishedIndustry ? { catalogue: published!, industry: publishedIndustry } : null, catalogue, entrusted);
   const { targets, late } = targetsOf(history);
   return {
@@ -78,8 +88,11 @@ export function programmeResolvers(): Resolvers {
       rolloutBoard: async (_parent, _args, ctx) => {
         requireRole(ctx.identity, ...BOARD_READERS);
         const industries = await boardIndustries(ctx);
-        const logs = await new RolloutBoard(ctx.db).histories(industries.map((i) => i.industry.code));
-        return Promise.all(industries.map(({ industry, catalogue }) => rolloutEntry(ctx, industry, catalogue, logs.get(industry.code))));
+        const [logs, shared] = await Promise.all([
+          new RolloutBoard(ctx.db).histories(industries.map((i) => i.industry.code)),
+          boardContext(ctx, industries.flatMap((i) => i.industry.items.map((x) => x.itemCode))),
+        ]);
+        return Promise.all(industries.map(({ industry, catalogue }) => rolloutEntry(ctx, industry, catalogue, logs.get(industry.code), shared)));
       },
       entrustments: async (_parent, { itemCode }, ctx) => {
         requireRole(ctx.identity, ...BOARD_READERS);
