@@ -40,6 +40,12 @@ export function platformError(
   });
 }
 
+/** Adds a problem when `value`, trimmed, is not `min`–`max` characters long; `zh` and `en` name the field. */
+export function checkLength(problems: FieldProblem[], path: string, value: string, min: number, max: number, zh: string, en: string): void {
+  const n = [...value.trim()].length;
+  if (n < min || n > max) problems.push({ path, code: n < min ? 'TOO_SHORT' : 'TOO_LONG', messageZh: `${zh}应为 ${min}–${max} 字`, messageEn: `${en} must be ${min}–${max} characters` });
+}
+
 /** At most this many problems travel in one error (with their total): a huge bad input gets a small answer. */
 export const MAX_PROBLEMS = 20;
 

@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { IndexDeclaration } from '../../shared/db';
-import { invalidInput, type FieldProblem } from '../../shared/errors';
+import { checkLength, invalidInput, type FieldProblem } from '../../shared/errors';
 import { department } from '../../shared/registry';
 import { Revisions, type Revision } from '../../shared/revisions';
 
@@ -43,13 +43,9 @@ export class WorkTeamStore {
   }
 }
 
-const text = (problems: FieldProblem[], path: string, value: string, min: number, max: number, zh: string, en: string) => {
-  const n = [...value.trim()].length;
-  if (n < min || n > max) problems.push({ path, code: n < min ? 'TOO_SHORT' : 'TOO_LONG', messageZh: `${zh}应为 ${min}–${max} 字`, messageEn: `${en} must be ${min}–${max} characters` });
-};
 const person = (problems: FieldProblem[], path: string, p: Person, zh: string, en: string) => {
-  text(problems, `${path}.name`, p.name, 2, 50, `${zh}姓名`, `${en}'s name`);
-  text(problems, `${path}.title`, p.title, 2, 100, `${zh}职务`, `${en}'s position`);
+  checkLength(problems, `${path}.name`, p.name, 2, 50, `${zh}姓名`, `${en}'s name`);
+  checkLength(problems, `${path}.title`, p.title, 2, 100, `${zh}职务`, `${en}'s position`);
 };
 
 /** The roster as given, trimmed; refused with every problem (an unknown department, one listed twice, a bad phone …). */
@@ -69,7 +65,7 @@ export function checkWorkTeamInput(input: { convenor: Person; deputyConvenor: Pe
     person(problems, `${path}.liaison`, m.liaison, '联络员', 'The liaison');
     if (!PHONE.test(m.liaison.phone.replace(/\s/g, ''))) problems.push({ path: `${path}.liaison.phone`, code: 'INVALID_PHONE', messageZh: '办公电话应为固定电话（如 010-69441234）或手机号', messageEn: 'The office phone must be a landline such as 010-69441234 or a mobile number' });
   });
-  text(problems, 'input.note', input.note, 2, 200, '修改说明', 'The note');
+  checkLength(problems, 'input.note', input.note, 2, 200, '修改说明', 'The note');
   if (!Number.isInteger(input.basedOnRevision) || input.basedOnRevision < 0) problems.push({ path: 'input.basedOnRevision', code: 'OUT_OF_RANGE', messageZh: '所基于的版本号不能为负数', messageEn: 'The revision edited cannot be negative' });
   if (problems.length) throw invalidInput(problems);
   const trim = (p: Person) => ({ name: p.name.trim(), title: p.title.trim() });

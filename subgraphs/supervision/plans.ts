@@ -1,6 +1,6 @@
 import type { Connection, mongo } from 'mongoose';
 import type { IndexDeclaration } from '../../shared/db';
-import { invalidInput, platformError, type FieldProblem } from '../../shared/errors';
+import { checkLength, invalidInput, platformError, type FieldProblem } from '../../shared/errors';
 import { byId, insertOnce } from '../../shared/records';
 import { departments } from '../../shared/registry';
 import { weightedDraw, type Candidate } from './draw';
@@ -154,11 +154,6 @@ export function reproduces(plan: PlanRecord): boolean {
   );
 }
 
-const text = (problems: FieldProblem[], path: string, value: string, min: number, max: number, zh: string, en: string) => {
-  const n = [...value.trim()].length;
-  if (n < min || n > max) problems.push({ path, code: n < min ? 'TOO_SHORT' : 'TOO_LONG', messageZh: `${zh}应为 ${min}–${max} 字`, messageEn: `${en} must be ${min}–${max} characters` });
-};
-
 export function checkRosterInput(input: { departmentCode: string; inspectors: Inspector[]; basedOnRevision: number }): void {
   const problems: FieldProblem[] = [];
   if (!departments().some((d) => d.code === input.departmentCode)) problems.push({ path: 'input.departmentCode', code: 'UNKNOWN', messageZh: `没有编码为 ${input.departmentCode} 的部门`, messageEn: `No department ${input.departmentCode}` });
@@ -166,9 +161,9 @@ export function checkRosterInput(input: { departmentCode: string; inspectors: In
   if (input.inspectors.length > 200) problems.push({ path: 'input.inspectors', code: 'TOO_MANY', messageZh: '名册最多 200 人', messageEn: 'A roster holds at most 200 inspectors' });
   const seen = new Set<string>();
   input.inspectors.slice(0, 200).forEach((inspector, i) => {
-    text(problems, `input.inspectors.${i}.id`, inspector.id, 1, 40, `第 ${i + 1} 人的编号`, `Inspector ${i + 1}'s id`);
+    checkLength(problems, `input.inspectors.${i}.id`, inspector.id, 1, 40, `第 ${i + 1} 人的编号`, `Inspector ${i + 1}'s id`);
     if (seen.has(inspector.id.trim())) problems.push({ path: `input.inspectors.${i}.id`, code: 'DUPLICATE', messageZh: `编号 ${inspector.id} 重复`, messageEn: `Id ${inspector.id} appears twice` });
-    text(problems, `input.inspectors.${i}.name`, inspector.name, 2, 50, `第 ${i + 1} 人的姓名`, `Inspector ${i + 1}'s name`);
+    checkLength(problems, `input.inspectors.${i}.name`, inspector.name, 2, 50, `第 ${i + 1} 人的姓名`, `Inspector ${i + 1}'s name`);
     seen.add(inspector.id.trim());
   });
   if (problems.length) throw invalidInput(problems);
@@ -180,6 +175,6 @@ export function checkPlanInput(input: PlanInput): void {
   if (!PERIOD.test(input.period)) problems.push({ path: 'input.period', code: 'INVALID_FORMAT', messageZh: '期间应为 YYYY-MM、YYYY-Qn 或 YYYY', messageEn: 'A period is YYYY-MM, YYYY-Qn or YYYY' });
   if (!Number.isInteger(input.sampleSize) || input.sampleSize < 1 || input.sampleSize > 500) problems.push({ path: 'input.sampleSize', code: 'OUT_OF_RANGE', messageZh: '抽取数应为 1–500', messageEn: 'Businesses to draw: 1–500' });
   if (!Number.isInteger(input.inspectorsPerDepartment) || input.inspectorsPerDepartment < 1 || input.inspectorsPerDepartment > 10) problems.push({ path: 'input.inspectorsPerDepartment', code: 'OUT_OF_RANGE', messageZh: '每部门检查人员数应为 1–10', messageEn: 'Inspectors per department: 1–10' });
-  text(problems, 'input.seed', input.seed, 8, 100, '随机种子', 'The seed');
+  checkLength(problems, 'input.seed', input.seed, 8, 100, '随机种子', 'The seed');
   if (problems.length) throw invalidInput(problems);
 }
