@@ -66,7 +66,7 @@ export const notFound = (what: { zh: string; en: string }, field: string, id: st
   platformError('NOT_FOUND', `${what.zh}不存在：${id}`, `No such ${what.en}: ${id}`, { field });
 
 /** The database did not answer in time (down, or too slow): nothing the request meant to write was written. */
-function isDatabaseUnavailable(error: unknown): boolean {
+export function isDatabaseUnavailable(error: unknown): boolean {
   const name = (error as { name?: string } | undefined)?.name ?? '';
   return /^Mongo(ServerSelection|Network|NetworkTimeout|OperationTimeout|TopologyClosed|NotConnected)Error$/.test(name);
 }

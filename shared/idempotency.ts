@@ -20,7 +20,7 @@ export function requestKey(identity: Identity, idempotencyKey: string | null | u
   if (!idempotencyKey.trim() || idempotencyKey.length > 200) {
     throw platformError('BAD_USER_INPUT', '幂等键须为 1 至 200 个字符', 'The idempotency key is 1 to 200 characters', { field: 'idempotencyKey' });
   }
-  return { key: sha256(`${identity.role}\n${identity.subject}\n${idempotencyKey}`), inputHash: sha256(stableJson(input)) };
+  return { key: sha256(`${identity.role}\n${identity.subject}\n${idempotencyKey}`), inputHash: contentHash(input) };
 }
 
 /** The same key came with other input: refused. */
@@ -40,6 +40,11 @@ export function priorOf<T extends { request?: RequestKey }>(written: T[], reques
 export function keyedId(request: RequestKey): string {
   const h = request.key;
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The SHA-256 of a value's JSON with keys in order: the same content hashes the same however its keys were ordered. */
+export function contentHash(value: unknown): string {
+  return sha256(stableJson(value));
 }
 
 function sha256(text: string): string {

@@ -50,6 +50,8 @@ export interface SubgraphDefinition {
   beforeSweep?: (db: Connection, log: Logger) => Promise<void>;
   /** Deliveries to outside systems, by outbox destination name. */
   externalDeliveries?: Record<string, ExternalDelivery>;
+  /** Routes beside GraphQL for callers that are not the gateway, each checking its caller itself (the city platform's hand-overs). */
+  routes?: (db: Connection, log: Logger) => express.Router;
   /** The service's own settings (beyond `subgraphConfig`), read at start so a missing one stops it there. */
   config?: () => unknown;
 }
@@ -179,6 +181,7 @@ export async function buildSubgraph(definition: SubgraphDefinition, plugins: Apo
       res.status(500).json({ error: 'handler failed; retry' });
     }
   });
+  if (definition.routes) app.use(definition.routes(db, log));
   app.use(
     '/graphql',
     (_req, res, next) => {

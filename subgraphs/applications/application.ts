@@ -56,8 +56,10 @@ export interface ApplicationDoc {
   industryCode: string;
   /** The catalogue edition the application was made under (pinned). */
   edition: string;
-  channel: 'ONLINE' | 'WINDOW';
+  channel: 'ONLINE' | 'WINDOW' | 'CITY';
   submittedBy: string;
+  /** Handed over by the city's unified intake (京通): its reference and what it handed over (city-intake.ts). */
+  city?: { referenceNumber: string; matterCode: string; submittedAt: string; contentHash: string };
   submittedByClerk?: string;
   creditCode: string;
   holderName: string;

@@ -3,6 +3,7 @@ import { externalEvent, outbox, OUTBOX_QUEUE, type OutboxEntry, type OutboxField
 import { appendStep, byId, insertPending, readLog, stepId } from '../../shared/records';
 import type { ApplicationStore } from './store';
 import { applicationsConfig } from './config';
+import { cityCallback } from './city-intake';
 
 /**
  * What the applicant is told (acceptance, supplement notice, refusal, each
@@ -46,12 +47,26 @@ export async function notify(store: ApplicationStore, app: { _id: string; credit
       return { state: log, seq: log.length };
     },
     (log) => (log.some((n) => n.key === key) ? null : true),
-    (_, seq) => {
+    async (_, seq) => {
       const id = stepId(app._id, seq);
+      const at = new Date();
       const send: PlatformEvent[] = applicationsConfig().NOTIFIER_URL
         ? [externalEvent('NotificationSend', 'applications', NOTIFIER, { notificationId: id, creditCode: app.creditCode, ...text }, `NotificationSend:${app._id}:${key}`)]
         : [];
-      return insertPending(store.db, store.notifications, { _id: id, seq, key, applicationId: app._id, creditCode: app.creditCode, ...text, at: new Date(), viaSender: send.length > 0, ...outbox(send) });
+      // An application the city platform handed over: the city is told too (city-intake.ts).
+      const doc = applicationsConfig().CITY_CALLBACK_URL ? await byId(store.applications, app._id) : null;
+      const callback = doc && cityCallback(doc, { key, seq, at, ...text });
+      return insertPending(store.db, store.notifications, {
+        _id: id,
+        seq,
+        key,
+        applicationId: app._id,
+        creditCode: app.creditCode,
+        ...text,
+        at,
+        viaSender: send.length > 0,
+        ...outbox(callback ? [...send, callback] : send),
+      });
     },
   );
 }

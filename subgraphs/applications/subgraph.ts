@@ -11,6 +11,7 @@ import { applicationResolvers, visibleApplication } from './resolvers/applicatio
 import { catalogueFor, catalogueResolvers, industryView } from './resolvers/catalogue';
 import { EditionStore, editionsFor } from './editions';
 import { NOTIFIER, sendNotification } from './notifications';
+import { checkCityMatters, CITY_PLATFORM, cityIntakeRoutes, sendCityCallback } from './city-intake';
 import { ApplicationStore } from './store';
 import { programmeResolvers } from './resolvers/programme';
 import { RolloutBoard } from './rollout';
@@ -21,7 +22,8 @@ import type { Resolvers } from './__generated__/resolver-types';
 
 /** 区政务服务局: catalogue, guides, merged forms, intake and dispatch; the reform's work team and rollout board. */
 export function applicationsSubgraph(): SubgraphDefinition {
-  loadCatalogue(); // the repository's catalogue must be consistent before anything starts
+  // The repository's catalogue must be consistent before anything starts, and the city's matters map into it.
+  checkCityMatters(loadCatalogue());
   const applications = applicationResolvers();
   const catalogue = catalogueResolvers();
   const programme = programmeResolvers();
@@ -51,7 +53,8 @@ export function applicationsSubgraph(): SubgraphDefinition {
     config: applicationsConfig,
     resolvers,
     outboxSources: (db) => new ApplicationStore(db).outboxSources(),
-    externalDeliveries: { [NOTIFIER]: sendNotification },
+    externalDeliveries: { [NOTIFIER]: sendNotification, [CITY_PLATFORM]: sendCityCallback },
+    routes: cityIntakeRoutes,
     indexes: [...ApplicationStore.indexes, ...EditionStore.indexes, ...RolloutBoard.indexes, ...WorkTeamStore.indexes, ...Archive.indexes],
     prepare: async (db) => {
       await editionsFor(db).prepare();

@@ -78,6 +78,21 @@ describe('configuration is checked at start', () => {
     expect(exit.stderr).toMatch(/EVENT_VERIFY_KEYS: not valid JSON/);
   });
 
+  it('the applications subgraph taking the city platform\'s hand-overs without a callback endpoint, or a callback key that is public only, refuses to start', async () => {
+    const cityKeys = JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43), kid: 'city-1' }] });
+    const noCallback = await run(entryOf('applications'), { ...subgraphEnv, CITY_PLATFORM_KEYS: cityKeys });
+    expect(noCallback.code).toBe(1);
+    expect(noCallback.stderr).toMatch(/CITY_CALLBACK_URL: missing/);
+    const publicOnly = await run(entryOf('applications'), {
+      ...subgraphEnv,
+      CITY_PLATFORM_KEYS: cityKeys,
+      CITY_CALLBACK_URL: 'http://127.0.0.1:9/callbacks',
+      CITY_CALLBACK_SIGNING_KEY: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: 'A'.repeat(43), kid: 'ours-1' }),
+    });
+    expect(publicOnly.code).toBe(1);
+    expect(publicOnly.stderr).toMatch(/CITY_CALLBACK_SIGNING_KEY \(d\)/);
+  });
+
   it('the gateway with a short caller-token secret and no identity keys names both and exits 1', async () => {
     const exit = await run([join(REPO_ROOT, 'gateway', 'main.ts')], { JWT_SECRET: 'short', PORT: '0' });
     expect(exit.code).toBe(1);

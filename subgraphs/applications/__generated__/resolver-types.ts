@@ -27,6 +27,8 @@ export type Application = {
   answers: Scalars['JSON']['output'];
   /** 渠道。Channel. */
   channel: Channel;
+  /** 京通受理编号（仅京通移交的申请）；各状态变化均回调市级平台。The city platform's reference number (applications it handed over); each change of state is called back to it. */
+  cityReference?: Maybe<Scalars['String']['output']>;
   /** 统一办结时限：并联办理，以最晚到期的事项为准。The unified limit: items run in parallel, so the clock of the item due last. */
   clock?: Maybe<ItemClock>;
   /** 适用告知承诺的事项。Items the applicant commits on (notification-commitment). */
@@ -403,6 +405,8 @@ export type CatalogueIndustryInput = {
 
 /** 申请渠道。Channel an application came in by. */
 export type Channel =
+  /** 北京市统一申办受理平台（京通）移交。Handed over by the city's unified intake platform (京通). */
+  | 'CITY'
   /** 网上申请（一网通办）。Online by the applicant. */
   | 'ONLINE'
   /** 综合窗口代为提交（一窗受理）。At the comprehensive window by a clerk. */
@@ -1860,6 +1864,7 @@ export type ApplicationResolvers<ContextType = SubgraphContext, ParentType exten
   acceptedAt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   answers?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
   channel?: Resolver<ResolversTypes['Channel'], ParentType, ContextType>;
+  cityReference?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   clock?: Resolver<Maybe<ResolversTypes['ItemClock']>, ParentType, ContextType>;
   commitments?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   creditCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

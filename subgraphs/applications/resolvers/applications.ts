@@ -1,6 +1,5 @@
 import { calendarFor } from '../../../shared/calendar-store';
 import type { Clock } from '../../../shared/clock';
-import { isDuplicateKey, writeOptions } from '../../../shared/db';
 import { invalidInput, platformError } from '../../../shared/errors';
 import { keyedId, keyReused, priorOf, requestKey } from '../../../shared/idempotency';
 import { newEvent, outbox } from '../../../shared/events';
@@ -8,13 +7,14 @@ import { requireRole, type Identity } from '../../../shared/identity';
 import { department } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
-import { applicableItems, buildForm, submittedValue, type Catalogue } from '../catalogue';
+import { submittedValue, type Catalogue } from '../catalogue';
+import { checkSubmission, insertSubmission, submissionDoc } from '../submission';
 import { editionsFor } from '../editions';
 import { deliveryOf, notificationsOf, type NotificationDoc } from '../notifications';
 import { ApplicationStore } from '../store';
 import type { Application, ApplicationDoc } from '../application';
 import { canSee, canSeeValues, requireApplication, requireOwnerOrClerk, requireStatus } from './access';
-import { catalogueFor, parseAnswers, requireIndustry } from './catalogue';
+import { catalogueFor } from './catalogue';
 import { clockOf, clockResolvers } from './clocks';
 import { intakeResolvers } from './intake';
 import { materialResolvers, materialStatuses } from './materials';
@@ -34,6 +34,7 @@ export function applicationView(app: Application, catalogue: Catalogue, identity
     edition: doc.edition,
     channel: doc.channel,
     submittedByClerk: doc.submittedByClerk ?? null,
+    cityReference: doc.city?.referenceNumber ?? null,
     status: app.status,
     holderName: app.holderName,
     creditCode: doc.creditCode,
@@ -141,82 +142,34 @@ export function applicationResolvers(): Resolvers {
         requireRole(ctx.identity, 'APPLICANT', 'CLERK');
         const request = requestKey(ctx.identity, args.idempotencyKey, args.input);
         const catalogue = await catalogueFor(ctx);
-        const industry = requireIndustry(catalogue, args.input.industryCode, 'input.industryCode');
-        const answers = parseAnswers(industry, args.input.answers, true, 'input.answers');
-        const items = applicableItems(catalogue, industry, answers);
-        const fields = buildForm(industry, items).flatMap((s) => s.fields);
-        const values = args.input.values;
-        if (typeof values !== 'object' || values === null || Array.isArray(values)) {
-          throw invalidInput([{ path: 'input.values', code: 'INVALID_TYPE', messageZh: '填报值须为对象', messageEn: 'Values must be an object' }]);
-        }
-        const problems = validateFormValues(fields, values as Record<string, unknown>, 'input.values');
-        // 告知承诺: only for applicable items whose law allows it (never national security, public safety, life and health).
-        const commitments = [...new Set(args.input.commitments ?? [])];
-        commitments.forEach((code, index) => {
-          const item = items.find((i) => i.code === code);
-          if (!item) {
-            problems.push({ path: `input.commitments.${index}`, code: 'UNKNOWN_ITEM', messageZh: `本申请不含事项「${code}」`, messageEn: `This application has no item "${code}"` });
-          } else if (!item.commitmentAllowed) {
-            problems.push({
-              path: `input.commitments.${index}`,
-              code: 'COMMITMENT_NOT_ALLOWED',
-              messageZh: `事项「${item.nameZh}」不适用告知承诺`,
-              messageEn: `Item "${item.nameEn}" does not allow notification-commitment approval`,
-            });
-          }
-        });
-        if (problems.length) throw invalidInput(problems);
-        const formValues = values as Record<string, unknown>;
-        const creditCode = String(submittedValue(formValues, items[0].code, 'creditCode'));
-        const holderName = String(submittedValue(formValues, items[0].code, 'companyName'));
-        if (ctx.identity.role === 'APPLICANT' && ctx.identity.creditCode !== creditCode) {
+        const checked = checkSubmission(catalogue, args.input, 'input');
+        if (ctx.identity.role === 'APPLICANT' && ctx.identity.creditCode !== checked.creditCode) {
           throw platformError('FORBIDDEN', '申请人只能以本人登录所绑定的统一社会信用代码提交申请', 'An applicant may only apply for the credit code bound to their login', {
             field: 'input.values.creditCode',
           });
         }
         const store = new ApplicationStore(ctx.db);
+        const sameRequest = (earlier: Application) => {
+          if (earlier.doc.request?.inputHash !== request!.inputHash) throw keyReused();
+          return earlier;
+        };
         // With a key, the application's id comes from it: a retry finds the first.
         if (request) {
           const earlier = await store.load(keyedId(request));
-          if (earlier) {
-            if (earlier.doc.request?.inputHash !== request.inputHash) throw keyReused();
-            return view(ctx, store, earlier);
-          }
+          if (earlier) return view(ctx, store, sameRequest(earlier));
         }
         const doc: ApplicationDoc = {
           _id: request ? keyedId(request) : ApplicationStore.newId(),
-          number: ApplicationStore.newNumber(),
-          industryCode: industry.code,
-          edition: catalogue.edition,
+          ...submissionDoc(checked, catalogue.edition),
           channel: ctx.identity.role === 'CLERK' ? 'WINDOW' : 'ONLINE',
           submittedBy: ctx.identity.subject,
           ...(ctx.identity.role === 'CLERK' ? { submittedByClerk: ctx.identity.subject } : {}),
-          creditCode,
-          holderName,
-          answers,
-          values: formValues,
-          items: items.map((i) => ({ itemCode: i.code, departmentCode: i.department })),
-          commitments,
-          submittedAt: new Date(),
           ...(request ? { request } : {}),
         };
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await store.applications.insertOne(doc, writeOptions());
-            break;
-          } catch (error) {
-            if (!isDuplicateKey(error) || attempt > 3) throw error;
-            // The same key at the same moment: the first one stands.
-            const earlier = request ? await store.load(doc._id) : null;
-            if (earlier) {
-              if (earlier.doc.request?.inputHash !== request!.inputHash) throw keyReused();
-              return view(ctx, store, earlier);
-            }
-            doc.number = ApplicationStore.newNumber(); // number collision: draw again
-          }
-        }
+        const { app, created } = await insertSubmission(store, doc, sameRequest);
+        if (!created) return view(ctx, store, app);
         ctx.log.info({ applicationId: doc._id, channel: doc.channel }, 'application submitted');
-        return view(ctx, store, (await store.load(doc._id))!);
+        return view(ctx, store, app);
       },
       resubmitItem: async (_, args, ctx) => {
         const store = new ApplicationStore(ctx.db);
