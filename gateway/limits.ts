@@ -19,7 +19,7 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Identity, Role } from '../shared/identity';
-import { cleanText } from '../shared/validation/text';
+import { cleanText, cleanTree } from '../shared/validation/text';
 
 /**
  * What one operation may ask, checked at the gateway before anything is
@@ -250,21 +250,4 @@ export function expandedFieldCount(document: DocumentNode): number {
     return size;
   };
   return document.definitions.reduce((sum, d) => (d.kind === Kind.OPERATION_DEFINITION ? sum + sizeOf(d.selectionSet, new Set()) : sum), 0);
-}
-
-/** Cleans every string in a JSON value, collecting what it refuses with its path. */
-function cleanTree<T>(value: T, path: string, problems: { path: string; code: string; messageZh: string; messageEn: string }[]): T {
-  if (typeof value === 'string') {
-    const result = cleanText(value);
-    if (!result.ok) {
-      problems.push({ path, code: 'FORBIDDEN_CHARACTER', messageZh: result.messageZh, messageEn: result.messageEn });
-      return value;
-    }
-    return result.value as T;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => cleanTree(v, `${path}.${i}`, problems)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, cleanTree(v, `${path}.${k}`, problems)])) as T;
-  }
-  return value;
 }

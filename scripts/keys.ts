@@ -24,6 +24,8 @@ async function main() {
   const identity = [await generateSigningKey(`gateway-${label}`)];
   const events = Object.fromEntries(await Promise.all(services().map(async (s) => [s.name, await generateSigningKey(`${s.name}-${label}`)] as const)));
   const permit = [await generatePermitSigningKey(`permit-qr-${label}`)];
+  // The applications service's own key for status callbacks to the city's intake platform (used once CITY_CALLBACK_URL is set).
+  const cityCallback = await generateSigningKey(`city-callback-${label}`);
   const shared = {
     GATEWAY_IDENTITY_JWKS: JSON.stringify({ keys: identity.map(publicJwk) }),
     EVENT_VERIFY_KEYS: JSON.stringify(Object.fromEntries(Object.entries(events).map(([s, k]) => [s, [publicJwk(k)]]))),
@@ -33,6 +35,7 @@ async function main() {
       ...shared,
       GATEWAY_IDENTITY_KEYS: JSON.stringify(identity),
       PERMIT_SIGNING_KEYS: JSON.stringify(permit),
+      CITY_CALLBACK_SIGNING_KEY: JSON.stringify(cityCallback),
       ...Object.fromEntries(Object.entries(events).map(([s, k]) => [`EVENT_SIGNING_KEY_${envName(s)}`, JSON.stringify(k)])),
     };
     // JSON has no single quotes, so single-quoted values are taken literally by both readers.
@@ -42,7 +45,7 @@ async function main() {
   const out = {
     'every service (public keys)': shared,
     gateway: { GATEWAY_IDENTITY_KEYS: JSON.stringify(identity) },
-    ...Object.fromEntries(Object.entries(events).map(([s, k]) => [s, { EVENT_SIGNING_KEY: JSON.stringify(k), ...(s === 'permit' ? { PERMIT_SIGNING_KEYS: JSON.stringify(permit) } : {}) }])),
+    ...Object.fromEntries(Object.entries(events).map(([s, k]) => [s, { EVENT_SIGNING_KEY: JSON.stringify(k), ...(s === 'permit' ? { PERMIT_SIGNING_KEYS: JSON.stringify(permit) } : {}), ...(s === 'applications' ? { CITY_CALLBACK_SIGNING_KEY: JSON.stringify(cityCallback) } : {}) }])),
   };
   console.log(JSON.stringify(out, null, 2));
 }

@@ -3,7 +3,8 @@
  * same name always has the same bytes), and without control characters (Cc,
  * but tab and line breaks) or format characters (Cf: zero-width spaces, BiDi
  * overrides, the byte-order mark), which can hide or reorder what a permit's
- * face shows. Applied at the gateway to every string of every operation.
+ * face shows. Applied at the gateway to every string of every operation, and to what
+ * the city platform hands over (which does not pass the gateway).
  */
 const FORBIDDEN = /[\p{Cc}\p{Cf}]/u;
 const ALLOWED_CONTROLS = new Set(['\t', '\n', '\r']);
@@ -18,4 +19,21 @@ export function cleanText(text: string): CleanText {
     }
   }
   return { ok: true, value: text.normalize('NFC') };
+}
+
+/** Cleans every string in a JSON value, collecting what it refuses with its path. */
+export function cleanTree<T>(value: T, path: string, problems: { path: string; code: string; messageZh: string; messageEn: string }[]): T {
+  if (typeof value === 'string') {
+    const result = cleanText(value);
+    if (!result.ok) {
+      problems.push({ path, code: 'FORBIDDEN_CHARACTER', messageZh: result.messageZh, messageEn: result.messageEn });
+      return value;
+    }
+    return result.value as T;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => cleanTree(v, `${path}.${i}`, problems)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, cleanTree(v, `${path}.${k}`, problems)])) as T;
+  }
+  return value;
 }

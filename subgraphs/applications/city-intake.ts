@@ -10,6 +10,7 @@ import { withRequestDeadline } from '../../shared/db';
 import { isDatabaseUnavailable, type FieldProblem } from '../../shared/errors';
 import { externalEvent, PermanentRefusal, type PlatformEvent } from '../../shared/events';
 import { contentHash } from '../../shared/idempotency';
+import { cleanTree } from '../../shared/validation/text';
 import { privateSigningKey, publicJwk, verifyingKeySet } from '../../shared/keys';
 import type { Logger } from '../../shared/logger';
 import type { ApplicationDoc } from './application';
@@ -136,7 +137,11 @@ export async function receiveHandOver(db: Connection, token: string, log: Logger
     log.warn({ reason: (error as Error).message }, 'city hand-over with a bad signature refused');
     throw new Refusal(401, 'BAD_SIGNATURE', '移交数据未经市级平台有效签名，已拒收', 'The hand-over is not validly signed by the city platform; refused');
   }
-  const parsed = handOverSchema.safeParse(claims.handOver);
+  // The gateway's input hygiene (NFC, no invisible characters), since this door is not the gateway's.
+  const hygiene: FieldProblem[] = [];
+  const cleaned = cleanTree(claims.handOver, 'handOver', hygiene);
+  if (hygiene.length) throw new Refusal(422, 'BAD_USER_INPUT', hygiene[0].messageZh, hygiene[0].messageEn, hygiene);
+  const parsed = handOverSchema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => ({
       path: ['handOver', ...issue.path].join('.'),

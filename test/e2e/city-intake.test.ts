@@ -163,6 +163,7 @@ describe('the city platform hands applications over (京通)', () => {
       ['no reference number', { referenceNumber: undefined }, 'handOver.referenceNumber', 'REQUIRED'],
       ['a bad reference number', { referenceNumber: 'JT 1' }, 'handOver.referenceNumber', 'INVALID_FORMAT'],
       ['an unanswered scenario question', { answers: {} }, 'handOver.answers.areaOver300', 'REQUIRED'],
+      ['a name hiding a right-to-left override', { applicant: { creditCode: sampleBusiness(1).creditCode, name: '示例\u202E公司' } }, 'handOver.applicant.name', 'FORBIDDEN_CHARACTER'],
       ['a commitment for an item not applied for', { commitments: ['FR-FIRE-CHECK'] }, 'handOver.commitments.0', 'UNKNOWN_ITEM'],
     ];
     for (const [what, overrides, path, code] of cases) {
