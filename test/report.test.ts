@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../shared/registry';
-import { repositoryCatalogueData } from '../subgraphs/applications/catalogue';
+import { loadCatalogue, repositoryCatalogueData } from '../subgraphs/applications/catalogue';
+import { industryScenarios, scenarioTotals } from '../subgraphs/applications/reform-figures';
 
 describe('npm run report:reduction', () => {
-  it('prints a row per industry and the totals, and writes the same rows as CSV', () => {
+  it('prints a row per scenario of each industry and the totals, and writes the same rows as CSV', () => {
     const dir = mkdtempSync(join(tmpdir(), 'report-'));
     try {
       const csvFile = join(dir, 'reduction.csv');
@@ -15,9 +16,19 @@ describe('npm run report:reduction', () => {
       const industries = repositoryCatalogueData().industries;
       for (const industry of industries) expect(run.stdout).toContain(industry.code);
       expect(run.stdout).toMatch(/whole catalogue \(\d+ industries, \d+ items\): form fields −\d+%, materials −\d+%, time −\d+%/);
+      const catalogue = loadCatalogue();
+      const scenarios = catalogue.industries.reduce((n, industry) => n + industryScenarios(catalogue, industry).length, 0);
       const lines = readFileSync(csvFile, 'utf8').trim().split('\n');
-      expect(lines).toHaveLength(industries.length + 1);
+      expect(lines).toHaveLength(scenarios + 1);
       expect(lines[0]).toContain('fields merged');
+      expect(lines[0]).toContain('of it: parallel');
+      // The least and the most favourable totals, as the figures module computes them.
+      const pct = (f: number) => `${Math.round(f * 100)}%`;
+      for (const which of ['least', 'most'] as const) {
+        const t = scenarioTotals(catalogue, which);
+        expect(run.stdout).toMatch(new RegExp(`${which} favourable scenario per industry: +form fields −${pct(t.formFields)}, materials −${pct(t.materials)}, time −${pct(t.time)}`));
+      }
+      expect(run.stdout).toContain('* rests on illustrative catalogue data');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,15 +1,52 @@
-import type { IndustryDefinition } from '../../shared/catalogue';
+import type { Answers, IndustryDefinition, ItemDefinition } from '../../shared/catalogue';
 import { applicableItems, buildForm, mergeMaterials, type Catalogue } from './catalogue';
 
 /**
  * The reform's effect for one industry, computed from the catalogue (never
- * typed in), for the case where every item applies:
+ * typed in). For every answer set an applicant can give (each one selects the
+ * items that apply), and, kept for comparison, for every item at once:
  * - form fields: the one merged form vs. the sum of the items' own forms;
  * - materials: the merged list (the one form replacing the items' own
- *   application forms) vs. the sum of the items' lists;
- * - time: the unified committed limit (items run in parallel after one
- *   acceptance, so the longest) vs. the statutory limits one after another.
+ *   application forms) vs. the sum of the items' lists, and then without what
+ *   a commitment (告知承诺) lets the applicant omit;
+ * - time, in working days, like for like: the statutory limits one after
+ *   another, then in parallel (the longest), then the committed limits in
+ *   parallel, then with commitment approvals decided at once.
+ * Each reduction is split into what each mechanism takes off, in that order,
+ * and every figure resting on illustrative catalogue data says so.
  */
+export interface ScenarioFigures {
+  answers: Answers;
+  itemCodes: string[];
+  formFieldsSeparate: number;
+  formFieldsMerged: number;
+  materialsSeparate: number;
+  materialsMerged: number;
+  /** Merged, less what the applicant may omit by committing on every item that allows it. */
+  materialsWithCommitment: number;
+  statutoryDaysSequential: number;
+  statutoryDaysParallel: number;
+  committedDaysSequential: number;
+  committedDaysParallel: number;
+  /** Committed limits in parallel, an item approved on commitment counting 0 days (decided at once). */
+  daysWithCommitment: number;
+  contributions: Contribution[];
+  illustrative: IllustrativeBasis[];
+}
+
+export type Measure = 'FORM_FIELDS' | 'MATERIALS' | 'DAYS';
+export type Mechanism = 'MERGING' | 'COMMITMENT' | 'PARALLEL_HANDLING' | 'COMMITTED_LIMITS';
+export type IllustrativeBasis = 'SCENARIOS' | 'MERGED_FORM' | 'ELEMENTS' | 'MATERIALS' | 'COMMITMENT' | 'STATUTORY_DAYS' | 'COMMITTED_DAYS';
+
+/** What one mechanism takes off one measure: in its unit, and as a share of the figure before the reform. */
+export interface Contribution {
+  measure: Measure;
+  mechanism: Mechanism;
+  amount: number;
+  share: number;
+}
+
+/** The figures for every item at once (the old headline: the most favourable case, which may be no answer set at all). */
 export interface ReformFigures {
   industryCode: string;
   industryNameZh: string;
@@ -44,17 +81,128 @@ export function reformFigures(catalogue: Catalogue, industry: IndustryDefinition
   };
 }
 
+/** Every answer set the industry's questions allow: each boolean both ways, each option of each choice. */
+export function answerSets(industry: IndustryDefinition): Answers[] {
+  return industry.questions.reduce<Answers[]>(
+    (sets, question) => {
+      const values: (string | boolean)[] = question.type === 'BOOLEAN' ? [true, false] : (question.options ?? []).map((o) => o.value);
+      return sets.flatMap((set) => values.map((value) => ({ ...set, [question.key]: value })));
+    },
+    [{}],
+  );
+}
+
+const sum = (items: ItemDefinition[], pick: (i: ItemDefinition) => number) => items.reduce((s, i) => s + pick(i), 0);
+const longest = (items: ItemDefinition[], pick: (i: ItemDefinition) => number) => Math.max(0, ...items.map(pick));
+
+/** The figures for one answer set, with each mechanism's part and what rests on illustrative data. */
+export function scenarioFigures(catalogue: Catalogue, industry: IndustryDefinition, answers: Answers): ScenarioFigures {
+  const items = applicableItems(catalogue, industry, answers);
+  const mergedList = mergeMaterials(items, industry.mergedForm);
+  const merged = mergedList.length;
+  // Omitted under commitment: every item asking it allows commitment and lets it be omitted (mergeMaterials ANDs the latter).
+  const omitted = mergedList.filter((m) => m.commitmentMayOmit && m.itemCodes.every((code) => items.find((i) => i.code === code)!.commitmentAllowed)).length;
+  const figures = {
+    answers,
+    itemCodes: items.map((i) => i.code),
+    formFieldsSeparate: sum(items, (i) => i.elements.length),
+    formFieldsMerged: buildForm(industry, items).reduce((s, section) => s + section.fields.length, 0),
+    materialsSeparate: sum(items, (i) => i.materials.length),
+    materialsMerged: merged,
+    materialsWithCommitment: merged - omitted,
+    statutoryDaysSequential: sum(items, (i) => i.statutoryDays),
+    statutoryDaysParallel: longest(items, (i) => i.statutoryDays),
+    committedDaysSequential: sum(items, (i) => i.committedDays),
+    committedDaysParallel: longest(items, (i) => i.committedDays),
+    daysWithCommitment: longest(items, (i) => (i.commitmentAllowed ? 0 : i.committedDays)),
+  };
+  const part = (measure: Measure, mechanism: Mechanism, before: number, from: number, to: number): Contribution => ({
+    measure,
+    mechanism,
+    amount: from - to,
+    share: before === 0 ? 0 : Math.round(((from - to) / before) * 1000) / 1000,
+  });
+  const f = figures;
+  const contributions = [
+    part('FORM_FIELDS', 'MERGING', f.formFieldsSeparate, f.formFieldsSeparate, f.formFieldsMerged),
+    part('MATERIALS', 'MERGING', f.materialsSeparate, f.materialsSeparate, f.materialsMerged),
+    part('MATERIALS', 'COMMITMENT', f.materialsSeparate, f.materialsMerged, f.materialsWithCommitment),
+    part('DAYS', 'PARALLEL_HANDLING', f.statutoryDaysSequential, f.statutoryDaysSequential, f.statutoryDaysParallel),
+    part('DAYS', 'COMMITTED_LIMITS', f.statutoryDaysSequential, f.statutoryDaysParallel, f.committedDaysParallel),
+    part('DAYS', 'COMMITMENT', f.statutoryDaysSequential, f.committedDaysParallel, f.daysWithCommitment),
+  ];
+  const itemSays = (field: string) => items.some((i) => i.illustrative?.includes(field));
+  const industrySays = (field: string) => Boolean(industry.illustrative?.includes(field));
+  const illustrative: IllustrativeBasis[] = [
+    ...(industrySays('questions') || industrySays('items') ? (['SCENARIOS'] as const) : []),
+    ...(industrySays('mergedForm') ? (['MERGED_FORM'] as const) : []),
+    ...(itemSays('elements') ? (['ELEMENTS'] as const) : []),
+    ...(itemSays('materials') ? (['MATERIALS'] as const) : []),
+    ...(itemSays('commitmentAllowed') ? (['COMMITMENT'] as const) : []),
+    ...(itemSays('statutoryDays') ? (['STATUTORY_DAYS'] as const) : []),
+    ...(itemSays('committedDays') ? (['COMMITTED_DAYS'] as const) : []),
+  ];
+  return { ...figures, contributions, illustrative };
+}
+
+/** Every answer set's figures; answer sets selecting the same items are one scenario (the first answers stand for it). */
+export function industryScenarios(catalogue: Catalogue, industry: IndustryDefinition): ScenarioFigures[] {
+  const seen = new Set<string>();
+  return answerSets(industry)
+    .map((answers) => scenarioFigures(catalogue, industry, answers))
+    .filter((s) => {
+      const key = s.itemCodes.join(',');
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
 /** Reduction as a fraction (0.6 = 60 % fewer); 0 when there was nothing to reduce. */
 export function reduction(before: number, after: number): number {
   return before === 0 ? 0 : Math.round(((before - after) / before) * 1000) / 1000;
 }
 
-/** Totals over industries: the figures an analyst quotes for the whole catalogue. */
-export function totals(rows: ReformFigures[]) {
-  const sum = (key: keyof ReformFigures) => rows.reduce((s, r) => s + (r[key] as number), 0);
+/** The three headline reductions of one scenario: fields merged, materials with commitment, days with commitment against statutory in sequence. */
+export function scenarioReductions(s: ScenarioFigures) {
   return {
-    formFields: reduction(sum('formFieldsSeparate'), sum('formFieldsMerged')),
-    materials: reduction(sum('materialsSeparate'), sum('materialsMerged')),
-    time: reduction(sum('statutoryDaysSequential'), sum('committedDaysUnified')),
+    formFields: reduction(s.formFieldsSeparate, s.formFieldsMerged),
+    materials: reduction(s.materialsSeparate, s.materialsWithCommitment),
+    time: reduction(s.statutoryDaysSequential, s.daysWithCommitment),
+  };
+}
+
+/** Each measure's least and most favourable scenario (each measure on its own). */
+export function favourable(scenarios: ScenarioFigures[]) {
+  const by = (key: 'formFields' | 'materials' | 'time', pick: (a: number, b: number) => boolean) =>
+    scenarios.reduce((best, s) => (pick(scenarioReductions(s)[key], scenarioReductions(best)[key]) ? s : best));
+  return {
+    least: { formFields: by('formFields', (a, b) => a < b), materials: by('materials', (a, b) => a < b), time: by('time', (a, b) => a < b) },
+    most: { formFields: by('formFields', (a, b) => a > b), materials: by('materials', (a, b) => a > b), time: by('time', (a, b) => a > b) },
+  };
+}
+
+/** Totals over industries: the figures an analyst quotes for the whole catalogue (every item at once, as before). */
+export function totals(rows: ReformFigures[]) {
+  const total = (key: keyof ReformFigures) => rows.reduce((s, r) => s + (r[key] as number), 0);
+  return {
+    formFields: reduction(total('formFieldsSeparate'), total('formFieldsMerged')),
+    materials: reduction(total('materialsSeparate'), total('materialsMerged')),
+    time: reduction(total('statutoryDaysSequential'), total('committedDaysUnified')),
+  };
+}
+
+/**
+ * Whole-catalogue reductions when every industry is at its least (or most)
+ * favourable scenario for that measure: the befores and afters summed, then compared.
+ */
+export function scenarioTotals(catalogue: Catalogue, which: 'least' | 'most') {
+  const picked = catalogue.industries.map((industry) => favourable(industryScenarios(catalogue, industry))[which]);
+  const total = (rows: ScenarioFigures[], before: keyof ScenarioFigures, after: keyof ScenarioFigures) =>
+    reduction(rows.reduce((s, r) => s + (r[before] as number), 0), rows.reduce((s, r) => s + (r[after] as number), 0));
+  return {
+    formFields: total(picked.map((p) => p.formFields), 'formFieldsSeparate', 'formFieldsMerged'),
+    materials: total(picked.map((p) => p.materials), 'materialsSeparate', 'materialsWithCommitment'),
+    time: total(picked.map((p) => p.time), 'statutoryDaysSequential', 'daysWithCommitment'),
   };
 }

@@ -5,7 +5,8 @@ import { graphql } from '../support/client';
 import { sampleBusiness, sampleValues, type FormFieldView } from '../support/sample-values';
 import { REPO_ROOT, department } from '../../shared/registry';
 import type { Identity } from '../../shared/identity';
-import { repositoryCatalogueData } from '../../subgraphs/applications/catalogue';
+import { loadCatalogue, repositoryCatalogueData } from '../../subgraphs/applications/catalogue';
+import { industryScenarios } from '../../subgraphs/applications/reform-figures';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
 import { expectRefusal, problemsOf } from '../support/refusals';
 
@@ -102,6 +103,18 @@ describe('catalogue, guides and forms', () => {
     const restaurant = rows.find((x) => x.industryCode === 'restaurant')!;
     expect(restaurant.formFieldsMerged).toBeLessThan(restaurant.formFieldsSeparate as number);
     expect(restaurant.formFieldReduction).toBeCloseTo(1 - (restaurant.formFieldsMerged as number) / (restaurant.formFieldsSeparate as number), 2);
+    // Every answer set, as the figures module computes it from the published catalogue, through the gateway.
+    const s = await as(analyst, '{ reformFigures { industryCode scenarios { itemCodes formFieldsMerged materialsWithCommitment statutoryDaysParallel daysWithCommitment reductions { time } contributions { measure mechanism amount share } illustrative } leastFavourable { time } mostFavourable { time } } }');
+    const withScenarios = (s.data as { reformFigures: { industryCode: string; scenarios: ({ itemCodes: string[]; reductions: { time: number } } & Record<string, unknown>)[]; leastFavourable: { time: number }; mostFavourable: { time: number } }[] }).reformFigures;
+    const pharmacy = withScenarios.find((x) => x.industryCode === 'pharmacy')!;
+    const built = loadCatalogue();
+    const expected = industryScenarios(built, built.industry('pharmacy')!);
+    expect(pharmacy.scenarios.map((x) => x.itemCodes)).toEqual(expected.map((x) => x.itemCodes));
+    expect(pharmacy.scenarios[0]).toEqual(
+      expect.objectContaining({ formFieldsMerged: expected[0].formFieldsMerged, materialsWithCommitment: expected[0].materialsWithCommitment, daysWithCommitment: expected[0].daysWithCommitment, contributions: expected[0].contributions, illustrative: expected[0].illustrative }),
+    );
+    expect(pharmacy.leastFavourable.time).toBe(Math.min(...pharmacy.scenarios.map((x) => x.reductions.time)));
+    expect(pharmacy.mostFavourable.time).toBe(Math.max(...pharmacy.scenarios.map((x) => x.reductions.time)));
     expectRefusal(await as(null, '{ reformFigures { industryCode } }'), 'UNAUTHENTICATED');
     expectRefusal(await as(t.walk.clerk(), '{ reformFigures { industryCode } }'), 'FORBIDDEN');
   });

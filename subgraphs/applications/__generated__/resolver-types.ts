@@ -688,6 +688,23 @@ export type HolidayScheduleInput = {
   year: Scalars['Int']['input'];
 };
 
+/** 数字所依据的示例数据。Illustrative data a figure rests on. */
+export type IllustrativeBasis =
+  /** 是否适用告知承诺为示例。Whether commitment is allowed is illustrative. */
+  | 'COMMITMENT'
+  /** 承诺时限为示例。Committed limits are illustrative. */
+  | 'COMMITTED_DAYS'
+  /** 表单要素为示例。Form elements are illustrative. */
+  | 'ELEMENTS'
+  /** 材料清单为示例。Materials are illustrative. */
+  | 'MATERIALS'
+  /** 是否一表申请为示例。Whether the form is merged is illustrative. */
+  | 'MERGED_FORM'
+  /** 情形问题或事项组合为示例。The questions or the items bundled are illustrative. */
+  | 'SCENARIOS'
+  /** 法定时限为示例。Statutory limits are illustrative. */
+  | 'STATUTORY_DAYS';
+
 /**
  * 一个行业（一业一证的“一业”），由若干部门的审批事项组成。An industry bundling approval
  * items of several departments.
@@ -1293,9 +1310,25 @@ export type ReadinessConditionKind =
   /** 办事指南已在已发布的目录版本中。The guide is published in a catalogue edition. */
   | 'GUIDE';
 
+/** 一项措施对一项指标的贡献。What one mechanism takes off one measure. */
+export type ReductionContribution = {
+  __typename?: 'ReductionContribution';
+  /** 减少的数量（字段、材料或工作日）。How much it takes off (fields, materials or working days). */
+  amount: Scalars['Int']['output'];
+  /** 指标。The measure. */
+  measure: ReformMeasure;
+  /** 措施。The mechanism. */
+  mechanism: ReformMechanism;
+  /** 占改革前数字的比例。As a share of the figure before the reform. */
+  share: Scalars['Float']['output'];
+};
+
 /**
- * 一个行业的改革成效（按全部事项均适用的情形，由目录计算）。The reform's effect for one
- * industry, computed from the catalogue for the case where every item applies.
+ * 一个行业的改革成效，由目录计算。顶层数字按全部事项均适用计算（最有利的情形，未必是可能的情形回答）；
+ * scenarios 给出每一种情形回答的数字及各项措施的贡献。The reform's effect for one industry,
+ * computed from the catalogue. The top-level figures assume every item applies (the most
+ * favourable case, which may be no answer an applicant can give); `scenarios` gives the
+ * figures for every answer set, with what each mechanism contributes.
  */
 export type ReformFigures = {
   __typename?: 'ReformFigures';
@@ -1317,6 +1350,8 @@ export type ReformFigures = {
   industryNameZh: Scalars['String']['output'];
   /** 事项数。Items. */
   itemCount: Scalars['Int']['output'];
+  /** 各指标在最不利情形下的压减比例（各指标分别取最不利的情形）。Each measure's reduction in its least favourable scenario. */
+  leastFavourable: ReformReductions;
   /** 材料压减比例。Material reduction. */
   materialReduction: Scalars['Float']['output'];
   /** 合并去重后的材料数。Materials after merging. */
@@ -1325,10 +1360,80 @@ export type ReformFigures = {
   materialsSeparate: Scalars['Int']['output'];
   /** 是否一表申请。Merged form supported. */
   mergedForm: Scalars['Boolean']['output'];
+  /** 各指标在最有利情形下的压减比例。Each measure's reduction in its most favourable scenario. */
+  mostFavourable: ReformReductions;
+  /** 每一种情形回答的成效（选出相同事项的回答合为一种）。The figures for every answer set (answers selecting the same items are one scenario). */
+  scenarios: Array<ReformScenario>;
   /** 各事项法定时限依次相加（工作日）。Statutory working days, one item after another. */
   statutoryDaysSequential: Scalars['Int']['output'];
   /** 时限压减比例（统一承诺时限对比法定时限之和）。Time reduction: unified committed vs. statutory in sequence. */
   timeReduction: Scalars['Float']['output'];
+};
+
+/** 改革成效的指标。A measure of the reform's effect. */
+export type ReformMeasure =
+  /** 办理时限（工作日）。Working days. */
+  | 'DAYS'
+  /** 表单字段。Form fields. */
+  | 'FORM_FIELDS'
+  /** 申请材料。Materials. */
+  | 'MATERIALS';
+
+/** 带来压减的措施。A mechanism that reduces. */
+export type ReformMechanism =
+  /** 告知承诺：免交可免材料、当场决定。Commitment: omittable materials omitted, decided at once. */
+  | 'COMMITMENT'
+  /** 承诺时限：以部门承诺时限代替法定时限。Committed limits: the departments' committed limits instead of the statutory ones. */
+  | 'COMMITTED_LIMITS'
+  /** 合并：一表申请、材料去重。Merging: one form, each material once. */
+  | 'MERGING'
+  /** 并联办理：各事项同时办理，取最长。Parallel handling: the items at once, the longest counts. */
+  | 'PARALLEL_HANDLING';
+
+/** 三项压减比例（0.6 即 60%）。The three reductions (0.6 = 60 %). */
+export type ReformReductions = {
+  __typename?: 'ReformReductions';
+  /** 表单字段：一表申请对比各事项表单之和。Form fields: the one form against the items' forms summed. */
+  formFields: Scalars['Float']['output'];
+  /** 材料：合并且承诺可免后，对比各事项材料之和。Materials: merged and with commitment, against the items' lists summed. */
+  materials: Scalars['Float']['output'];
+  /** 时限：并联、承诺时限、承诺即办之后，对比法定时限依次相加。Time: in parallel, on committed limits, commitment approvals at once, against statutory limits one after another. */
+  time: Scalars['Float']['output'];
+};
+
+/** 一种情形回答下的改革成效。The reform's effect for one answer set. */
+export type ReformScenario = {
+  __typename?: 'ReformScenario';
+  /** 情形回答。The answers. */
+  answers: Scalars['JSON']['output'];
+  /** 承诺时限并联（取最长）。Committed working days in parallel (the longest). */
+  committedDaysParallel: Scalars['Int']['output'];
+  /** 承诺时限依次相加。Committed working days, one item after another. */
+  committedDaysSequential: Scalars['Int']['output'];
+  /** 各项措施的贡献，按措施依次作用的顺序。What each mechanism takes off, in the order they apply. */
+  contributions: Array<ReductionContribution>;
+  /** 承诺时限并联，告知承诺事项当场决定（计 0 日）。Committed days in parallel, an item approved on commitment decided at once (0 days). */
+  daysWithCommitment: Scalars['Int']['output'];
+  /** 一表申请的字段数。Fields of the one form. */
+  formFieldsMerged: Scalars['Int']['output'];
+  /** 各事项表单字段之和。Fields of the items' own forms, summed. */
+  formFieldsSeparate: Scalars['Int']['output'];
+  /** 本情形数字所依据的示例（非官方）数据。What of these figures rests on illustrative (not official) data. */
+  illustrative: Array<IllustrativeBasis>;
+  /** 适用的事项编码。Items that apply. */
+  itemCodes: Array<Scalars['String']['output']>;
+  /** 合并去重后的材料数。Materials after merging. */
+  materialsMerged: Scalars['Int']['output'];
+  /** 各事项材料之和。Materials of the items, summed. */
+  materialsSeparate: Scalars['Int']['output'];
+  /** 合并后，对每个允许告知承诺的事项作出承诺时仍须提交的材料数。Materials still handed in after merging, when the applicant commits on every item that allows it. */
+  materialsWithCommitment: Scalars['Int']['output'];
+  /** 三项压减比例。The three reductions. */
+  reductions: ReformReductions;
+  /** 法定时限并联（取最长）。Statutory working days in parallel (the longest). */
+  statutoryDaysParallel: Scalars['Int']['output'];
+  /** 法定时限依次相加（工作日）。Statutory working days, one item after another. */
+  statutoryDaysSequential: Scalars['Int']['output'];
 };
 
 /** 救济途径（谁审批、谁负责）。Remedy against a decision: the deciding department answers for it. */
@@ -1732,6 +1837,7 @@ export type ResolversTypes = {
   Guide: ResolverTypeWrapper<Omit<Guide, 'industry'> & { industry: ResolversTypes['Industry'] }>;
   HeldMaterial: ResolverTypeWrapper<HeldMaterial>;
   HolidayScheduleInput: HolidayScheduleInput;
+  IllustrativeBasis: IllustrativeBasis;
   Industry: ResolverTypeWrapper<IndustryView>;
   IndustryItem: ResolverTypeWrapper<IndustryItem>;
   IndustryItemInput: IndustryItemInput;
@@ -1757,7 +1863,12 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadinessCondition: ResolverTypeWrapper<ReadinessCondition>;
   ReadinessConditionKind: ReadinessConditionKind;
+  ReductionContribution: ResolverTypeWrapper<ReductionContribution>;
   ReformFigures: ResolverTypeWrapper<ReformFigures>;
+  ReformMeasure: ReformMeasure;
+  ReformMechanism: ReformMechanism;
+  ReformReductions: ResolverTypeWrapper<ReformReductions>;
+  ReformScenario: ResolverTypeWrapper<ReformScenario>;
   Remedy: ResolverTypeWrapper<Remedy>;
   RolloutChange: ResolverTypeWrapper<RolloutChange>;
   RolloutEntry: ResolverTypeWrapper<RolloutEntry>;
@@ -1838,7 +1949,10 @@ export type ResolversParentTypes = {
   ProcessingStatistics: ProcessingStatistics;
   Query: Record<PropertyKey, never>;
   ReadinessCondition: ReadinessCondition;
+  ReductionContribution: ReductionContribution;
   ReformFigures: ReformFigures;
+  ReformReductions: ReformReductions;
+  ReformScenario: ReformScenario;
   Remedy: Remedy;
   RolloutChange: RolloutChange;
   RolloutEntry: RolloutEntry;
@@ -2264,6 +2378,13 @@ export type ReadinessConditionResolvers<ContextType = SubgraphContext, ParentTyp
   met?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type ReductionContributionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ReductionContribution'] = ResolversParentTypes['ReductionContribution']> = {
+  amount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  measure?: Resolver<ResolversTypes['ReformMeasure'], ParentType, ContextType>;
+  mechanism?: Resolver<ResolversTypes['ReformMechanism'], ParentType, ContextType>;
+  share?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
 export type ReformFiguresResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ReformFigures'] = ResolversParentTypes['ReformFigures']> = {
   committedDaysSequential?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   committedDaysUnified?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2274,12 +2395,39 @@ export type ReformFiguresResolvers<ContextType = SubgraphContext, ParentType ext
   industryNameEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   industryNameZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   itemCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  leastFavourable?: Resolver<ResolversTypes['ReformReductions'], ParentType, ContextType>;
   materialReduction?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   materialsMerged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   materialsSeparate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   mergedForm?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  mostFavourable?: Resolver<ResolversTypes['ReformReductions'], ParentType, ContextType>;
+  scenarios?: Resolver<Array<ResolversTypes['ReformScenario']>, ParentType, ContextType>;
   statutoryDaysSequential?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   timeReduction?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type ReformReductionsResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ReformReductions'] = ResolversParentTypes['ReformReductions']> = {
+  formFields?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  materials?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+};
+
+export type ReformScenarioResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ReformScenario'] = ResolversParentTypes['ReformScenario']> = {
+  answers?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  committedDaysParallel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  committedDaysSequential?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  contributions?: Resolver<Array<ResolversTypes['ReductionContribution']>, ParentType, ContextType>;
+  daysWithCommitment?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  formFieldsMerged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  formFieldsSeparate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  illustrative?: Resolver<Array<ResolversTypes['IllustrativeBasis']>, ParentType, ContextType>;
+  itemCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  materialsMerged?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  materialsSeparate?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  materialsWithCommitment?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reductions?: Resolver<ResolversTypes['ReformReductions'], ParentType, ContextType>;
+  statutoryDaysParallel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  statutoryDaysSequential?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RemedyResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Remedy'] = ResolversParentTypes['Remedy']> = {
@@ -2413,7 +2561,10 @@ export type Resolvers<ContextType = SubgraphContext> = {
   ProcessingStatistics?: ProcessingStatisticsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReadinessCondition?: ReadinessConditionResolvers<ContextType>;
+  ReductionContribution?: ReductionContributionResolvers<ContextType>;
   ReformFigures?: ReformFiguresResolvers<ContextType>;
+  ReformReductions?: ReformReductionsResolvers<ContextType>;
+  ReformScenario?: ReformScenarioResolvers<ContextType>;
   Remedy?: RemedyResolvers<ContextType>;
   RolloutChange?: RolloutChangeResolvers<ContextType>;
   RolloutEntry?: RolloutEntryResolvers<ContextType>;

@@ -6,7 +6,7 @@ import type { SubgraphContext } from '../../../shared/subgraph-server';
 import type { Catalogue } from '../catalogue';
 import { answerProblems, applicableItems, buildCatalogue, buildForm, departmentOf, mergeMaterials } from '../catalogue';
 import { DRAFT_ID, editionsFor, type EditionDoc } from '../editions';
-import { reduction, reformFigures } from '../reform-figures';
+import { favourable, industryScenarios, reduction, reformFigures, scenarioReductions } from '../reform-figures';
 import type { Resolvers } from '../__generated__/resolver-types';
 
 type Ctx = SubgraphContext;
@@ -168,11 +168,21 @@ export function catalogueResolvers(): Resolvers {
         const catalogue = await catalogueFor(ctx, args.edition);
         return catalogue.industries.map((industry) => {
           const f = reformFigures(catalogue, industry);
+          const scenarios = industryScenarios(catalogue, industry);
+          const { least, most } = favourable(scenarios);
+          const reductionsOf = (picked: typeof least) => ({
+            formFields: scenarioReductions(picked.formFields).formFields,
+            materials: scenarioReductions(picked.materials).materials,
+            time: scenarioReductions(picked.time).time,
+          });
           return {
             ...f,
             formFieldReduction: reduction(f.formFieldsSeparate, f.formFieldsMerged),
             materialReduction: reduction(f.materialsSeparate, f.materialsMerged),
             timeReduction: reduction(f.statutoryDaysSequential, f.committedDaysUnified),
+            scenarios: scenarios.map((s) => ({ ...s, reductions: scenarioReductions(s) })),
+            leastFavourable: reductionsOf(least),
+            mostFavourable: reductionsOf(most),
           };
         });
       },

@@ -1,0 +1,108 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../shared/registry';
+import { loadCatalogue } from '../../subgraphs/applications/catalogue';
+import { industryScenarios, scenarioReductions } from '../../subgraphs/applications/reform-figures';
+
+/**
+ * The reform's figures recomputed a second way, from the raw catalogue files
+ * (industries.json and every department's items.json) with none of the
+ * platform's catalogue code: every answer set, the items it selects, and each
+ * figure counted with plain sets and sums. Every scenario of every industry
+ * must agree number for number.
+ */
+type RawMaterial = { code: string; commitmentMayOmit: boolean; replacedByMergedForm?: boolean };
+type RawItem = { code: string; elements: { key: string }[]; materials: RawMaterial[]; statutoryDays: number; committedDays: number; commitmentAllowed: boolean };
+type RawIndustry = { code: string; mergedForm: boolean; questions: { key: string; type: string; options?: { value: string }[] }[]; items: { itemCode: string; when?: Record<string, unknown> }[] };
+
+const industries = JSON.parse(readFileSync(join(REPO_ROOT, 'subgraphs/applications/catalogue/industries.json'), 'utf8')) as RawIndustry[];
+const items = new Map<string, RawItem>();
+for (const folder of readdirSync(join(REPO_ROOT, 'subgraphs'))) {
+  const file = join(REPO_ROOT, 'subgraphs', folder, 'items.json');
+  if (existsSync(file)) for (const item of JSON.parse(readFileSync(file, 'utf8')) as RawItem[]) items.set(item.code, item);
+}
+
+function everyAnswerSet(questions: RawIndustry['questions']): Record<string, unknown>[] {
+  if (!questions.length) return [{}];
+  const [first, ...rest] = questions;
+  const values: unknown[] = first.type === 'BOOLEAN' ? [true, false] : first.options!.map((o) => o.value);
+  const tails = everyAnswerSet(rest);
+  return values.flatMap((value) => tails.map((tail) => ({ [first.key]: value, ...tail })));
+}
+
+function recompute(industry: RawIndustry, answers: Record<string, unknown>) {
+  const chosen = industry.items.filter((entry) => Object.keys(entry.when ?? {}).every((key) => entry.when![key] === answers[key])).map((entry) => items.get(entry.itemCode)!);
+  const total = (f: (i: RawItem) => number) => chosen.map(f).reduce((a, b) => a + b, 0);
+  const max = (f: (i: RawItem) => number) => chosen.map(f).reduce((a, b) => (b > a ? b : a), 0);
+  const keys = new Set(chosen.flatMap((i) => i.elements.map((e) => e.key)));
+  const FORM = '(the one form)';
+  const materialCode = (m: RawMaterial) => (industry.mergedForm && m.replacedByMergedForm ? FORM : m.code);
+  const codes = new Set(chosen.flatMap((i) => i.materials.map(materialCode)));
+  const omittable = [...codes].filter((code) => {
+    if (code === FORM) return false;
+    const askers = chosen.filter((i) => i.materials.some((m) => materialCode(m) === code));
+    return askers.every((i) => i.commitmentAllowed && i.materials.find((m) => materialCode(m) === code)!.commitmentMayOmit);
+  });
+  return {
+    itemCodes: chosen.map((i) => i.code),
+    formFieldsSeparate: total((i) => i.elements.length),
+    formFieldsMerged: industry.mergedForm ? keys.size : total((i) => i.elements.length),
+    materialsSeparate: total((i) => i.materials.length),
+    materialsMerged: codes.size,
+    materialsWithCommitment: codes.size - omittable.length,
+    statutoryDaysSequential: total((i) => i.statutoryDays),
+    statutoryDaysParallel: max((i) => i.statutoryDays),
+    committedDaysSequential: total((i) => i.committedDays),
+    committedDaysParallel: max((i) => i.committedDays),
+    daysWithCommitment: max((i) => (i.commitmentAllowed ? 0 : i.committedDays)),
+  };
+}
+
+describe('the reform figures, recomputed from the raw catalogue files', () => {
+  const catalogue = loadCatalogue();
+
+  it('agree for every answer set of every industry', () => {
+    let compared = 0;
+    for (const industry of industries) {
+      const expected = new Map<string, ReturnType<typeof recompute>>();
+      for (const answers of everyAnswerSet(industry.questions)) {
+        const figures = recompute(industry, answers);
+        const key = figures.itemCodes.join(',');
+        if (!expected.has(key)) expected.set(key, figures);
+      }
+      const actual = industryScenarios(catalogue, catalogue.industry(industry.code)!);
+      expect({ industry: industry.code, scenarios: actual.length }).toEqual({ industry: industry.code, scenarios: expected.size });
+      for (const scenario of actual) {
+        const { answers: _a, contributions: _c, illustrative: _i, ...figures } = scenario;
+        expect({ industry: industry.code, ...figures }).toEqual({ industry: industry.code, ...expected.get(scenario.itemCodes.join(','))! });
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(industries.length);
+  });
+
+  it('split each reduction into the mechanisms\' parts, which add up to it', () => {
+    for (const industry of catalogue.industries) {
+      for (const s of industryScenarios(catalogue, industry)) {
+        const parts = (measure: string) => s.contributions.filter((c) => c.measure === measure).reduce((sum, c) => sum + c.amount, 0);
+        expect(parts('FORM_FIELDS')).toBe(s.formFieldsSeparate - s.formFieldsMerged);
+        expect(parts('MATERIALS')).toBe(s.materialsSeparate - s.materialsWithCommitment);
+        expect(parts('DAYS')).toBe(s.statutoryDaysSequential - s.daysWithCommitment);
+        const r = scenarioReductions(s);
+        expect(r.time).toBeCloseTo(s.statutoryDaysSequential ? (s.statutoryDaysSequential - s.daysWithCommitment) / s.statutoryDaysSequential : 0, 2);
+      }
+    }
+  });
+
+  it('mark every figure resting on illustrative data: committed limits are illustrative on every item, so every time figure is marked', () => {
+    const rawItems = [...items.values()] as (RawItem & { illustrative?: string[] })[];
+    const allCommittedIllustrative = rawItems.every((i) => i.illustrative?.includes('committedDays'));
+    for (const industry of catalogue.industries) {
+      for (const s of industryScenarios(catalogue, industry)) {
+        if (allCommittedIllustrative && s.itemCodes.length) expect(s.illustrative).toContain('COMMITTED_DAYS');
+        const scenarioIllustrative = Boolean(industry.illustrative?.some((f) => f === 'questions' || f === 'items'));
+        expect(s.illustrative.includes('SCENARIOS')).toBe(scenarioIllustrative);
+      }
+    }
+  });
+});
