@@ -37,6 +37,8 @@ const LABELS = {
     committedShort: '承诺',
     commitment: '可适用告知承诺',
     mayOmit: '告知承诺时可免交',
+    held: (source: string) => `无需提交（政府部门已有：${source}）`,
+    heldNotConnected: (source: string) => `政府部门已有（${source}），本区尚未接入，仍须提交`,
     remedy: '救济途径',
     reconsideration: '行政复议',
     court: '行政诉讼',
@@ -69,6 +71,8 @@ const LABELS = {
     committedShort: 'committed',
     commitment: 'Notification-commitment allowed',
     mayOmit: 'may be omitted under commitment',
+    held: (source: string) => `nothing to hand in: held by ${source}`,
+    heldNotConnected: (source: string) => `held by ${source}, not yet connected here: hand it in`,
     remedy: 'Remedy',
     reconsideration: 'Administrative reconsideration',
     court: 'Administrative litigation',
@@ -85,6 +89,9 @@ export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
   const L = LABELS[lang];
   const t = (b: Bilingual) => escapeHtml(lang === 'zh' ? b.zh : b.en);
   const name = (o: { nameZh: string; nameEn: string }) => escapeHtml(lang === 'zh' ? o.nameZh : o.nameEn);
+  // 政府部门已有: nothing to hand in where this district fetches it, said plainly where it does not yet.
+  const heldNote = (m: { heldBy?: { nameZh: string; nameEn: string; connected: boolean } | null }) =>
+    m.heldBy ? ` <strong class="held">${(m.heldBy.connected ? L.held : L.heldNotConnected)(name(m.heldBy))}</strong>` : '';
   const industry = guide.industry;
   const answers = guide.answers
     ? Object.entries(guide.answers)
@@ -110,7 +117,7 @@ export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
 <tr><th>${L.conditions}</th><td>${list(item.conditions)}</td></tr>
 <tr><th>${L.process}</th><td>${list(item.processSteps)}</td></tr>
 <tr><th>${L.itemMaterials}</th><td><ol>${item.materials
-        .map((m) => `<li>${name(m)}${m.commitmentMayOmit && item.commitmentAllowed ? ` <em>(${L.mayOmit})</em>` : ''}</li>`)
+        .map((m) => `<li>${name(m)}${heldNote(m)}${m.commitmentMayOmit && item.commitmentAllowed ? ` <em>(${L.mayOmit})</em>` : ''}</li>`)
         .join('')}</ol></td></tr>
 <tr><th>${L.remedy}</th><td>${L.reconsideration}: ${escapeHtml(lang === 'zh' ? item.remedy.reconsiderationZh : item.remedy.reconsiderationEn)}<br>${L.court}: ${escapeHtml(lang === 'zh' ? item.remedy.courtZh : item.remedy.courtEn)}${lang === 'zh' && item.remedy.deadlineNoteZh ? `<br><small>${escapeHtml(item.remedy.deadlineNoteZh)}</small>` : ''}</td></tr>
 </table>
@@ -119,7 +126,7 @@ ${item.illustrative.length ? `<p class="note">${L.illustrative}: ${escapeHtml(it
     )
     .join('\n');
   const materials = guide.materials
-    .map((m) => `<li>${name(m)} <small>(${L.usedBy} ${escapeHtml((m.itemCodes ?? []).join(', '))})</small></li>`)
+    .map((m) => `<li>${name(m)}${heldNote(m)} <small>(${L.usedBy} ${escapeHtml((m.itemCodes ?? []).join(', '))})</small></li>`)
     .join('');
   return printablePage(lang, `${name(industry)} — ${L.title}`, `<h1>${name(industry)}<br>${L.title}</h1>
 <p>${L.edition}: ${escapeHtml(guide.edition)}</p>

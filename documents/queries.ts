@@ -181,10 +181,10 @@ export const GUIDE_QUERY = /* GraphQL */ `
         code nameZh nameEn departmentNameZh departmentNameEn licenceNameZh licenceNameEn
         statutoryDays committedDays feeYuan commitmentAllowed illustrative
         legalBasis { zh en } conditions { zh en } processSteps { zh en }
-        materials { code nameZh nameEn commitmentMayOmit }
+        materials { code nameZh nameEn commitmentMayOmit heldBy { nameZh nameEn connected } }
         remedy { reconsiderationZh reconsiderationEn courtZh courtEn deadlineNoteZh }
       }
-      materials { code nameZh nameEn commitmentMayOmit itemCodes }
+      materials { code nameZh nameEn commitmentMayOmit itemCodes heldBy { nameZh nameEn connected } }
     }
   }
 `;

@@ -23,6 +23,8 @@ export interface MaterialDefinition {
   commitmentMayOmit: boolean;
   /** The item's own application form: the one merged form (一表申请) takes its place. */
   replacedByMergedForm?: boolean;
+  /** The government already holds it: the source it is fetched from instead (subgraphs/applications/held-sources.ts). */
+  heldBy?: string;
 }
 
 export interface ItemDefinition {

@@ -75,8 +75,11 @@ export interface ApplicationDoc {
 
 export interface Material {
   materialCode: string;
-  source: 'UPLOAD' | 'HELD';
-  /** For uploads: the file's SHA-256; for held materials: the holding's reference. */
+  /** Uploaded; referenced by the applicant (an earlier upload, the e-licence); or fetched from the source holding it at acceptance. */
+  source: 'UPLOAD' | 'HELD' | 'FETCHED';
+  /** The source a fetched material came from (held-sources.ts). */
+  fetchedFrom?: string;
+  /** For uploads: the file's SHA-256; for fetched ones, the SHA-256 of the record the source returned; for held materials: the holding's reference. */
   sha256: string | null;
   reference: string | null;
   size: number | null;
@@ -126,7 +129,7 @@ interface StepCommon extends Partial<OutboxFields> {
 export type ApplicationStep = StepCommon &
   (
     | { kind: 'MATERIAL_ATTACHED'; material: Material }
-    | { kind: 'ACCEPTED' }
+    | { kind: 'ACCEPTED'; fetched?: Material[] }
     | { kind: 'SUPPLEMENT_REQUESTED'; notice: SupplementNotice }
     | { kind: 'SUPPLEMENTED'; values: Record<string, unknown> }
     | { kind: 'REFUSED'; reasons: string[] }
@@ -198,6 +201,7 @@ export function foldApplication(doc: ApplicationDoc, steps: ApplicationStep[]): 
         break;
       case 'ACCEPTED':
         Object.assign(app, { status: 'ACCEPTED', acceptedAt: step.at, acceptedBy: step.by });
+        for (const material of step.fetched ?? []) app.materials.set(material.materialCode, material);
         break;
       case 'SUPPLEMENT_REQUESTED':
         Object.assign(app, { status: 'SUPPLEMENT_REQUESTED', supplementNotice: step.notice });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Answers, ElementDefinition, IndustryDefinition, ItemDefinition, MaterialDefinition } from '../../shared/catalogue';
 import type { FieldProblem } from '../../shared/errors';
 import { departments, department as departmentByCode } from '../../shared/registry';
+import { HELD_SOURCES } from './held-sources';
 
 /**
  * The bureau's catalogue: industries composed from the departments' items.
@@ -60,6 +61,8 @@ export function catalogueProblems(data: CatalogueData): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const items = new Map<string, ItemDefinition>();
   const elementTypes = new Map<string, { type: string; item: string }>();
+  // A material is one fact: every item asking it agrees on whether the government holds it.
+  const heldBy = new Map<string, { heldBy: string | undefined; item: string }>();
   data.items.forEach((item, index) => {
     const path = `items.${item.code ?? index}`;
     if (items.has(item.code)) problems.push(problemOf(path, 'DUPLICATE_CODE', `事项编码「${item.code}」重复`, `Item code "${item.code}" is used twice`));
@@ -86,6 +89,17 @@ export function catalogueProblems(data: CatalogueData): FieldProblem[] {
         problemOf(`${path}.materials`, 'NO_COMMITMENT_MATERIAL', '适用告知承诺的事项须至少有一项可免提交的材料', 'An item allowing commitment must let at least one material be omitted'),
       );
     }
+    item.materials.forEach((material, m) => {
+      if (material.heldBy !== undefined && !HELD_SOURCES[material.heldBy]) {
+        problems.push(problemOf(`${path}.materials.${m}.heldBy`, 'UNKNOWN_SOURCE', `没有数据来源「${material.heldBy}」`, `No source "${material.heldBy}" of held materials`));
+      }
+      const other = heldBy.get(material.code);
+      if (other && other.heldBy !== material.heldBy) {
+        problems.push(
+          problemOf(`${path}.materials.${m}.heldBy`, 'HELD_BY_CONFLICT', `材料「${material.code}」在「${other.item}」中的来源不同`, `Material "${material.code}" has another source in ${other.item}`),
+        );
+      } else if (!other) heldBy.set(material.code, { heldBy: material.heldBy, item: item.code });
+    });
     for (const element of item.elements ?? []) {
       const seen = elementTypes.get(element.key);
       if (seen && seen.type !== element.type) {

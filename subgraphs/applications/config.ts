@@ -9,6 +9,8 @@ export const applicationsConfig = defineConfig(
     NOTIFIER_TOKEN: secret('the token for the notification sender', 16).optional(),
     SUPPLEMENT_WORKING_DAYS: count(10),
     WITHDRAWAL_WAIT_MS: millis(2500),
+    // Sources holding materials the applicant need not provide, by source (held-sources.ts): { "elicence": { "url", "token" }, … }.
+    HELD_SOURCES: json('the sources of materials the government holds, { "<source>": { "url": "…", "token": "…" } }', z.partialRecord(z.enum(['elicence', 'population']), z.object({ url: z.url(), token: z.string().min(16) }))).optional(),
     // 北京市统一申办受理平台（京通）: hand-overs in, status callbacks out (subgraphs/applications/city-intake.ts).
     CITY_PLATFORM_KEYS: json('the city intake platform\'s public Ed25519 keys its hand-overs are signed with, { "keys": [JWK] }', z.object({ keys: z.array(ed25519PublicJwk).min(1, 'needs at least one key') })).optional(),
     CITY_PLATFORM_ISSUER: z.string().min(1).default('beijing-unified-intake'),

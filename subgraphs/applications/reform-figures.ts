@@ -7,8 +7,9 @@ import { applicableItems, buildForm, mergeMaterials, type Catalogue } from './ca
  * items that apply), and, kept for comparison, for every item at once:
  * - form fields: the one merged form vs. the sum of the items' own forms;
  * - materials: the merged list (the one form replacing the items' own
- *   application forms) vs. the sum of the items' lists, and then without what
- *   a commitment (告知承诺) lets the applicant omit;
+ *   application forms) vs. the sum of the items' lists, then without what the
+ *   government already holds (fetched from its source, held-sources.ts), then
+ *   without what a commitment (告知承诺) lets the applicant omit;
  * - time, in working days, like for like: the statutory limits one after
  *   another, then in parallel (the longest), then the committed limits in
  *   parallel, then with commitment approvals decided at once.
@@ -22,7 +23,9 @@ export interface ScenarioFigures {
   formFieldsMerged: number;
   materialsSeparate: number;
   materialsMerged: number;
-  /** Merged, less what the applicant may omit by committing on every item that allows it. */
+  /** Merged, less what the government already holds. */
+  materialsWithoutHeld: number;
+  /** Of those, less what the applicant may omit by committing on every item that allows it. */
   materialsWithCommitment: number;
   statutoryDaysSequential: number;
   statutoryDaysParallel: number;
@@ -35,7 +38,7 @@ export interface ScenarioFigures {
 }
 
 export type Measure = 'FORM_FIELDS' | 'MATERIALS' | 'DAYS';
-export type Mechanism = 'MERGING' | 'COMMITMENT' | 'PARALLEL_HANDLING' | 'COMMITTED_LIMITS';
+export type Mechanism = 'MERGING' | 'HELD_DATA' | 'COMMITMENT' | 'PARALLEL_HANDLING' | 'COMMITTED_LIMITS';
 export type IllustrativeBasis = 'SCENARIOS' | 'MERGED_FORM' | 'ELEMENTS' | 'MATERIALS' | 'COMMITMENT' | 'STATUTORY_DAYS' | 'COMMITTED_DAYS';
 
 /** What one mechanism takes off one measure: in its unit, and as a share of the figure before the reform. */
@@ -99,17 +102,18 @@ const longest = (items: ItemDefinition[], pick: (i: ItemDefinition) => number) =
 export function scenarioFigures(catalogue: Catalogue, industry: IndustryDefinition, answers: Answers): ScenarioFigures {
   const items = applicableItems(catalogue, industry, answers);
   const mergedList = mergeMaterials(items, industry.mergedForm);
-  const merged = mergedList.length;
+  const toProvide = mergedList.filter((m) => !m.heldBy);
   // Omitted under commitment: every item asking it allows commitment and lets it be omitted (mergeMaterials ANDs the latter).
-  const omitted = mergedList.filter((m) => m.commitmentMayOmit && m.itemCodes.every((code) => items.find((i) => i.code === code)!.commitmentAllowed)).length;
+  const omitted = toProvide.filter((m) => m.commitmentMayOmit && m.itemCodes.every((code) => items.find((i) => i.code === code)!.commitmentAllowed)).length;
   const figures = {
     answers,
     itemCodes: items.map((i) => i.code),
     formFieldsSeparate: sum(items, (i) => i.elements.length),
     formFieldsMerged: buildForm(industry, items).reduce((s, section) => s + section.fields.length, 0),
     materialsSeparate: sum(items, (i) => i.materials.length),
-    materialsMerged: merged,
-    materialsWithCommitment: merged - omitted,
+    materialsMerged: mergedList.length,
+    materialsWithoutHeld: toProvide.length,
+    materialsWithCommitment: toProvide.length - omitted,
     statutoryDaysSequential: sum(items, (i) => i.statutoryDays),
     statutoryDaysParallel: longest(items, (i) => i.statutoryDays),
     committedDaysSequential: sum(items, (i) => i.committedDays),
@@ -126,7 +130,8 @@ export function scenarioFigures(catalogue: Catalogue, industry: IndustryDefiniti
   const contributions = [
     part('FORM_FIELDS', 'MERGING', f.formFieldsSeparate, f.formFieldsSeparate, f.formFieldsMerged),
     part('MATERIALS', 'MERGING', f.materialsSeparate, f.materialsSeparate, f.materialsMerged),
-    part('MATERIALS', 'COMMITMENT', f.materialsSeparate, f.materialsMerged, f.materialsWithCommitment),
+    part('MATERIALS', 'HELD_DATA', f.materialsSeparate, f.materialsMerged, f.materialsWithoutHeld),
+    part('MATERIALS', 'COMMITMENT', f.materialsSeparate, f.materialsWithoutHeld, f.materialsWithCommitment),
     part('DAYS', 'PARALLEL_HANDLING', f.statutoryDaysSequential, f.statutoryDaysSequential, f.statutoryDaysParallel),
     part('DAYS', 'COMMITTED_LIMITS', f.statutoryDaysSequential, f.statutoryDaysParallel, f.committedDaysParallel),
     part('DAYS', 'COMMITMENT', f.statutoryDaysSequential, f.committedDaysParallel, f.daysWithCommitment),

@@ -88,6 +88,9 @@ describe('catalogue, guides and forms', () => {
     const enHtml = await en.body.text();
     expect(enHtml).toContain('One-time guide');
     expect(enHtml).toContain('Food business licence');
+    // This platform connects no source of held materials: the guide says who holds them, and that they are still handed in here.
+    const travel = await request(`${t.documentsUrl}/guides/travel-agency`);
+    expect(await travel.body.text()).toContain('政府部门已有（北京市电子证照库），本区尚未接入，仍须提交');
     const missing = await request(`${t.documentsUrl}/guides/moon-base`);
     expect(missing.statusCode).toBe(404);
     await missing.body.text();

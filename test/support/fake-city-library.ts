@@ -12,6 +12,11 @@
  *   → 201 for the first push of an identifier, 200 for later ones, with
  *     { identifier, event, revision } where revision counts that identifier's pushes.
  *
+ *   GET /licences?holderCode=<credit code>&licenceType=business-licence
+ *     Authorization: Bearer <token>        401 when missing or wrong
+ *   → 200 with the business licence's record, 404 when the library holds none
+ *     (tests put one there with `holdBusinessLicence`).
+ *
  * A repeated Idempotency-Key gets the first response again (same status and
  * body, plus `Idempotent-Replayed: true`) and has no second effect; reusing a
  * key for a different identifier or body gets 422. While `setDown(true)`,
@@ -45,6 +50,10 @@ export interface FakeCityLibrary {
   readonly received: ReceivedPush[];
   /** Effects: identifier → bodies applied, in order; replays are not repeated here. */
   readonly applied: Map<string, LicencePushBody[]>;
+  /** Puts a business licence for this holder in the library, as the market regulator's registration does. */
+  holdBusinessLicence(creditCode: string, companyName: string): void;
+  /** Every business licence lookup answered (200 or 404), by holder. */
+  readonly lookups: string[];
   /** While down, every request is answered 503. */
   setDown(down: boolean): void;
   /** The next n requests (not counting those answered 503 while down) are answered 500. */
@@ -111,6 +120,8 @@ export async function startFakeCityLibrary(options: FakeCityLibraryOptions = {})
   const responses = new Map<string, StoredResponse>();
   let down = false;
   let failures = 0;
+  const businessLicences = new Map<string, Record<string, string>>();
+  const lookups: string[] = [];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (down) {
@@ -123,7 +134,16 @@ export async function startFakeCityLibrary(options: FakeCityLibraryOptions = {})
       return send(res, 500, { error: 'internal_error' });
     }
 
-    const path = new URL(req.url ?? '/', 'http://library.invalid').pathname;
+    const url = new URL(req.url ?? '/', 'http://library.invalid');
+    const path = url.pathname;
+    if (path === '/licences' && req.method === 'GET') {
+      req.resume();
+      if (req.headers.authorization !== `Bearer ${token}`) return send(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer' });
+      const holder = url.searchParams.get('holderCode') ?? '';
+      lookups.push(holder);
+      const licence = url.searchParams.get('licenceType') === 'business-licence' ? businessLicences.get(holder) : undefined;
+      return licence ? send(res, 200, licence) : send(res, 404, { error: 'not_found' });
+    }
     const match = /^\/licences\/([^/]+)$/.exec(path);
     if (match === null) {
       req.resume();
@@ -211,6 +231,10 @@ export async function startFakeCityLibrary(options: FakeCityLibraryOptions = {})
     token,
     received,
     applied,
+    lookups,
+    holdBusinessLicence(creditCode: string, companyName: string) {
+      businessLicences.set(creditCode, { identifier: `1.2.156.3005.2.11100000000013338W001.${creditCode}.001`, licenceType: 'business-licence', holderCode: creditCode, holderName: companyName, issuedBy: '北京市顺义区市场监督管理局' });
+    },
     setDown(value: boolean) {
       down = value;
     },

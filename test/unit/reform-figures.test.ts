@@ -11,7 +11,7 @@ import { industryScenarios, scenarioReductions } from '../../subgraphs/applicati
  * figure counted with plain sets and sums. Every scenario of every industry
  * must agree number for number.
  */
-type RawMaterial = { code: string; commitmentMayOmit: boolean; replacedByMergedForm?: boolean };
+type RawMaterial = { code: string; commitmentMayOmit: boolean; replacedByMergedForm?: boolean; heldBy?: string };
 type RawItem = { code: string; elements: { key: string }[]; materials: RawMaterial[]; statutoryDays: number; committedDays: number; commitmentAllowed: boolean };
 type RawIndustry = { code: string; mergedForm: boolean; questions: { key: string; type: string; options?: { value: string }[] }[]; items: { itemCode: string; when?: Record<string, unknown> }[] };
 
@@ -38,7 +38,9 @@ function recompute(industry: RawIndustry, answers: Record<string, unknown>) {
   const FORM = '(the one form)';
   const materialCode = (m: RawMaterial) => (industry.mergedForm && m.replacedByMergedForm ? FORM : m.code);
   const codes = new Set(chosen.flatMap((i) => i.materials.map(materialCode)));
-  const omittable = [...codes].filter((code) => {
+  const held = new Set(chosen.flatMap((i) => i.materials.filter((m) => m.heldBy).map(materialCode)));
+  const toProvide = [...codes].filter((code) => !held.has(code));
+  const omittable = toProvide.filter((code) => {
     if (code === FORM) return false;
     const askers = chosen.filter((i) => i.materials.some((m) => materialCode(m) === code));
     return askers.every((i) => i.commitmentAllowed && i.materials.find((m) => materialCode(m) === code)!.commitmentMayOmit);
@@ -49,7 +51,8 @@ function recompute(industry: RawIndustry, answers: Record<string, unknown>) {
     formFieldsMerged: industry.mergedForm ? keys.size : total((i) => i.elements.length),
     materialsSeparate: total((i) => i.materials.length),
     materialsMerged: codes.size,
-    materialsWithCommitment: codes.size - omittable.length,
+    materialsWithoutHeld: toProvide.length,
+    materialsWithCommitment: toProvide.length - omittable.length,
     statutoryDaysSequential: total((i) => i.statutoryDays),
     statutoryDaysParallel: max((i) => i.statutoryDays),
     committedDaysSequential: total((i) => i.committedDays),

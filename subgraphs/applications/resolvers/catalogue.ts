@@ -6,6 +6,7 @@ import type { SubgraphContext } from '../../../shared/subgraph-server';
 import type { Catalogue } from '../catalogue';
 import { answerProblems, applicableItems, buildCatalogue, buildForm, departmentOf, mergeMaterials } from '../catalogue';
 import { DRAFT_ID, editionsFor, type EditionDoc } from '../editions';
+import { heldSourceView } from '../held-sources';
 import { favourable, industryScenarios, reduction, reformFigures, scenarioReductions } from '../reform-figures';
 import type { Resolvers } from '../__generated__/resolver-types';
 
@@ -103,6 +104,9 @@ function requireAdmin(identity: Identity) {
 
 export function catalogueResolvers(): Resolvers {
   return {
+    Material: {
+      heldBy: (material) => (material.heldBy ? heldSourceView(material.heldBy) : null),
+    },
     Query: {
       // Where each department is in the API: its code, and the root fields its operations are under.
       departments: async (_, _args, ctx) => {

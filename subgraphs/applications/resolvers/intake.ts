@@ -10,9 +10,10 @@ import { applicableItems, buildForm, submittedValue, type Catalogue } from '../c
 import { editionsFor } from '../editions';
 import type { NotificationText } from '../notifications';
 import { ApplicationStore } from '../store';
-import type { Application, SupplementProblem } from '../application';
+import type { Application, Material, SupplementProblem } from '../application';
 import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
-import { materialStatuses } from './materials';
+import { materialStatuses, sourceValues } from './materials';
+import { fetchHeld } from '../held-sources';
 import { requestDeadlineAt } from '../../../shared/db';
 import { applicationsConfig } from '../config';
 import type { Application as ApplicationType, MutationResolvers } from '../__generated__/resolver-types';
@@ -43,6 +44,28 @@ function missingMaterials(app: Application, catalogue: Catalogue): SupplementPro
     .map((m) => ({ target: m.code, kind: 'MATERIAL', messageZh: `缺少材料：${m.nameZh}`, messageEn: `Missing material: ${m.nameEn}` }));
 }
 
+/**
+ * Fetches every material the application may take from the source holding it.
+ * A source holding no record for this business refuses the acceptance for that
+ * material: the applicant provides it (after a supplement notice) instead.
+ */
+async function fetchHeldMaterials(app: Application, catalogue: Catalogue, by: string): Promise<Material[]> {
+  const toFetch = materialStatuses(app, catalogue).filter((m) => m.status === 'TO_FETCH');
+  const results = await Promise.all(toFetch.map((m) => fetchHeld(m.heldBy!.code, m.code, sourceValues(app, { heldBy: m.heldBy!.code, itemCodes: m.itemCodes })!, by)));
+  const notHeld = toFetch.filter((_, i) => 'notHeld' in results[i]);
+  if (notHeld.length) {
+    throw invalidInput(
+      notHeld.map((m) => ({
+        path: `materials.${m.code}`,
+        code: 'NOT_HELD',
+        messageZh: `${m.heldBy!.nameZh}中没有本企业的「${m.nameZh}」：请申请人提交（请发出补正通知）`,
+        messageEn: `${m.heldBy!.nameEn} holds no "${m.nameEn}" for this business: the applicant provides it (send a supplement notice)`,
+      })),
+    );
+  }
+  return results as Material[];
+}
+
 /** The applicant is told of the step, by the step's completion. */
 const tell = (app: Application, key: string, text: NotificationText) => ({ notification: { key, creditCode: app.doc.creditCode, text } });
 
@@ -51,16 +74,22 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
     acceptApplication: async (_, args, ctx) => {
       requireRole(ctx.identity, 'CLERK');
       const store = new ApplicationStore(ctx.db);
-      await requireApplication(store, args.id, 'id');
-      const { app } = await store.append(args.id, async (current) => {
+      const loaded = await requireApplication(store, args.id, 'id');
+      const catalogue = await editionsFor(ctx.db).edition(loaded.doc.edition);
+      const acceptable = (current: Application) => {
         requireStatus(current, ['SUBMITTED'], 'id');
-        const catalogue = await editionsFor(ctx.db).edition(current.doc.edition);
         const missing = missingMaterials(current, catalogue);
         if (missing.length) {
           throw invalidInput(
             missing.map((m) => ({ path: `materials.${m.target}`, code: 'MISSING_MATERIAL', messageZh: `${m.messageZh}（请发出补正通知）`, messageEn: `${m.messageEn} (send a supplement notice)` })),
           );
         }
+      };
+      acceptable(loaded);
+      // Materials the government holds are fetched now, before anything is written (held-sources.ts).
+      const fetched = await fetchHeldMaterials(loaded, catalogue, ctx.identity.subject);
+      const { app } = await store.append(args.id, async (current) => {
+        acceptable(current);
         const at = new Date();
         // Each department gets only its own item's values plus the applicant's identity.
         const dispatches = current.doc.items.map((entry) => {
@@ -86,6 +115,8 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
           kind: 'ACCEPTED',
           at,
           by: ctx.identity.subject,
+          // What the applicant attached meanwhile stands; the rest was fetched.
+          fetched: fetched.filter((m) => !current.materials.has(m.materialCode)),
           notification: {
             key: 'accepted',
             creditCode: current.doc.creditCode,

@@ -2,7 +2,8 @@ import { invalidInput, platformError } from '../../../shared/errors';
 import { priorOf, requestKey } from '../../../shared/idempotency';
 import { byId, insertOnce } from '../../../shared/records';
 import { checkUpload } from '../../../shared/uploads';
-import { applicableItems, requiredMaterials, type Catalogue } from '../catalogue';
+import { applicableItems, requiredMaterials, submittedValue, type Catalogue } from '../catalogue';
+import { connected, heldSourceView, valuesFor } from '../held-sources';
 import { editionsFor } from '../editions';
 import { ApplicationStore } from '../store';
 import type { Application, Material } from '../application';
@@ -12,18 +13,31 @@ import type { ApplicationMaterial, Resolvers } from '../__generated__/resolver-t
 /** The business licence is held in the city e-licence library: referenced, never uploaded. */
 export const ELICENCE_BUSINESS_LICENCE = 'ELICENCE:business-licence';
 
-/** Each required material of an application and how it stands (fixed from acceptance on: nothing is attached after it). */
+const ATTACHED_STATUS = { UPLOAD: 'PROVIDED', HELD: 'HELD', FETCHED: 'FETCHED' } as const;
+
+/** The values a held material's source needs, from the application's form, when all were given. */
+export function sourceValues(app: Application, m: { heldBy?: string; itemCodes: string[] }): Record<string, string> | null {
+  return m.heldBy ? valuesFor(m.heldBy, (key) => submittedValue(app.values, m.itemCodes[0], key)) : null;
+}
+
+/**
+ * Each required material of an application and how it stands (fixed from
+ * acceptance on: nothing is attached after it). One the government holds, from
+ * a source this deployment fetches from, is `TO_FETCH` until the window accepts.
+ */
 export function materialStatuses(app: Application, catalogue: Catalogue): ApplicationMaterial[] {
   const industry = catalogue.industry(app.doc.industryCode)!;
   const items = applicableItems(catalogue, industry, app.doc.answers);
   return requiredMaterials(items, app.doc.commitments ?? []).map((m) => {
     const attached = app.materials.get(m.code);
+    const fetchable = m.heldBy && connected(m.heldBy) && sourceValues(app, m);
     return {
       code: m.code,
       nameZh: m.nameZh,
       nameEn: m.nameEn,
       itemCodes: m.itemCodes,
-      status: attached ? (attached.source === 'HELD' ? 'HELD' : 'PROVIDED') : m.omittedByCommitment ? 'COMMITTED' : 'MISSING',
+      status: attached ? ATTACHED_STATUS[attached.source] : m.omittedByCommitment ? 'COMMITTED' : fetchable ? 'TO_FETCH' : 'MISSING',
+      heldBy: m.heldBy ? heldSourceView(m.heldBy) : null,
       file: attached ? { name: attached.name, sha256: attached.sha256, size: attached.size, mediaType: attached.mediaType, reference: attached.reference } : null,
     };
   });
