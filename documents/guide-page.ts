@@ -38,6 +38,8 @@ const LABELS = {
     commitment: '可适用告知承诺',
     mayOmit: '告知承诺时可免交',
     held: (source: string) => `无需提交（政府部门已有：${source}）`,
+    sharedDocument: '共用文件，提交一份',
+    marks: '标注',
     heldNotConnected: (source: string) => `政府部门已有（${source}），本区尚未接入，仍须提交`,
     remedy: '救济途径',
     reconsideration: '行政复议',
@@ -72,6 +74,8 @@ const LABELS = {
     commitment: 'Notification-commitment allowed',
     mayOmit: 'may be omitted under commitment',
     held: (source: string) => `nothing to hand in: held by ${source}`,
+    sharedDocument: 'a shared document, handed in once',
+    marks: 'marked',
     heldNotConnected: (source: string) => `held by ${source}, not yet connected here: hand it in`,
     remedy: 'Remedy',
     reconsideration: 'Administrative reconsideration',
@@ -89,6 +93,11 @@ export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
   const L = LABELS[lang];
   const t = (b: Bilingual) => escapeHtml(lang === 'zh' ? b.zh : b.en);
   const name = (o: { nameZh: string; nameEn: string }) => escapeHtml(lang === 'zh' ? o.nameZh : o.nameEn);
+  // 一件事实一份材料: a shared document in the merged list, handed in once, with what each item needs marked on it.
+  const annotationList = (m: { annotations?: { itemCode: string; zh: string; en: string }[] | null }) =>
+    m.annotations?.length
+      ? ` <em>${L.sharedDocument}</em><ul class="marks">${m.annotations.map((a) => `<li>${escapeHtml(a.itemCode)}: ${L.marks} ${escapeHtml(lang === 'zh' ? a.zh : a.en)}</li>`).join('')}</ul>`
+      : '';
   // 政府部门已有: nothing to hand in where this district fetches it, said plainly where it does not yet.
   const heldNote = (m: { heldBy?: { nameZh: string; nameEn: string; connected: boolean } | null }) =>
     m.heldBy ? ` <strong class="held">${(m.heldBy.connected ? L.held : L.heldNotConnected)(name(m.heldBy))}</strong>` : '';
@@ -126,7 +135,7 @@ ${item.illustrative.length ? `<p class="note">${L.illustrative}: ${escapeHtml(it
     )
     .join('\n');
   const materials = guide.materials
-    .map((m) => `<li>${name(m)}${heldNote(m)} <small>(${L.usedBy} ${escapeHtml((m.itemCodes ?? []).join(', '))})</small></li>`)
+    .map((m) => `<li>${name(m)}${heldNote(m)} <small>(${L.usedBy} ${escapeHtml((m.itemCodes ?? []).join(', '))})</small>${annotationList(m)}</li>`)
     .join('');
   return printablePage(lang, `${name(industry)} — ${L.title}`, `<h1>${name(industry)}<br>${L.title}</h1>
 <p>${L.edition}: ${escapeHtml(guide.edition)}</p>

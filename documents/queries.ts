@@ -184,7 +184,7 @@ export const GUIDE_QUERY = /* GraphQL */ `
         materials { code nameZh nameEn commitmentMayOmit heldBy { nameZh nameEn connected } }
         remedy { reconsiderationZh reconsiderationEn courtZh courtEn deadlineNoteZh }
       }
-      materials { code nameZh nameEn commitmentMayOmit itemCodes heldBy { nameZh nameEn connected } }
+      materials { code nameZh nameEn commitmentMayOmit itemCodes heldBy { nameZh nameEn connected } annotations { itemCode zh en } }
     }
   }
 `;

@@ -40,7 +40,7 @@ export interface OperationLimits {
   expandedFields: number;
 }
 
-// A scan costs about 200, a guide 1,300, the merged form 3,000: the public's limit leaves room for those and no more than three QR images.
+// A scan costs about 200, a guide 2,100, the merged form 3,000: the public's limit leaves room for those and no more than three QR images.
 const PUBLIC: OperationLimits = { tokens: 1500, depth: 8, aliases: 10, directives: 10, cost: 5000, expandedFields: 500 };
 const STAFF: OperationLimits = { tokens: 5000, depth: 12, aliases: 30, directives: 20, cost: 20000, expandedFields: 3000 };
 export const OPERATION_LIMITS: Record<Role, OperationLimits> = {

@@ -63,7 +63,7 @@ export const RESOLVER_TYPE_TARGETS: Target[] = [
   {
     file: 'subgraphs/applications/__generated__/resolver-types.ts',
     sdl: () => applicationsSubgraph().typeDefs,
-    mappers: { FaceChange: "Omit<FaceChange, 'application'> & { applicationId: string }", Industry: 'subgraphs/applications/resolvers/catalogue#IndustryView', Material: 'shared/catalogue#MaterialDefinition' },
+    mappers: { FaceChange: "Omit<FaceChange, 'application'> & { applicationId: string }", Industry: 'subgraphs/applications/resolvers/catalogue#IndustryView', Material: 'subgraphs/applications/catalogue#MaterialView' },
   },
   {
     file: 'subgraphs/permit/__generated__/resolver-types.ts',

@@ -25,6 +25,18 @@ export interface MaterialDefinition {
   replacedByMergedForm?: boolean;
   /** The government already holds it: the source it is fetched from instead (subgraphs/applications/held-sources.ts). */
   heldBy?: string;
+  /**
+   * One document for one fact: the shared documents that serve this material
+   * (subgraphs/applications/catalogue/documents.json), each with what this item
+   * needs marked on it. Several items' materials naming one document ask it once.
+   */
+  documents?: DocumentUse[];
+}
+
+export interface DocumentUse {
+  code: string;
+  annotationZh?: string;
+  annotationEn?: string;
 }
 
 export interface ItemDefinition {

@@ -90,6 +90,9 @@ export function catalogueProblems(data: CatalogueData): FieldProblem[] {
       );
     }
     item.materials.forEach((material, m) => {
+      material.documents?.forEach((use, d) => {
+        if (!SHARED_DOCUMENTS.has(use.code)) problems.push(problemOf(`${path}.materials.${m}.documents.${d}.code`, 'UNKNOWN_DOCUMENT', `没有共用文件「${use.code}」`, `No shared document "${use.code}"`));
+      });
       if (material.heldBy !== undefined && !HELD_SOURCES[material.heldBy]) {
         problems.push(problemOf(`${path}.materials.${m}.heldBy`, 'UNKNOWN_SOURCE', `没有数据来源「${material.heldBy}」`, `No source "${material.heldBy}" of held materials`));
       }
@@ -265,28 +268,56 @@ export const MERGED_FORM_MATERIAL: MaterialDefinition = {
   commitmentMayOmit: false,
 };
 
+/** The shared documents (一件事实一份材料) items' materials may name. */
+export const SHARED_DOCUMENTS: ReadonlyMap<string, { code: string; nameZh: string; nameEn: string }> = new Map(
+  (JSON.parse(readFileSync(join(__dirname, 'catalogue', 'documents.json'), 'utf8')) as { documents: { code: string; nameZh: string; nameEn: string }[] }).documents.map((d) => [d.code, d]),
+);
+
+/** What one item needs marked on a shared document. */
+export interface Annotation {
+  itemCode: string;
+  zh: string;
+  en: string;
+}
+
+export type MergedMaterial = MaterialDefinition & { itemCodes: string[]; annotations: Annotation[] };
+/** A material as GraphQL shows it: an item's own, or an entry of a merged list. */
+export type MaterialView = MaterialDefinition & Partial<Pick<MergedMaterial, 'itemCodes' | 'annotations'>>;
+
 /**
  * The combined materials list: a material several items need is listed once
- * (omittable under commitment only if every item lets it be omitted). With the
- * merged form, the items' own application forms give way to the one form.
+ * (omittable under commitment only if every item lets it be omitted); a
+ * material served by shared documents becomes those documents, each listed
+ * once with every item's annotations. With the merged form, the items' own
+ * application forms give way to the one form.
  */
-export function mergeMaterials(items: ItemDefinition[], mergedForm: boolean): (MaterialDefinition & { itemCodes: string[] })[] {
-  const merged = new Map<string, MaterialDefinition & { itemCodes: string[] }>();
+export function mergeMaterials(items: ItemDefinition[], mergedForm: boolean): MergedMaterial[] {
+  const merged = new Map<string, MergedMaterial>();
+  const add = (item: ItemDefinition, entry: MaterialDefinition, annotation?: Annotation) => {
+    const seen = merged.get(entry.code);
+    if (!seen) merged.set(entry.code, { ...entry, itemCodes: [item.code], annotations: annotation ? [annotation] : [] });
+    else {
+      if (!seen.itemCodes.includes(item.code)) seen.itemCodes.push(item.code);
+      seen.commitmentMayOmit = seen.commitmentMayOmit && entry.commitmentMayOmit;
+      if (annotation) seen.annotations.push(annotation);
+    }
+  };
   for (const item of items) {
     for (const material of item.materials) {
-      const entry = mergedForm && material.replacedByMergedForm ? MERGED_FORM_MATERIAL : material;
-      const seen = merged.get(entry.code);
-      if (seen) {
-        seen.itemCodes.push(item.code);
-        seen.commitmentMayOmit = seen.commitmentMayOmit && entry.commitmentMayOmit;
-      } else merged.set(entry.code, { ...entry, itemCodes: [item.code] });
+      if (mergedForm && material.replacedByMergedForm) add(item, MERGED_FORM_MATERIAL);
+      else if (material.documents?.length) {
+        for (const use of material.documents) {
+          const document = SHARED_DOCUMENTS.get(use.code)!;
+          const annotation = use.annotationZh ? { itemCode: item.code, zh: use.annotationZh, en: use.annotationEn ?? use.annotationZh } : undefined;
+          add(item, { code: document.code, nameZh: document.nameZh, nameEn: document.nameEn, commitmentMayOmit: material.commitmentMayOmit }, annotation);
+        }
+      } else add(item, material);
     }
   }
   return [...merged.values()];
 }
 
-export interface RequiredMaterial extends MaterialDefinition {
-  itemCodes: string[];
+export interface RequiredMaterial extends MergedMaterial {
   /** Every item needing it is under commitment and lets it be omitted. */
   omittedByCommitment: boolean;
 }
@@ -301,11 +332,8 @@ export function requiredMaterials(items: ItemDefinition[], commitments: string[]
     .filter((m) => m.code !== MERGED_FORM_MATERIAL.code)
     .map((m) => ({
       ...m,
-      omittedByCommitment: m.itemCodes.every((code) => {
-        const item = items.find((i) => i.code === code)!;
-        const own = item.materials.find((x) => x.code === m.code);
-        return item.commitmentAllowed && commitments.includes(code) && Boolean(own?.commitmentMayOmit);
-      }),
+      // Every item asking it lets it be omitted (mergeMaterials ANDs that), allows commitment, and is committed on.
+      omittedByCommitment: m.commitmentMayOmit && m.itemCodes.every((code) => items.find((i) => i.code === code)!.commitmentAllowed && commitments.includes(code)),
     }));
 }
 

@@ -39,7 +39,7 @@ export interface ScenarioFigures {
 
 export type Measure = 'FORM_FIELDS' | 'MATERIALS' | 'DAYS';
 export type Mechanism = 'MERGING' | 'HELD_DATA' | 'COMMITMENT' | 'PARALLEL_HANDLING' | 'COMMITTED_LIMITS';
-export type IllustrativeBasis = 'SCENARIOS' | 'MERGED_FORM' | 'ELEMENTS' | 'MATERIALS' | 'COMMITMENT' | 'STATUTORY_DAYS' | 'COMMITTED_DAYS';
+export type IllustrativeBasis = 'SCENARIOS' | 'MERGED_FORM' | 'ELEMENTS' | 'MATERIALS' | 'SHARED_DOCUMENTS' | 'COMMITMENT' | 'STATUTORY_DAYS' | 'COMMITTED_DAYS';
 
 /** What one mechanism takes off one measure: in its unit, and as a share of the figure before the reform. */
 export interface Contribution {
@@ -143,6 +143,8 @@ export function scenarioFigures(catalogue: Catalogue, industry: IndustryDefiniti
     ...(industrySays('mergedForm') ? (['MERGED_FORM'] as const) : []),
     ...(itemSays('elements') ? (['ELEMENTS'] as const) : []),
     ...(itemSays('materials') ? (['MATERIALS'] as const) : []),
+    // Which materials one shared document serves is an illustrative reading (documents.json).
+    ...(items.some((i) => i.materials.some((m) => m.documents?.length)) ? (['SHARED_DOCUMENTS'] as const) : []),
     ...(itemSays('commitmentAllowed') ? (['COMMITMENT'] as const) : []),
     ...(itemSays('statutoryDays') ? (['STATUTORY_DAYS'] as const) : []),
     ...(itemSays('committedDays') ? (['COMMITTED_DAYS'] as const) : []),

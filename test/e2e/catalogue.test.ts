@@ -88,6 +88,14 @@ describe('catalogue, guides and forms', () => {
     const enHtml = await en.body.text();
     expect(enHtml).toContain('One-time guide');
     expect(enHtml).toContain('Food business licence');
+    // One document for one fact: the pharmacy's three sets of plans are one, marked as each item asks.
+    const plans = await as(null, '{ guide(industryCode: "pharmacy", answers: { areaOver300: true }) { materials { code annotations { itemCode zh } } } }');
+    const floorPlans = (plans.data as { guide: { materials: { code: string; annotations: { itemCode: string; zh: string }[] | null }[] } }).guide.materials.filter((m) => m.code === 'floor-plan');
+    expect(floorPlans).toHaveLength(1);
+    expect(floorPlans[0].annotations!.map((a) => a.itemCode).sort()).toEqual(['FR-FIRE-CHECK', 'MR-DRUG-RETAIL', 'MR-MEDICAL-DEVICE-III']);
+    const pharmacyPage = await (await request(`${t.documentsUrl}/guides/pharmacy?answers=${encodeURIComponent(JSON.stringify({ areaOver300: true }))}`)).body.text();
+    expect(pharmacyPage).toContain('共用文件，提交一份');
+    expect(pharmacyPage).toContain('FR-FIRE-CHECK: 标注 标明消防设施');
     // This platform connects no source of held materials: the guide says who holds them, and that they are still handed in here.
     const travel = await request(`${t.documentsUrl}/guides/travel-agency`);
     expect(await travel.body.text()).toContain('政府部门已有（北京市电子证照库），本区尚未接入，仍须提交');

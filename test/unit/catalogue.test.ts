@@ -219,3 +219,45 @@ describe('reform figures', () => {
     });
   });
 });
+
+describe('one document for one fact', () => {
+  const withPlans = (code: string, annotationZh: string, commitmentMayOmit = true) =>
+    item(code, [element('x')], {
+      materials: [{ code: `${code}-plans`, nameZh: '平面图', nameEn: 'Plans', commitmentMayOmit, documents: [{ code: 'floor-plan', annotationZh, annotationEn: annotationZh }] }],
+    });
+
+  it('asks a shared document once, with what each item needs marked on it', () => {
+    const merged = mergeMaterials([withPlans('A', '标明消防设施'), withPlans('B', '标明包厢')], true);
+    expect(merged).toHaveLength(1);
+    expect(merged[0]).toEqual(
+      expect.objectContaining({
+        code: 'floor-plan',
+        itemCodes: ['A', 'B'],
+        annotations: [
+          { itemCode: 'A', zh: '标明消防设施', en: '标明消防设施' },
+          { itemCode: 'B', zh: '标明包厢', en: '标明包厢' },
+        ],
+      }),
+    );
+  });
+
+  it('lets commitment omit the shared document only when every item using it lets it be omitted', () => {
+    expect(mergeMaterials([withPlans('A', 'a'), withPlans('B', 'b')], true)[0].commitmentMayOmit).toBe(true);
+    expect(mergeMaterials([withPlans('A', 'a'), withPlans('B', 'b', false)], true)[0].commitmentMayOmit).toBe(false);
+  });
+
+  it('refuses a material naming a document the shared catalogue lacks', () => {
+    const bad = item('A', [element('x')], { materials: [{ code: 'm', nameZh: 'm', nameEn: 'm', commitmentMayOmit: false, documents: [{ code: 'moon-map' }] }] });
+    const problems = catalogueProblems({ items: [bad], industries: [industry([{ itemCode: 'A', department: 'market-regulation' }])] });
+    expect(problems.map((p) => `${p.path}:${p.code}`)).toContain('items.A.materials.0.documents.0.code:UNKNOWN_DOCUMENT');
+  });
+
+  it('serves the pharmacy\'s three sets of premises plans with one', () => {
+    const catalogue = loadCatalogue();
+    const pharmacy = catalogue.industry('pharmacy')!;
+    const merged = mergeMaterials(applicableItems(catalogue, pharmacy, { areaOver300: true }), true);
+    const plans = merged.filter((m) => m.code === 'floor-plan');
+    expect(plans).toHaveLength(1);
+    expect(plans[0].annotations.map((a) => a.itemCode).sort()).toEqual(['FR-FIRE-CHECK', 'MR-DRUG-RETAIL', 'MR-MEDICAL-DEVICE-III']);
+  });
+});

@@ -11,7 +11,7 @@ import { industryScenarios, scenarioReductions } from '../../subgraphs/applicati
  * figure counted with plain sets and sums. Every scenario of every industry
  * must agree number for number.
  */
-type RawMaterial = { code: string; commitmentMayOmit: boolean; replacedByMergedForm?: boolean; heldBy?: string };
+type RawMaterial = { code: string; commitmentMayOmit: boolean; replacedByMergedForm?: boolean; heldBy?: string; documents?: { code: string }[] };
 type RawItem = { code: string; elements: { key: string }[]; materials: RawMaterial[]; statutoryDays: number; committedDays: number; commitmentAllowed: boolean };
 type RawIndustry = { code: string; mergedForm: boolean; questions: { key: string; type: string; options?: { value: string }[] }[]; items: { itemCode: string; when?: Record<string, unknown> }[] };
 
@@ -36,14 +36,15 @@ function recompute(industry: RawIndustry, answers: Record<string, unknown>) {
   const max = (f: (i: RawItem) => number) => chosen.map(f).reduce((a, b) => (b > a ? b : a), 0);
   const keys = new Set(chosen.flatMap((i) => i.elements.map((e) => e.key)));
   const FORM = '(the one form)';
-  const materialCode = (m: RawMaterial) => (industry.mergedForm && m.replacedByMergedForm ? FORM : m.code);
-  const codes = new Set(chosen.flatMap((i) => i.materials.map(materialCode)));
-  const held = new Set(chosen.flatMap((i) => i.materials.filter((m) => m.heldBy).map(materialCode)));
+  // What a material is handed in as: the one form, the shared documents serving it, or itself.
+  const handedInAs = (m: RawMaterial): string[] => (industry.mergedForm && m.replacedByMergedForm ? [FORM] : m.documents?.length ? m.documents.map((d) => `document:${d.code}`) : [m.code]);
+  const codes = new Set(chosen.flatMap((i) => i.materials.flatMap(handedInAs)));
+  const held = new Set(chosen.flatMap((i) => i.materials.filter((m) => m.heldBy).flatMap(handedInAs)));
   const toProvide = [...codes].filter((code) => !held.has(code));
   const omittable = toProvide.filter((code) => {
     if (code === FORM) return false;
-    const askers = chosen.filter((i) => i.materials.some((m) => materialCode(m) === code));
-    return askers.every((i) => i.commitmentAllowed && i.materials.find((m) => materialCode(m) === code)!.commitmentMayOmit);
+    const uses = chosen.flatMap((i) => i.materials.filter((m) => handedInAs(m).includes(code)).map((m) => ({ item: i, m })));
+    return uses.every(({ item, m }) => item.commitmentAllowed && m.commitmentMayOmit);
   });
   return {
     itemCodes: chosen.map((i) => i.code),

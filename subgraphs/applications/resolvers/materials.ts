@@ -38,6 +38,7 @@ export function materialStatuses(app: Application, catalogue: Catalogue): Applic
       itemCodes: m.itemCodes,
       status: attached ? ATTACHED_STATUS[attached.source] : m.omittedByCommitment ? 'COMMITTED' : fetchable ? 'TO_FETCH' : 'MISSING',
       heldBy: m.heldBy ? heldSourceView(m.heldBy) : null,
+      annotations: m.annotations,
       file: attached ? { name: attached.name, sha256: attached.sha256, size: attached.size, mediaType: attached.mediaType, reference: attached.reference } : null,
     };
   });
