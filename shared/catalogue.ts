@@ -84,6 +84,19 @@ export interface IndustryItem {
   department: string;
   /** Applies only when every key equals the answer given. */
   when?: Answers;
+  /**
+   * In this industry the item covers only part of the premises (a bookstore's
+   * café corner, a hotel's restaurant): its premises areas are asked for that
+   * part, as their own fields, not merged with the whole premises' area.
+   */
+  premisesPart?: PremisesPart;
+}
+
+export interface PremisesPart {
+  /** Prefixes the part's field keys (`cafeCorner` → `cafeCornerFloorArea`). */
+  key: string;
+  nameZh: string;
+  nameEn: string;
 }
 
 export interface IndustryDefinition {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Answers, ElementDefinition, IndustryDefinition, ItemDefinition, MaterialDefinition } from '../../shared/catalogue';
+import type { Answers, ElementDefinition, IndustryDefinition, ItemDefinition, MaterialDefinition, PremisesPart } from '../../shared/catalogue';
 import type { FieldProblem } from '../../shared/errors';
 import { departments, department as departmentByCode } from '../../shared/registry';
 import { HELD_SOURCES } from './held-sources';
@@ -145,6 +145,14 @@ export function catalogueProblems(data: CatalogueData): FieldProblem[] {
         problems.push(
           problemOf(`${path}.items.${index}.department`, 'WRONG_DEPARTMENT', `事项「${item.nameZh}」不属于「${entry.department}」`, `Item "${item.nameEn}" is not decided by "${entry.department}"`),
         );
+      }
+      if (entry.premisesPart && item) {
+        const part = entry.premisesPart;
+        if (!/^[a-z][A-Za-z0-9]{1,30}$/.test(part.key ?? '') || !part.nameZh?.trim() || !part.nameEn?.trim()) {
+          problems.push(problemOf(`${path}.items.${index}.premisesPart`, 'INVALID_FORMAT', '场所部分须有键（小写字母开头）和中英文名称', 'A part of the premises needs a key (starting lower-case) and names in Chinese and English'));
+        } else if (!item.elements.some(measuresPremises)) {
+          problems.push(problemOf(`${path}.items.${index}.premisesPart`, 'NO_PREMISES_AREA', `事项「${item.nameZh}」没有场所面积要素`, `Item "${item.nameEn}" asks no area of the premises`));
+        }
       }
       for (const [key, value] of Object.entries(entry.when ?? {})) {
         const question = industry.questions.find((q) => q.key === key);
@@ -363,6 +371,33 @@ export function submittedValue(values: Record<string, unknown>, itemCode: string
   return values[key] ?? values[bundledFieldKey(itemCode, key)];
 }
 
+/** An element measuring the premises (an area): one item covering part of them asks it for that part. */
+const measuresPremises = (e: ElementDefinition) => e.section === 'premises' && e.type === 'AREA';
+
+/** The key of a premises element asked for a part of the premises: `cafeCorner` + `floorArea` → `cafeCornerFloorArea`. */
+export function partFieldKey(part: PremisesPart, key: string): string {
+  return `${part.key}${key[0].toUpperCase()}${key.slice(1)}`;
+}
+
+/**
+ * The item as the industry's merged form asks it: where it covers only part of
+ * the premises, its premises areas are that part's own fields.
+ */
+export function asUsedIn(industry: IndustryDefinition, item: ItemDefinition): ItemDefinition {
+  const part = industry.mergedForm ? industry.items.find((entry) => entry.itemCode === item.code)?.premisesPart : undefined;
+  if (!part) return item;
+  return {
+    ...item,
+    elements: item.elements.map((e) => (measuresPremises(e) ? { ...e, key: partFieldKey(part, e.key), labelZh: `${part.nameZh}：${e.labelZh}`, labelEn: `${part.nameEn}: ${e.labelEn}` } : e)),
+  };
+}
+
+/** The value one item's element was given on the industry's form, under the key the form asked it by. */
+export function itemValue(industry: IndustryDefinition, values: Record<string, unknown>, item: ItemDefinition, key: string): unknown {
+  const index = item.elements.findIndex((e) => e.key === key);
+  return submittedValue(values, item.code, index < 0 ? key : asUsedIn(industry, item).elements[index].key);
+}
+
 /**
  * The one form (一表申请) for these items. An industry not ready for the merged
  * form gets each item's own form as a section, fields keyed `<itemCode>:<key>`.
@@ -376,7 +411,7 @@ export function buildForm(industry: IndustryDefinition, items: ItemDefinition[])
       fields: item.elements.map((e) => ({ ...e, key: bundledFieldKey(item.code, e.key), itemCodes: [item.code] })),
     }));
   }
-  const fields = mergeElements(items);
+  const fields = mergeElements(items.map((item) => asUsedIn(industry, item)));
   return SECTIONS.map((section) => ({
     ...section,
     fields: fields.filter((f) => (f.section ?? 'item') === section.key),

@@ -107,6 +107,24 @@ describe('catalogue, guides and forms', () => {
     await bad.body.text();
   });
 
+  it('asks a café corner\'s area apart from the bookstore\'s, and gives each department the area its licence covers', async () => {
+    const answers = { hasCafeCorner: true, areaOver300: false };
+    const fields = (await t.walk.form('bookstore', answers)).sections.flatMap((s) => s.fields);
+    expect(fields.map((f) => f.key)).toEqual(expect.arrayContaining(['floorArea', 'cafeCornerFloorArea']));
+    const values = { ...sampleValues(fields, sampleBusiness(Math.floor(Math.random() * 100000))), floorArea: 180, cafeCornerFloorArea: 25 };
+    const submitted = await t.walk.submit(t.walk.clerk(), 'bookstore', answers, values);
+    const accepted = await t.walk.accept(submitted.id);
+    const areaIn = async (departmentCode: string, itemCode: string) => {
+      const reviewId = accepted.items.find((i) => i.itemCode === itemCode)!.reviewId;
+      await t.walk.waitForReview(departmentCode, reviewId);
+      const dept = department(departmentCode)!;
+      const r = await as(t.walk.reviewer(departmentCode), `query ($id: ID!) { ${dept.graphqlName} { review(id: $id) { values } } }`, { id: reviewId });
+      return (r.data as Record<string, { review: { values: { floorArea: number } } }>)[dept.graphqlName].review.values.floorArea;
+    };
+    expect(await areaIn('market-regulation', 'MR-FOOD-BUSINESS')).toBe(25);
+    expect(await areaIn('culture-tourism', 'CT-PUBLICATION-RETAIL')).toBe(180);
+  });
+
   it('gives analysts the reform figures, computed from the catalogue', async () => {
     const r = await as(analyst, '{ reformFigures { industryCode formFieldsSeparate formFieldsMerged formFieldReduction materialsSeparate materialsMerged statutoryDaysSequential committedDaysUnified timeReduction } }');
     const rows = (r.data as { reformFigures: Record<string, number | string>[] }).reformFigures;

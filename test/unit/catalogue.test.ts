@@ -8,6 +8,7 @@ import {
   loadCatalogue,
   mergeElements,
   mergeMaterials,
+  itemValue,
   type CatalogueData,
 } from '../../subgraphs/applications/catalogue';
 import { reformFigures } from '../../subgraphs/applications/reform-figures';
@@ -259,5 +260,32 @@ describe('one document for one fact', () => {
     const plans = merged.filter((m) => m.code === 'floor-plan');
     expect(plans).toHaveLength(1);
     expect(plans[0].annotations.map((a) => a.itemCode).sort()).toEqual(['FR-FIRE-CHECK', 'MR-DRUG-RETAIL', 'MR-MEDICAL-DEVICE-III']);
+  });
+});
+
+describe('an item covering part of the premises', () => {
+  const catalogue = loadCatalogue();
+  const bookstore = catalogue.industry('bookstore')!;
+  const answers = { hasCafeCorner: true, areaOver300: false };
+
+  it('asks that part\'s area as a field of its own, beside the whole premises\' area', () => {
+    const fields = buildForm(bookstore, applicableItems(catalogue, bookstore, answers)).flatMap((s) => s.fields);
+    expect(fields.find((f) => f.key === 'floorArea')!.itemCodes).toEqual(['CT-PUBLICATION-RETAIL']);
+    expect(fields.find((f) => f.key === 'cafeCornerFloorArea')).toEqual(expect.objectContaining({ itemCodes: ['MR-FOOD-BUSINESS'], labelZh: expect.stringMatching(/^咖啡区：/) }));
+  });
+
+  it('hands each item the area it covers under its own key', () => {
+    const values = { floorArea: 200, cafeCornerFloorArea: 30 };
+    expect(itemValue(bookstore, values, catalogue.item('MR-FOOD-BUSINESS'), 'floorArea')).toBe(30);
+    expect(itemValue(bookstore, values, catalogue.item('CT-PUBLICATION-RETAIL'), 'floorArea')).toBe(200);
+    // In a restaurant the food licence covers the whole premises: one area, shared.
+    expect(itemValue(catalogue.industry('restaurant')!, values, catalogue.item('MR-FOOD-BUSINESS'), 'floorArea')).toBe(200);
+  });
+
+  it('refuses a part with a bad key, or on an item asking no area of the premises', () => {
+    const noArea = item('A', [element('x')]);
+    const data = (premisesPart: { key: string; nameZh: string; nameEn: string }) => ({ items: [noArea], industries: [industry([{ itemCode: 'A', department: 'market-regulation', premisesPart }])] });
+    expect(catalogueProblems(data({ key: 'cafe', nameZh: '咖啡区', nameEn: 'café' })).map((p) => p.code)).toContain('NO_PREMISES_AREA');
+    expect(catalogueProblems(data({ key: 'Cafe corner', nameZh: '咖啡区', nameEn: 'café' })).map((p) => p.code)).toContain('INVALID_FORMAT');
   });
 });

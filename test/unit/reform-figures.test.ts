@@ -12,8 +12,8 @@ import { industryScenarios, scenarioReductions } from '../../subgraphs/applicati
  * must agree number for number.
  */
 type RawMaterial = { code: string; commitmentMayOmit: boolean; replacedByMergedForm?: boolean; heldBy?: string; documents?: { code: string }[] };
-type RawItem = { code: string; elements: { key: string }[]; materials: RawMaterial[]; statutoryDays: number; committedDays: number; commitmentAllowed: boolean };
-type RawIndustry = { code: string; mergedForm: boolean; questions: { key: string; type: string; options?: { value: string }[] }[]; items: { itemCode: string; when?: Record<string, unknown> }[] };
+type RawItem = { code: string; elements: { key: string; section?: string; type: string }[]; materials: RawMaterial[]; statutoryDays: number; committedDays: number; commitmentAllowed: boolean };
+type RawIndustry = { code: string; mergedForm: boolean; questions: { key: string; type: string; options?: { value: string }[] }[]; items: { itemCode: string; when?: Record<string, unknown>; premisesPart?: { key: string } }[] };
 
 const industries = JSON.parse(readFileSync(join(REPO_ROOT, 'subgraphs/applications/catalogue/industries.json'), 'utf8')) as RawIndustry[];
 const items = new Map<string, RawItem>();
@@ -31,10 +31,14 @@ function everyAnswerSet(questions: RawIndustry['questions']): Record<string, unk
 }
 
 function recompute(industry: RawIndustry, answers: Record<string, unknown>) {
-  const chosen = industry.items.filter((entry) => Object.keys(entry.when ?? {}).every((key) => entry.when![key] === answers[key])).map((entry) => items.get(entry.itemCode)!);
+  const entries = industry.items.filter((entry) => Object.keys(entry.when ?? {}).every((key) => entry.when![key] === answers[key]));
+  const chosen = entries.map((entry) => items.get(entry.itemCode)!);
   const total = (f: (i: RawItem) => number) => chosen.map(f).reduce((a, b) => a + b, 0);
   const max = (f: (i: RawItem) => number) => chosen.map(f).reduce((a, b) => (b > a ? b : a), 0);
-  const keys = new Set(chosen.flatMap((i) => i.elements.map((e) => e.key)));
+  // An item covering part of the premises asks its premises areas for that part: a field of their own.
+  const keys = new Set(
+    entries.flatMap((entry) => items.get(entry.itemCode)!.elements.map((e) => (entry.premisesPart && e.section === 'premises' && e.type === 'AREA' ? `${entry.premisesPart.key}/${e.key}` : e.key))),
+  );
   const FORM = '(the one form)';
   // What a material is handed in as: the one form, the shared documents serving it, or itself.
   const handedInAs = (m: RawMaterial): string[] => (industry.mergedForm && m.replacedByMergedForm ? [FORM] : m.documents?.length ? m.documents.map((d) => `document:${d.code}`) : [m.code]);

@@ -773,6 +773,8 @@ export type IndustryItem = {
   __typename?: 'IndustryItem';
   /** 审批事项。The approval item. */
   item: ApprovalItem;
+  /** 本行业中该事项只覆盖部分经营场所（如书店的咖啡区）：其场所面积按该部分单独填报。In this industry the item covers only part of the premises (a bookstore's café corner): its premises areas are asked for that part, as their own fields. */
+  premisesPart?: Maybe<PremisesPart>;
   /** 适用条件：各问题的回答须等于此值；为空表示总是适用。Answers required for the item to apply; null means always. */
   when?: Maybe<Scalars['JSON']['output']>;
 };
@@ -783,6 +785,8 @@ export type IndustryItemInput = {
   department: Scalars['String']['input'];
   /** 事项编码。Item code. */
   itemCode: Scalars['String']['input'];
+  /** 该事项只覆盖部分经营场所时：该部分。The part of the premises the item covers, when only part. */
+  premisesPart?: InputMaybe<PremisesPartInput>;
   /** 适用条件（问题键 → 答案）；为空表示总是适用。Condition: question key → answer; null means always. */
   when?: InputMaybe<Scalars['JSON']['input']>;
 };
@@ -1193,6 +1197,27 @@ export type NotificationDelivery =
   | 'RECORDED'
   /** 已发送。Sent. */
   | 'SENT';
+
+/** 经营场所的一部分。A part of the premises. */
+export type PremisesPart = {
+  __typename?: 'PremisesPart';
+  /** 键：该部分字段键的前缀（cafeCorner → cafeCornerFloorArea）。Key, prefixing the part's field keys (cafeCorner → cafeCornerFloorArea). */
+  key: Scalars['String']['output'];
+  /** 名称（英文）。Name (English). */
+  nameEn: Scalars['String']['output'];
+  /** 名称。Name. */
+  nameZh: Scalars['String']['output'];
+};
+
+/** 经营场所的一部分。A part of the premises. */
+export type PremisesPartInput = {
+  /** 键（小写字母开头）。Key (starting lower-case). */
+  key: Scalars['String']['input'];
+  /** 名称（英文）。Name (English). */
+  nameEn: Scalars['String']['input'];
+  /** 名称。Name. */
+  nameZh: Scalars['String']['input'];
+};
 
 /** 一组（行业或部门）的办理用时统计。Processing times of one industry or department. */
 export type ProcessingGroup = {
@@ -1917,6 +1942,8 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Notification: ResolverTypeWrapper<Notification>;
   NotificationDelivery: NotificationDelivery;
+  PremisesPart: ResolverTypeWrapper<PremisesPart>;
+  PremisesPartInput: PremisesPartInput;
   ProcessingGroup: ResolverTypeWrapper<ProcessingGroup>;
   ProcessingStatistics: ResolverTypeWrapper<ProcessingStatistics>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -2007,6 +2034,8 @@ export type ResolversParentTypes = {
   MaterialInput: MaterialInput;
   Mutation: Record<PropertyKey, never>;
   Notification: Notification;
+  PremisesPart: PremisesPart;
+  PremisesPartInput: PremisesPartInput;
   ProcessingGroup: ProcessingGroup;
   ProcessingStatistics: ProcessingStatistics;
   Query: Record<PropertyKey, never>;
@@ -2288,6 +2317,7 @@ export type IndustryResolvers<ContextType = SubgraphContext, ParentType extends 
 
 export type IndustryItemResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['IndustryItem'] = ResolversParentTypes['IndustryItem']> = {
   item?: Resolver<ResolversTypes['ApprovalItem'], ParentType, ContextType>;
+  premisesPart?: Resolver<Maybe<ResolversTypes['PremisesPart']>, ParentType, ContextType>;
   when?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
 };
 
@@ -2416,6 +2446,12 @@ export type NotificationResolvers<ContextType = SubgraphContext, ParentType exte
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   titleEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   titleZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type PremisesPartResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['PremisesPart'] = ResolversParentTypes['PremisesPart']> = {
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nameEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nameZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ProcessingGroupResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ProcessingGroup'] = ResolversParentTypes['ProcessingGroup']> = {
@@ -2647,6 +2683,7 @@ export type Resolvers<ContextType = SubgraphContext> = {
   MaterialFile?: MaterialFileResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Notification?: NotificationResolvers<ContextType>;
+  PremisesPart?: PremisesPartResolvers<ContextType>;
   ProcessingGroup?: ProcessingGroupResolvers<ContextType>;
   ProcessingStatistics?: ProcessingStatisticsResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;

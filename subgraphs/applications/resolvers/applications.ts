@@ -7,7 +7,7 @@ import { requireRole, type Identity } from '../../../shared/identity';
 import { department } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
-import { submittedValue, type Catalogue } from '../catalogue';
+import { itemValue, type Catalogue } from '../catalogue';
 import { checkSubmission, insertSubmission, submissionDoc } from '../submission';
 import { editionsFor } from '../editions';
 import { deliveryOf, notificationsOf, type NotificationDoc } from '../notifications';
@@ -193,7 +193,8 @@ export function applicationResolvers(): Resolvers {
         resubmittable(app);
         if (!values) throw invalidInput([{ path: 'values', code: 'INVALID_TYPE', messageZh: '填报值须为对象', messageEn: 'Values must be an object' }]);
         // The item's own elements, as on its form; what is not given keeps the earlier value.
-        const merged = Object.fromEntries(item.elements.map((e) => [e.key, values[e.key] ?? submittedValue(app.values, item.code, e.key)]));
+        const industry = catalogue.industry(app.doc.industryCode)!;
+        const merged = Object.fromEntries(item.elements.map((e) => [e.key, values[e.key] ?? itemValue(industry, app.values, item, e.key)]));
         const problems = validateFormValues(item.elements, Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)), 'values');
         const unknown = Object.keys(values).filter((k) => !item.elements.some((e) => e.key === k));
         for (const key of unknown) problems.push({ path: `values.${key}`, code: 'UNKNOWN_FIELD', messageZh: `事项「${item.nameZh}」没有字段「${key}」`, messageEn: `Item "${item.nameEn}" has no field "${key}"` });

@@ -60,7 +60,7 @@ export function industryView(industry: IndustryDefinition, catalogue: Catalogue)
     ...industry,
     edition: catalogue.edition,
     illustrative: industry.illustrative ?? [],
-    items: industry.items.map((entry) => ({ when: entry.when ?? null, item: itemView(catalogue.item(entry.itemCode)) })),
+    items: industry.items.map((entry) => ({ when: entry.when ?? null, premisesPart: entry.premisesPart ?? null, item: itemView(catalogue.item(entry.itemCode)) })),
   };
 }
 

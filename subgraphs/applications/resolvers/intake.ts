@@ -6,7 +6,7 @@ import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
 import { UnknownYearError } from '../../../shared/working-days';
 import { beijingToday } from '../../../shared/beijing-calendar';
-import { applicableItems, buildForm, submittedValue, type Catalogue } from '../catalogue';
+import { applicableItems, buildForm, itemValue, type Catalogue } from '../catalogue';
 import { editionsFor } from '../editions';
 import type { NotificationText } from '../notifications';
 import { ApplicationStore } from '../store';
@@ -91,10 +91,11 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       const { app } = await store.append(args.id, async (current) => {
         acceptable(current);
         const at = new Date();
-        // Each department gets only its own item's values plus the applicant's identity.
+        // Each department gets only its own item's values plus the applicant's identity, under the item's own keys.
+        const industry = catalogue.industry(current.doc.industryCode)!;
         const dispatches = current.doc.items.map((entry) => {
           const item = catalogue.item(entry.itemCode);
-          const values = Object.fromEntries(item.elements.map((e) => [e.key, submittedValue(current.values, item.code, e.key)]).filter(([, v]) => v !== undefined));
+          const values = Object.fromEntries(item.elements.map((e) => [e.key, itemValue(industry, current.values, item, e.key)]).filter(([, v]) => v !== undefined));
           return newEvent(
             'ItemDispatched',
             'applications',
