@@ -29,6 +29,10 @@ describe('npm run report:reduction', () => {
         expect(run.stdout).toMatch(new RegExp(`${which} favourable scenario per industry: +form fields −${pct(t.formFields)}, materials −${pct(t.materials)}, time −${pct(t.time)}`));
       }
       expect(run.stdout).toContain('* rests on illustrative catalogue data');
+      // The convenience store beside Shanghai's case: its published figures, and ours from the catalogue.
+      const store = industryScenarios(catalogue, catalogue.industry('convenience-store')!).sort((a, b) => b.itemCodes.length - a.itemCodes.length)[0];
+      expect(run.stdout).toContain('Shanghai: 5 licences; form fields 313 → 98');
+      expect(run.stdout).toContain(`here:     ${store.itemCodes.length} items (${store.itemCodes.join(', ')}); form fields ${store.formFieldsSeparate} → ${store.formFieldsMerged}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
