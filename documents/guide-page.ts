@@ -38,6 +38,8 @@ const LABELS = {
     commitment: '可适用告知承诺',
     mayOmit: '告知承诺时可免交',
     held: (source: string) => `无需提交（政府部门已有：${source}）`,
+    after: '办理顺序',
+    afterText: (items: string) => `须在${items}准予许可后分送办理（其余事项并联办理）`,
     sharedDocument: '共用文件，提交一份',
     marks: '标注',
     heldNotConnected: (source: string) => `政府部门已有（${source}），本区尚未接入，仍须提交`,
@@ -74,6 +76,8 @@ const LABELS = {
     commitment: 'Notification-commitment allowed',
     mayOmit: 'may be omitted under commitment',
     held: (source: string) => `nothing to hand in: held by ${source}`,
+    after: 'Order',
+    afterText: (items: string) => `dispatched once ${items} is approved (the other items in parallel)`,
     sharedDocument: 'a shared document, handed in once',
     marks: 'marked',
     heldNotConnected: (source: string) => `held by ${source}, not yet connected here: hand it in`,
@@ -93,6 +97,11 @@ export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
   const L = LABELS[lang];
   const t = (b: Bilingual) => escapeHtml(lang === 'zh' ? b.zh : b.en);
   const name = (o: { nameZh: string; nameEn: string }) => escapeHtml(lang === 'zh' ? o.nameZh : o.nameEn);
+  // 办理顺序: an item waiting for others says for which (only those this guide lists).
+  const order = (item: { decidedAfter: string[] }) => {
+    const first = guide.items.filter((other) => item.decidedAfter.includes(other.code));
+    return first.length ? `<tr><th>${L.after}</th><td>${L.afterText(first.map((o) => `「${name(o)}」`).join(''))}</td></tr>` : '';
+  };
   // 一件事实一份材料: a shared document in the merged list, handed in once, with what each item needs marked on it.
   const annotationList = (m: { annotations?: { itemCode: string; zh: string; en: string }[] | null }) =>
     m.annotations?.length
@@ -118,6 +127,7 @@ export function renderGuidePage(guide: GuideData, lang: GuideLanguage): string {
 <h3>${index + 1}. ${name(item)} <small>${escapeHtml(item.code)}</small></h3>
 <table>
 <tr><th>${L.department}</th><td>${escapeHtml(lang === 'zh' ? item.departmentNameZh : item.departmentNameEn)}</td></tr>
+${order(item)}
 <tr><th>${L.licence}</th><td>${escapeHtml(lang === 'zh' ? item.licenceNameZh : item.licenceNameEn)}</td></tr>
 <tr><th>${L.limits}</th><td>${L.statutoryShort} ${item.statutoryDays} ${L.days} · ${L.committedShort} ${item.committedDays} ${L.days}</td></tr>
 <tr><th>${L.fee}</th><td>${item.feeYuan} ${L.yuan}</td></tr>

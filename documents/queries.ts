@@ -179,7 +179,7 @@ export const GUIDE_QUERY = /* GraphQL */ `
       industry { code nameZh nameEn descriptionZh descriptionEn rolloutState mergedForm questions { key textZh textEn } }
       items {
         code nameZh nameEn departmentNameZh departmentNameEn licenceNameZh licenceNameEn
-        statutoryDays committedDays feeYuan commitmentAllowed illustrative
+        statutoryDays committedDays feeYuan commitmentAllowed illustrative decidedAfter
         legalBasis { zh en } conditions { zh en } processSteps { zh en }
         materials { code nameZh nameEn commitmentMayOmit heldBy { nameZh nameEn connected } }
         remedy { reconsiderationZh reconsiderationEn courtZh courtEn deadlineNoteZh }

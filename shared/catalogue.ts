@@ -61,6 +61,12 @@ export interface ItemDefinition {
   validityYears: number;
   /** A site inspection must be recorded as passed before approval. */
   siteInspection?: boolean;
+  /**
+   * Items that must be decided (approved) first when the same application has
+   * them: this item is dispatched only then (a school licence before the
+   * non-profit registration). The rest go in parallel.
+   */
+  decidedAfter?: string[];
   /** How many correction requests the law allows for one item (default 1). */
   correctionsAllowed?: number;
   /** Working days after a commitment approval within which compliance is verified (default 20). */

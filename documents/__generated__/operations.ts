@@ -195,6 +195,14 @@ export type QrImagesQueryVariables = Exact<{
 
 export type QrImagesQuery = { scanPermit: { qrSvg: string, qrPngBase64: string } | null };
 
+export type PrintableGuideQueryVariables = Exact<{
+  industryCode: string | number;
+  answers: unknown;
+}>;
+
+
+export type PrintableGuideQuery = { guide: { edition: string, answers: unknown, committedDays: number, sumOfStatutoryDays: number, feeYuan: number, industry: { code: string, nameZh: string, nameEn: string, descriptionZh: string | null, descriptionEn: string | null, rolloutState: RolloutState, mergedForm: boolean, questions: Array<{ key: string, textZh: string, textEn: string }> }, items: Array<{ code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, statutoryDays: number, committedDays: number, feeYuan: number, commitmentAllowed: boolean, illustrative: Array<string>, decidedAfter: Array<string>, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }>, processSteps: Array<{ zh: string, en: string }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, heldBy: { nameZh: string, nameEn: string, connected: boolean } | null }>, remedy: { reconsiderationZh: string, reconsiderationEn: string, courtZh: string, courtEn: string, deadlineNoteZh: string | null } }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, itemCodes: Array<string> | null, heldBy: { nameZh: string, nameEn: string, connected: boolean } | null, annotations: Array<{ itemCode: string, zh: string, en: string }> | null }> } };
+
 export type DashboardRolloutQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -268,14 +276,6 @@ export type VerifyQuery = { verifyPermit: { result: VerificationResult, signatur
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
          | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null, lastInspection: { closedOn: string, result: InspectionResult } | null } | null } };
-
-export type PrintableGuideQueryVariables = Exact<{
-  industryCode: string | number;
-  answers: unknown;
-}>;
-
-
-export type PrintableGuideQuery = { guide: { edition: string, answers: unknown, committedDays: number, sumOfStatutoryDays: number, feeYuan: number, industry: { code: string, nameZh: string, nameEn: string, descriptionZh: string | null, descriptionEn: string | null, rolloutState: RolloutState, mergedForm: boolean, questions: Array<{ key: string, textZh: string, textEn: string }> }, items: Array<{ code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, statutoryDays: number, committedDays: number, feeYuan: number, commitmentAllowed: boolean, illustrative: Array<string>, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }>, processSteps: Array<{ zh: string, en: string }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, heldBy: { nameZh: string, nameEn: string, connected: boolean } | null }>, remedy: { reconsiderationZh: string, reconsiderationEn: string, courtZh: string, courtEn: string, deadlineNoteZh: string | null } }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, itemCodes: Array<string> | null, heldBy: { nameZh: string, nameEn: string, connected: boolean } | null, annotations: Array<{ itemCode: string, zh: string, en: string }> | null }> } };
 
 export type CertificateQueryVariables = Exact<{
   code: string | number;

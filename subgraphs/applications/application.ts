@@ -129,14 +129,14 @@ interface StepCommon extends Partial<OutboxFields> {
 export type ApplicationStep = StepCommon &
   (
     | { kind: 'MATERIAL_ATTACHED'; material: Material }
-    | { kind: 'ACCEPTED'; fetched?: Material[] }
+    | { kind: 'ACCEPTED'; fetched?: Material[]; dispatched?: string[] }
     | { kind: 'SUPPLEMENT_REQUESTED'; notice: SupplementNotice }
     | { kind: 'SUPPLEMENTED'; values: Record<string, unknown> }
     | { kind: 'REFUSED'; reasons: string[] }
     | { kind: 'WITHDRAWN'; reason: string }
     | { kind: 'WITHDRAWAL_REQUESTED'; reason: string }
     | { kind: 'ITEM_HELD'; itemCode: string; attempt: string }
-    | { kind: 'ITEM_DECIDED'; outcome: ItemOutcome }
+    | { kind: 'ITEM_DECIDED'; outcome: ItemOutcome; released?: string[] }
     | { kind: 'CORRECTION_REQUESTED'; itemCode: string; correctionId: string; problems: string[]; from: string }
     | { kind: 'CORRECTED'; itemCode: string; correctionId: string; values: Record<string, unknown>; to: string }
     | { kind: 'RESUBMITTED'; itemCode: string; round: number; values: Record<string, unknown> }
@@ -168,6 +168,8 @@ export interface Application {
   held: Set<string>;
   /** A withdrawal that failed because an item was decided first. */
   failedWithdrawal?: { at: Date; decidedItem: string };
+  /** When each item was sent to its department: at acceptance, or once the items it waits for were approved. */
+  dispatchedAt: Map<string, Date>;
   /** Each item's latest outcome, and its latest resubmission. */
   outcomes: Map<string, ItemOutcome>;
   resubmissions: Map<string, { round: number; at: Date }>;
@@ -187,6 +189,7 @@ export function foldApplication(doc: ApplicationDoc, steps: ApplicationStep[]): 
     holderName: doc.holderName,
     materials: new Map(),
     held: new Set(),
+    dispatchedAt: new Map(),
     outcomes: new Map(),
     resubmissions: new Map(),
     pauses: new Map(),
@@ -202,6 +205,8 @@ export function foldApplication(doc: ApplicationDoc, steps: ApplicationStep[]): 
       case 'ACCEPTED':
         Object.assign(app, { status: 'ACCEPTED', acceptedAt: step.at, acceptedBy: step.by });
         for (const material of step.fetched ?? []) app.materials.set(material.materialCode, material);
+        // Records from before dispatch order name no list: every item went at once.
+        for (const itemCode of step.dispatched ?? doc.items.map((i) => i.itemCode)) app.dispatchedAt.set(itemCode, step.at);
         break;
       case 'SUPPLEMENT_REQUESTED':
         Object.assign(app, { status: 'SUPPLEMENT_REQUESTED', supplementNotice: step.notice });
@@ -223,6 +228,7 @@ export function foldApplication(doc: ApplicationDoc, steps: ApplicationStep[]): 
         break;
       case 'ITEM_DECIDED':
         app.outcomes.set(step.outcome.itemCode, step.outcome);
+        for (const itemCode of step.released ?? []) app.dispatchedAt.set(itemCode, step.at);
         break;
       case 'CORRECTION_REQUESTED':
         app.pauses.set(step.itemCode, [...(app.pauses.get(step.itemCode) ?? []), { from: step.from, to: null, correctionId: step.correctionId }]);
@@ -251,6 +257,22 @@ export function foldApplication(doc: ApplicationDoc, steps: ApplicationStep[]): 
     }
   }
   return app;
+}
+
+/** The items of this application an item waits for (its `decidedAfter` that the application has). */
+export function prerequisitesOf(app: Application, catalogue: { item(code: string): { decidedAfter?: string[] } }, itemCode: string): string[] {
+  return (catalogue.item(itemCode).decidedAfter ?? []).filter((code) => app.doc.items.some((i) => i.itemCode === code));
+}
+
+/** Items that can no longer be dispatched: an item they wait for was denied (or is itself blocked). */
+export function blockedItems(app: Application, catalogue: { item(code: string): { decidedAfter?: string[] } }, outcomes: Map<string, ItemOutcome> = app.outcomes): Set<string> {
+  const blocked = new Set<string>();
+  const isBlocked = (code: string, seen: Set<string>): boolean => {
+    if (outcomes.has(code) || app.dispatchedAt.has(code) || seen.has(code)) return false;
+    return prerequisitesOf(app, catalogue, code).some((pre) => outcomes.get(pre)?.decision === 'DENIED' || isBlocked(pre, new Set(seen).add(code)));
+  };
+  for (const entry of app.doc.items) if (isBlocked(entry.itemCode, new Set())) blocked.add(entry.itemCode);
+  return blocked;
 }
 
 /** The items still to be decided (no outcome yet). */

@@ -117,6 +117,22 @@ export function catalogueProblems(data: CatalogueData): FieldProblem[] {
       } else if (!seen) elementTypes.set(element.key, { type: element.type, item: item.code });
     }
   });
+  // An item waits only for items that exist, never for itself, and never round in a circle.
+  const waitsFor = (code: string, seen: string[]): string | null => {
+    for (const pre of items.get(code)?.decidedAfter ?? []) {
+      if (seen.includes(pre)) return [...seen, pre].join(' → ');
+      const loop = waitsFor(pre, [...seen, pre]);
+      if (loop) return loop;
+    }
+    return null;
+  };
+  for (const item of data.items) {
+    (item.decidedAfter ?? []).forEach((pre, index) => {
+      if (!items.has(pre) || pre === item.code) problems.push(problemOf(`items.${item.code}.decidedAfter.${index}`, 'UNKNOWN_ITEM', `没有可作为前置的事项「${pre}」`, `No item "${pre}" to wait for`));
+    });
+    const loop = waitsFor(item.code, [item.code]);
+    if (loop) problems.push(problemOf(`items.${item.code}.decidedAfter`, 'CYCLE', `事项前后顺序成环：${loop}`, `The items wait for each other in a circle: ${loop}`));
+  }
   const industryCodes = new Set<string>();
   for (const industry of data.industries) {
     const path = `industries.${industry.code}`;

@@ -3,11 +3,11 @@ import type { Connection } from 'mongoose';
 import { EventRefused, newEvent, outbox, type EventHandler, type PlatformEvent } from '../../shared/events';
 import { department } from '../../shared/registry';
 import type { Logger } from '../../shared/logger';
-import { submittedValue, type Catalogue } from './catalogue';
+import { itemValue, submittedValue, type Catalogue } from './catalogue';
 import { editionsFor } from './editions';
 import { notify } from './notifications';
 import { ApplicationStore } from './store';
-import type { Application, ApplicationItemDoc, ItemOutcome, NewApplicationStep, Settlement } from './application';
+import { blockedItems, prerequisitesOf, type Application, type ApplicationItemDoc, type ItemOutcome, type NewApplicationStep, type Settlement } from './application';
 
 interface ItemDecidedPayload {
   applicationId: string;
@@ -20,6 +20,22 @@ interface ItemDecidedPayload {
   round?: number;
   pauses?: { from: string; to: string | null }[];
   onCommitment?: boolean;
+}
+
+/** An item never sent to its department, because an item it waits for was denied: on the permit, not permitted, and why. */
+function notHandled(app: Application, catalogue: Catalogue, itemCode: string): ItemOutcome {
+  const denied = prerequisitesOf(app, catalogue, itemCode).map((code) => catalogue.item(code));
+  return {
+    itemCode,
+    round: 1,
+    decision: 'DENIED',
+    reasons: [`前置事项「${denied.map((i) => i.nameZh).join('、')}」未获许可，本事项未予办理 / Not handled: it waits for ${denied.map((i) => `"${i.nameEn}"`).join(', ')}, which was not approved`],
+    decidedAt: new Date(),
+    licenceId: null,
+    licenceType: null,
+    pauses: [],
+    onCommitment: false,
+  };
 }
 
 /** One item as the permit records it: what was decided, by whom, and the remedy against it. */
@@ -68,9 +84,32 @@ export function applicationDecidedEvent(app: Application, outcomes: Map<string, 
   );
 }
 
-/** The releases a failed withdrawal sends: every department lets its hold go. */
+/** An item sent to its department: only its own values, under the item's own keys, and the applicant's identity. */
+export function dispatchEvent(app: Application, catalogue: Catalogue, itemCode: string, at: Date): PlatformEvent {
+  const industry = catalogue.industry(app.doc.industryCode)!;
+  const item = catalogue.item(itemCode);
+  const entry = app.doc.items.find((i) => i.itemCode === itemCode)!;
+  const values = Object.fromEntries(item.elements.map((e) => [e.key, itemValue(industry, app.values, item, e.key)]).filter(([, v]) => v !== undefined));
+  return newEvent(
+    'ItemDispatched',
+    'applications',
+    entry.departmentCode,
+    {
+      applicationId: app.id,
+      applicationNumber: app.doc.number,
+      itemCode,
+      holder: { companyName: app.holderName, creditCode: app.doc.creditCode },
+      values,
+      dispatchedAt: at.toISOString(),
+      commitment: app.doc.commitments.includes(itemCode),
+    },
+    `ItemDispatched:${app.id}:${itemCode}`,
+  );
+}
+
+/** The releases a failed withdrawal sends: every department holding a review lets its hold go. */
 function releases(app: Application, attempt: string): PlatformEvent[] {
-  return app.doc.items.map((entry) =>
+  return app.doc.items.filter((entry) => app.dispatchedAt.has(entry.itemCode)).map((entry) =>
     newEvent('WithdrawalReleased', 'applications', entry.departmentCode, { applicationId: app.id, itemCode: entry.itemCode, attempt }, `WithdrawalReleased:${attempt}:${entry.itemCode}`),
   );
 }
@@ -89,17 +128,27 @@ export function itemDecidedStep(app: Application, outcome: ItemOutcome, catalogu
   const outcomes = new Map(app.outcomes).set(outcome.itemCode, outcome);
   const settles: Settlement[] = [];
   const events: PlatformEvent[] = [];
-  // A later round changes what the permit says: tell it, in the same step.
-  if (outcome.round > 1) events.push(newEvent('ItemOutcomeChanged', 'applications', 'permit', { applicationId: app.id, item: permitItem(entry, outcome, catalogue) }, `ItemOutcomeChanged:${app.id}:${outcome.itemCode}#${outcome.round}`));
+  const at = new Date();
+  // An approval lets go the items waiting for it (and for nothing else still undecided); a denial blocks them.
+  const released =
+    outcome.decision === 'APPROVED'
+      ? app.doc.items
+          .map((i) => i.itemCode)
+          .filter((code) => !app.dispatchedAt.has(code) && prerequisitesOf(app, catalogue, code).every((pre) => outcomes.get(pre)?.decision === 'APPROVED'))
+      : [];
+  events.push(...released.map((code) => dispatchEvent(app, catalogue, code, at)));
+  const blocked = blockedItems(app, catalogue, outcomes);
+  // A later round, or an item decided after the application was (it waited for one approved in a later round), changes what the permit says: tell it, in the same step.
+  if (outcome.round > 1 || app.status === 'DECIDED') events.push(newEvent('ItemOutcomeChanged', 'applications', 'permit', { applicationId: app.id, item: permitItem(entry, outcome, catalogue) }, `ItemOutcomeChanged:${app.id}:${outcome.itemCode}#${outcome.round}`));
   let status = app.status;
   if (status === 'WITHDRAWING') {
     settles.push('WITHDRAWAL_FAILED');
     events.push(...releases(app, app.withdrawalAttempt!));
     status = 'ACCEPTED';
   }
-  if (status === 'ACCEPTED' && app.doc.items.every((i) => outcomes.has(i.itemCode))) {
+  if (status === 'ACCEPTED' && !released.length && app.doc.items.every((i) => outcomes.has(i.itemCode) || blocked.has(i.itemCode))) {
     settles.push('DECIDED');
-    events.push(applicationDecidedEvent(app, outcomes, catalogue));
+    events.push(applicationDecidedEvent(app, new Map([...outcomes, ...[...blocked].map((code) => [code, notHandled(app, catalogue, code)] as const)]), catalogue));
   }
   const item = catalogue.item(outcome.itemCode);
   // 谁审批、谁负责: a denial names the deciding department's remedy.
@@ -107,9 +156,10 @@ export function itemDecidedStep(app: Application, outcome: ItemOutcome, catalogu
   const approved = outcome.decision === 'APPROVED';
   return {
     kind: 'ITEM_DECIDED',
-    at: new Date(),
+    at,
     by,
     outcome,
+    ...(released.length ? { released } : {}),
     ...(settles.length ? { settles } : {}),
     notification: {
       key: `decided:${outcome.itemCode}#${outcome.round}`,
@@ -135,7 +185,8 @@ export function itemHeldStep(app: Application, itemCode: string, attempt: string
   // A hold for a withdrawal already settled (or a redelivery): nothing to do; a failed one's release is on its way.
   if (app.status !== 'WITHDRAWING' || app.withdrawalAttempt !== attempt || app.held.has(itemCode)) return null;
   const held = new Set(app.held).add(itemCode);
-  const all = app.doc.items.every((i) => held.has(i.itemCode));
+  // Items still waiting for another's decision were never sent: nothing of theirs to hold.
+  const all = app.doc.items.every((i) => held.has(i.itemCode) || !app.dispatchedAt.has(i.itemCode));
   return {
     kind: 'ITEM_HELD',
     at: new Date(),

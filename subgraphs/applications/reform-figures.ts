@@ -11,8 +11,9 @@ import { applicableItems, buildForm, mergeMaterials, type Catalogue } from './ca
  *   government already holds (fetched from its source, held-sources.ts), then
  *   without what a commitment (告知承诺) lets the applicant omit;
  * - time, in working days, like for like: the statutory limits one after
- *   another, then in parallel (the longest), then the committed limits in
- *   parallel, then with commitment approvals decided at once.
+ *   another, then in parallel where the order items must be decided in allows
+ *   (the critical path), then the committed limits so, then with commitment
+ *   approvals decided at once.
  * Each reduction is split into what each mechanism takes off, in that order,
  * and every figure resting on illustrative catalogue data says so.
  */
@@ -96,7 +97,23 @@ export function answerSets(industry: IndustryDefinition): Answers[] {
 }
 
 const sum = (items: ItemDefinition[], pick: (i: ItemDefinition) => number) => items.reduce((s, i) => s + pick(i), 0);
-const longest = (items: ItemDefinition[], pick: (i: ItemDefinition) => number) => Math.max(0, ...items.map(pick));
+
+/**
+ * The items in parallel where their order allows: the critical path, each item
+ * starting when the items it waits for (`decidedAfter`, among these) are decided.
+ */
+function criticalPath(items: ItemDefinition[], days: (i: ItemDefinition) => number): number {
+  const byCode = new Map(items.map((i) => [i.code, i]));
+  const finish = new Map<string, number>();
+  const finishOf = (item: ItemDefinition): number => {
+    if (!finish.has(item.code)) {
+      const start = Math.max(0, ...(item.decidedAfter ?? []).flatMap((code) => (byCode.has(code) ? [finishOf(byCode.get(code)!)] : [])));
+      finish.set(item.code, start + days(item));
+    }
+    return finish.get(item.code)!;
+  };
+  return Math.max(0, ...items.map(finishOf));
+}
 
 /** The figures for one answer set, with each mechanism's part and what rests on illustrative data. */
 export function scenarioFigures(catalogue: Catalogue, industry: IndustryDefinition, answers: Answers): ScenarioFigures {
@@ -115,10 +132,10 @@ export function scenarioFigures(catalogue: Catalogue, industry: IndustryDefiniti
     materialsWithoutHeld: toProvide.length,
     materialsWithCommitment: toProvide.length - omitted,
     statutoryDaysSequential: sum(items, (i) => i.statutoryDays),
-    statutoryDaysParallel: longest(items, (i) => i.statutoryDays),
+    statutoryDaysParallel: criticalPath(items, (i) => i.statutoryDays),
     committedDaysSequential: sum(items, (i) => i.committedDays),
-    committedDaysParallel: longest(items, (i) => i.committedDays),
-    daysWithCommitment: longest(items, (i) => (i.commitmentAllowed ? 0 : i.committedDays)),
+    committedDaysParallel: criticalPath(items, (i) => i.committedDays),
+    daysWithCommitment: criticalPath(items, (i) => (i.commitmentAllowed ? 0 : i.committedDays)),
   };
   const part = (measure: Measure, mechanism: Mechanism, before: number, from: number, to: number): Contribution => ({
     measure,

@@ -89,11 +89,8 @@ export class Walkthrough {
   async approvedApplication(industryCode: string, answers: Record<string, unknown>, business: ReturnType<typeof sampleBusiness>, deny: readonly string[] = []) {
     const form = await this.form(industryCode, answers);
     const submitted = await this.submit(this.clerk(), industryCode, answers, sampleValues(form.sections.flatMap((s) => s.fields), business));
-    const accepted = await this.accept(submitted.id);
-    for (const item of accepted.items) {
-      await this.waitForReview(item.departmentCode, item.reviewId);
-      await this.decide(item.departmentCode, item.reviewId, deny.includes(item.itemCode) ? { approve: false, reasons: ['不符合许可条件 / does not meet the conditions'] } : { approve: true });
-    }
+    await this.accept(submitted.id);
+    await this.decideAll(submitted.id, deny);
     return this.waitUntilDecided(submitted.id);
   }
 
@@ -209,6 +206,28 @@ export class Walkthrough {
       { id: reviewId, ...(decision.approve ? {} : { reasons: decision.reasons }) },
     );
     return data[dept.graphqlName].decision;
+  }
+
+  /**
+   * Every item decided by its department, in the order they are dispatched (an
+   * item waiting for another goes once that one is approved); items blocked by
+   * a denial are left.
+   */
+  async decideAll(applicationId: string, deny: readonly string[] = []) {
+    const pending = new Set((await this.application(applicationId))!.items.filter((i) => i.status !== 'APPROVED' && i.status !== 'DENIED').map((i) => i.itemCode));
+    while (pending.size) {
+      const ready = await eventually(`an item of ${applicationId} dispatched`, async () => {
+        const items = (await this.application(applicationId))!.items.filter((i) => pending.has(i.itemCode));
+        for (const i of items) if (i.status === 'BLOCKED') pending.delete(i.itemCode);
+        const dispatched = items.filter((i) => i.status === 'DISPATCHED');
+        return dispatched.length || !pending.size ? dispatched : undefined;
+      });
+      for (const item of ready) {
+        await this.waitForReview(item.departmentCode, item.reviewId);
+        await this.decide(item.departmentCode, item.reviewId, deny.includes(item.itemCode) ? { approve: false, reasons: ['不符合许可条件 / does not meet the conditions'] } : { approve: true });
+        pending.delete(item.itemCode);
+      }
+    }
   }
 
   async waitUntilDecided(applicationId: string) {

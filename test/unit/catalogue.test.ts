@@ -11,7 +11,7 @@ import {
   itemValue,
   type CatalogueData,
 } from '../../subgraphs/applications/catalogue';
-import { reformFigures } from '../../subgraphs/applications/reform-figures';
+import { industryScenarios, reformFigures } from '../../subgraphs/applications/reform-figures';
 
 const element = (key: string, extra: Partial<ElementDefinition> = {}): ElementDefinition => ({
   key,
@@ -287,5 +287,26 @@ describe('an item covering part of the premises', () => {
     const data = (premisesPart: { key: string; nameZh: string; nameEn: string }) => ({ items: [noArea], industries: [industry([{ itemCode: 'A', department: 'market-regulation', premisesPart }])] });
     expect(catalogueProblems(data({ key: 'cafe', nameZh: '咖啡区', nameEn: 'café' })).map((p) => p.code)).toContain('NO_PREMISES_AREA');
     expect(catalogueProblems(data({ key: 'Cafe corner', nameZh: '咖啡区', nameEn: 'café' })).map((p) => p.code)).toContain('INVALID_FORMAT');
+  });
+});
+
+describe('items decided in order', () => {
+  const codes = (data: CatalogueData) => catalogueProblems(data).map((p) => `${p.path}:${p.code}`);
+  const two = (a: Partial<ItemDefinition>, b: Partial<ItemDefinition>): CatalogueData => ({
+    items: [item('A', [element('x')], a), item('B', [element('y')], b)],
+    industries: [industry([{ itemCode: 'A', department: 'market-regulation' }, { itemCode: 'B', department: 'market-regulation' }])],
+  });
+
+  it('refuses waiting for an unknown item, or in a circle', () => {
+    expect(codes(two({ decidedAfter: ['Z'] }, {}))).toContain('items.A.decidedAfter.0:UNKNOWN_ITEM');
+    expect(codes(two({ decidedAfter: ['B'] }, { decidedAfter: ['A'] }))).toEqual(expect.arrayContaining(['items.A.decidedAfter:CYCLE', 'items.B.decidedAfter:CYCLE']));
+    expect(codes(two({ decidedAfter: ['B'] }, {}))).toEqual([]);
+  });
+
+  it('counts time along the order: the critical path, not the longest item alone', () => {
+    const data = two({ decidedAfter: ['B'], statutoryDays: 20, committedDays: 5 }, { statutoryDays: 15, committedDays: 10 });
+    const catalogue = buildCatalogue(data, 'test');
+    const [scenario] = industryScenarios(catalogue, catalogue.industry('test-industry')!).filter((s) => s.itemCodes.length === 2);
+    expect(scenario).toEqual(expect.objectContaining({ statutoryDaysSequential: 35, statutoryDaysParallel: 35, committedDaysParallel: 15 }));
   });
 });

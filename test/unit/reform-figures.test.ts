@@ -12,7 +12,7 @@ import { industryScenarios, scenarioReductions } from '../../subgraphs/applicati
  * must agree number for number.
  */
 type RawMaterial = { code: string; commitmentMayOmit: boolean; replacedByMergedForm?: boolean; heldBy?: string; documents?: { code: string }[] };
-type RawItem = { code: string; elements: { key: string; section?: string; type: string }[]; materials: RawMaterial[]; statutoryDays: number; committedDays: number; commitmentAllowed: boolean };
+type RawItem = { code: string; decidedAfter?: string[]; elements: { key: string; section?: string; type: string }[]; materials: RawMaterial[]; statutoryDays: number; committedDays: number; commitmentAllowed: boolean };
 type RawIndustry = { code: string; mergedForm: boolean; questions: { key: string; type: string; options?: { value: string }[] }[]; items: { itemCode: string; when?: Record<string, unknown>; premisesPart?: { key: string } }[] };
 
 const industries = JSON.parse(readFileSync(join(REPO_ROOT, 'subgraphs/applications/catalogue/industries.json'), 'utf8')) as RawIndustry[];
@@ -34,7 +34,11 @@ function recompute(industry: RawIndustry, answers: Record<string, unknown>) {
   const entries = industry.items.filter((entry) => Object.keys(entry.when ?? {}).every((key) => entry.when![key] === answers[key]));
   const chosen = entries.map((entry) => items.get(entry.itemCode)!);
   const total = (f: (i: RawItem) => number) => chosen.map(f).reduce((a, b) => a + b, 0);
-  const max = (f: (i: RawItem) => number) => chosen.map(f).reduce((a, b) => (b > a ? b : a), 0);
+  // Longest chain through the order items must be decided in, walked from each item back to the items it waits for.
+  const max = (f: (i: RawItem) => number) => {
+    const chain = (i: RawItem): number => f(i) + chosen.filter((other) => i.decidedAfter?.includes(other.code)).map(chain).reduce((a, b) => (b > a ? b : a), 0);
+    return chosen.map(chain).reduce((a, b) => (b > a ? b : a), 0);
+  };
   // An item covering part of the premises asks its premises areas for that part: a field of their own.
   const keys = new Set(
     entries.flatMap((entry) => items.get(entry.itemCode)!.elements.map((e) => (entry.premisesPart && e.section === 'premises' && e.type === 'AREA' ? `${entry.premisesPart.key}/${e.key}` : e.key))),

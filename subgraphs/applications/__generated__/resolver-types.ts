@@ -120,12 +120,16 @@ export type ApplicationItem = {
 export type ApplicationItemStatus =
   /** 准予许可。Approved. */
   | 'APPROVED'
+  /** 前置事项不予许可，本事项未分送办理。Not dispatched: an item it waits for was denied. */
+  | 'BLOCKED'
   /** 不予许可。Denied. */
   | 'DENIED'
   /** 已分送审批部门。Dispatched to the department. */
   | 'DISPATCHED'
   /** 待受理。Not yet dispatched. */
-  | 'PENDING';
+  | 'PENDING'
+  /** 已受理，等待前置事项准予许可后分送。Accepted; waits for an item that must be approved first. */
+  | 'WAITING';
 
 /** 申请所需的一项材料。One material an application needs. */
 export type ApplicationMaterial = {
@@ -176,6 +180,8 @@ export type ApprovalItem = {
   committedDays: Scalars['Int']['output'];
   /** 受理条件。Conditions. */
   conditions: Array<BilingualText>;
+  /** 须先准予许可的事项（同一申请中都有时，本事项在其后分送；其余并联）。Items that must be approved first when the same application has them: this one is dispatched after them; the rest in parallel. */
+  decidedAfter: Array<Scalars['String']['output']>;
   /** 审批部门编码。Deciding department code. */
   departmentCode: Scalars['String']['output'];
   /** 审批部门（英文）。Deciding department (English). */
@@ -1485,13 +1491,13 @@ export type ReformScenario = {
   __typename?: 'ReformScenario';
   /** 情形回答。The answers. */
   answers: Scalars['JSON']['output'];
-  /** 承诺时限并联（取最长）。Committed working days in parallel (the longest). */
+  /** 承诺时限并联（关键路径）。Committed working days in parallel where the order allows (the critical path). */
   committedDaysParallel: Scalars['Int']['output'];
   /** 承诺时限依次相加。Committed working days, one item after another. */
   committedDaysSequential: Scalars['Int']['output'];
   /** 各项措施的贡献，按措施依次作用的顺序。What each mechanism takes off, in the order they apply. */
   contributions: Array<ReductionContribution>;
-  /** 承诺时限并联，告知承诺事项当场决定（计 0 日）。Committed days in parallel, an item approved on commitment decided at once (0 days). */
+  /** 承诺时限关键路径，告知承诺事项当场决定（计 0 日）。Committed days on the critical path, an item approved on commitment decided at once (0 days). */
   daysWithCommitment: Scalars['Int']['output'];
   /** 一表申请的字段数。Fields of the one form. */
   formFieldsMerged: Scalars['Int']['output'];
@@ -1511,7 +1517,7 @@ export type ReformScenario = {
   materialsWithoutHeld: Scalars['Int']['output'];
   /** 三项压减比例。The three reductions. */
   reductions: ReformReductions;
-  /** 法定时限并联（取最长）。Statutory working days in parallel (the longest). */
+  /** 法定时限并联（按须先决定的事项顺序取关键路径）。Statutory working days in parallel where the items' order allows (the critical path). */
   statutoryDaysParallel: Scalars['Int']['output'];
   /** 法定时限依次相加（工作日）。Statutory working days, one item after another. */
   statutoryDaysSequential: Scalars['Int']['output'];
@@ -2129,6 +2135,7 @@ export type ApprovalItemResolvers<ContextType = SubgraphContext, ParentType exte
   commitmentAllowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   committedDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   conditions?: Resolver<Array<ResolversTypes['BilingualText']>, ParentType, ContextType>;
+  decidedAfter?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   departmentCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   departmentNameEn?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   departmentNameZh?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

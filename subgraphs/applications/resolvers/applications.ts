@@ -12,7 +12,7 @@ import { checkSubmission, insertSubmission, submissionDoc } from '../submission'
 import { editionsFor } from '../editions';
 import { deliveryOf, notificationsOf, type NotificationDoc } from '../notifications';
 import { ApplicationStore } from '../store';
-import type { Application, ApplicationDoc } from '../application';
+import { blockedItems, type Application, type ApplicationDoc } from '../application';
 import { canSee, canSeeValues, requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { catalogueFor } from './catalogue';
 import { clockOf, clockResolvers } from './clocks';
@@ -26,6 +26,7 @@ type Ctx = SubgraphContext;
 export function applicationView(app: Application, catalogue: Catalogue, identity: Identity, clocks: Record<string, Clock | null> = {}): ApplicationType {
   const doc = app.doc;
   const industry = catalogue.industry(doc.industryCode);
+  const blocked = blockedItems(app, catalogue);
   return {
     id: app.id,
     number: doc.number,
@@ -51,7 +52,7 @@ export function applicationView(app: Application, catalogue: Catalogue, identity
         itemNameZh: item.nameZh,
         departmentCode: entry.departmentCode,
         departmentNameZh: department(entry.departmentCode)?.nameZh ?? entry.departmentCode,
-        status: outcome?.decision ?? (app.acceptedAt ? 'DISPATCHED' : 'PENDING'),
+        status: outcome?.decision ?? (!app.acceptedAt ? 'PENDING' : app.dispatchedAt.has(entry.itemCode) ? 'DISPATCHED' : blocked.has(entry.itemCode) ? 'BLOCKED' : 'WAITING'),
         reviewId: `${app.id}:${entry.itemCode}`,
         licenceId: outcome?.licenceId ?? null,
         reasons: outcome?.reasons ?? null,

@@ -48,6 +48,7 @@ export function itemView(item: ItemDefinition) {
     departmentNameEn: dept.nameEn,
     remedy: dept.remedy,
     elements: item.elements.map((e) => ({ ...e, itemCodes: [item.code] })),
+    decidedAfter: item.decidedAfter ?? [],
     illustrative: item.illustrative ?? [],
   };
 }

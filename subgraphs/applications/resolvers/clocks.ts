@@ -24,10 +24,12 @@ import type { Resolvers } from '../__generated__/resolver-types';
  * schedules an admin loads when the State Council publishes them.
  */
 export function clockOf(calendar: WorkingDayCalendar, app: Application, catalogue: Catalogue, itemCode: string): Clock | null {
-  if (!app.acceptedAt) return null;
+  // An item's clock runs from its dispatch: at acceptance, or once the items it waits for were approved.
+  const dispatchedAt = app.dispatchedAt.get(itemCode);
+  if (!dispatchedAt) return null;
   const outcome = app.outcomes.get(itemCode);
   return itemClock(calendar, {
-    acceptedDate: beijingDate(app.acceptedAt),
+    acceptedDate: beijingDate(dispatchedAt),
     committedDays: catalogue.item(itemCode).committedDays,
     pauses: outcome?.pauses ?? app.pauses.get(itemCode) ?? [],
     decidedDate: outcome ? beijingDate(outcome.decidedAt) : null,
@@ -95,10 +97,11 @@ export function clockResolvers(): Resolvers {
             const outcome = app.outcomes.get(entry.itemCode);
             const state = outcome ? outcome.decision : ['ACCEPTED', 'WITHDRAWING', 'DECIDED'].includes(app.status) ? 'IN_PROGRESS' : app.status;
             let days: number | null = null;
-            if (outcome && app.acceptedAt) {
+            const dispatchedAt = app.dispatchedAt.get(entry.itemCode);
+            if (outcome && dispatchedAt) {
               try {
                 const pauses = (outcome.pauses ?? []).map((p) => [p.from, p.to ?? beijingDate(outcome.decidedAt)] as [string, string]);
-                days = calendar.workingDaysBetween(beijingDate(app.acceptedAt), beijingDate(outcome.decidedAt), pauses);
+                days = calendar.workingDaysBetween(beijingDate(dispatchedAt), beijingDate(outcome.decidedAt), pauses);
               } catch (error) {
                 if ((error as { year?: number }).year) unknownYears.add((error as { year: number }).year);
                 else throw error;

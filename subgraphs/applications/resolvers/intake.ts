@@ -6,11 +6,12 @@ import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
 import { UnknownYearError } from '../../../shared/working-days';
 import { beijingToday } from '../../../shared/beijing-calendar';
-import { applicableItems, buildForm, itemValue, type Catalogue } from '../catalogue';
+import { applicableItems, buildForm, type Catalogue } from '../catalogue';
+import { dispatchEvent } from '../events';
 import { editionsFor } from '../editions';
 import type { NotificationText } from '../notifications';
 import { ApplicationStore } from '../store';
-import type { Application, Material, SupplementProblem } from '../application';
+import { prerequisitesOf, type Application, type Material, type SupplementProblem } from '../application';
 import { requireApplication, requireOwnerOrClerk, requireStatus } from './access';
 import { materialStatuses, sourceValues } from './materials';
 import { fetchHeld } from '../held-sources';
@@ -91,31 +92,14 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
       const { app } = await store.append(args.id, async (current) => {
         acceptable(current);
         const at = new Date();
-        // Each department gets only its own item's values plus the applicant's identity, under the item's own keys.
-        const industry = catalogue.industry(current.doc.industryCode)!;
-        const dispatches = current.doc.items.map((entry) => {
-          const item = catalogue.item(entry.itemCode);
-          const values = Object.fromEntries(item.elements.map((e) => [e.key, itemValue(industry, current.values, item, e.key)]).filter(([, v]) => v !== undefined));
-          return newEvent(
-            'ItemDispatched',
-            'applications',
-            entry.departmentCode,
-            {
-              applicationId: current.id,
-              applicationNumber: current.doc.number,
-              itemCode: entry.itemCode,
-              holder: { companyName: current.holderName, creditCode: current.doc.creditCode },
-              values,
-              dispatchedAt: at.toISOString(),
-              commitment: current.doc.commitments.includes(entry.itemCode),
-            },
-            `ItemDispatched:${current.id}:${entry.itemCode}`,
-          );
-        });
+        // Items waiting for another item's decision go once it is approved (events.ts); the rest now, in parallel.
+        const ready = current.doc.items.filter((entry) => !prerequisitesOf(current, catalogue, entry.itemCode).length).map((entry) => entry.itemCode);
+        const dispatches = ready.map((itemCode) => dispatchEvent(current, catalogue, itemCode, at));
         return {
           kind: 'ACCEPTED',
           at,
           by: ctx.identity.subject,
+          dispatched: ready,
           // What the applicant attached meanwhile stands; the rest was fetched.
           fetched: fetched.filter((m) => !current.materials.has(m.materialCode)),
           notification: {
@@ -282,7 +266,7 @@ export function intakeResolvers(view: (ctx: Ctx, store: ApplicationStore, app: A
           by: ctx.identity.subject,
           reason,
           ...outbox(
-            current.doc.items.map((entry) =>
+            current.doc.items.filter((entry) => current.dispatchedAt.has(entry.itemCode)).map((entry) =>
               newEvent('WithdrawalRequested', 'applications', entry.departmentCode, { applicationId: current.id, itemCode: entry.itemCode, attempt, reason }, `WithdrawalRequested:${attempt}:${entry.itemCode}`),
             ),
           ),
