@@ -53,6 +53,10 @@ describe('the order items are decided in', () => {
     const registration = accepted.items.find((i) => i.itemCode === 'CA-PRIVATE-NONENTERPRISE')!;
     expect(school.status).toBe('DISPATCHED');
     expect(registration).toEqual(expect.objectContaining({ status: 'WAITING', clock: null }));
+    // The bureau's list of what is due skips an item whose clock has not started.
+    const due = await as<{ itemsDue: { applicationId: string; itemCode: string }[] }>(t.walk.admin(), '{ itemsDue(includeNearDue: true) { applicationId itemCode } }');
+    expect(due.errors).toBeUndefined();
+    expect(due.data!.itemsDue.filter((d) => d.applicationId === id).map((d) => d.itemCode)).not.toContain('CA-PRIVATE-NONENTERPRISE');
     // The school's review is open; civil affairs has been sent nothing.
     await t.walk.waitForReview('education', school.reviewId);
     expect(await reviewIn('civil-affairs', registration.reviewId)).toBeNull();

@@ -63,7 +63,9 @@ export function clockResolvers(): Resolvers {
           const catalogue = await editionsFor(ctx.db).edition(app.doc.edition);
           for (const entry of app.doc.items) {
             if (app.outcomes.has(entry.itemCode)) continue;
-            const clock = clockOf(calendar, app, catalogue, entry.itemCode)!;
+            // An item waiting for another's decision has no clock yet.
+            const clock = clockOf(calendar, app, catalogue, entry.itemCode);
+            if (!clock) continue;
             if (clock.overdue || (args.includeNearDue !== false && clock.nearDue) || clock.unknownYear) {
               due.push({ applicationId: app.id, applicationNumber: app.doc.number, holderName: app.holderName, itemCode: entry.itemCode, departmentCode: entry.departmentCode, clock });
             }
