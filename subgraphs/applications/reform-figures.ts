@@ -102,7 +102,7 @@ const sum = (items: ItemDefinition[], pick: (i: ItemDefinition) => number) => it
  * The items in parallel where their order allows: the critical path, each item
  * starting when the items it waits for (`decidedAfter`, among these) are decided.
  */
-function criticalPath(items: ItemDefinition[], days: (i: ItemDefinition) => number): number {
+export function criticalPath(items: ItemDefinition[], days: (i: ItemDefinition) => number): number {
   const byCode = new Map(items.map((i) => [i.code, i]));
   const finish = new Map<string, number>();
   const finishOf = (item: ItemDefinition): number => {

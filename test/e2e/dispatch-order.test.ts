@@ -38,7 +38,13 @@ describe('the order items are decided in', () => {
   });
 
   it('shows the order in the guide', async () => {
-    const guide = await as<{ guide: { items: { code: string; decidedAfter: string[] }[] } }>(null, `{ guide(industryCode: "${INDUSTRY}") { items { code decidedAfter } } }`);
+    const guide = await as<{ guide: { committedDays: number; items: { code: string; decidedAfter: string[]; committedDays: number }[] } }>(
+      null,
+      `{ guide(industryCode: "${INDUSTRY}") { committedDays items { code decidedAfter committedDays } } }`,
+    );
+    // The applicant waits for the critical path: the school licence, then the registration, beside the sign.
+    const days = (code: string) => guide.data!.guide.items.find((i) => i.code === code)!.committedDays;
+    expect(guide.data!.guide.committedDays).toBe(Math.max(days('ED-PRIVATE-SCHOOL') + days('CA-PRIVATE-NONENTERPRISE'), days('UM-SIGNBOARD')));
     expect(guide.data!.guide.items.find((i) => i.code === 'CA-PRIVATE-NONENTERPRISE')!.decidedAfter).toEqual(['ED-PRIVATE-SCHOOL']);
     expect(guide.data!.guide.items.find((i) => i.code === 'ED-PRIVATE-SCHOOL')!.decidedAfter).toEqual([]);
     const page = await (await fetch(`${t.documentsUrl}/guides/${INDUSTRY}`)).text();
@@ -85,6 +91,32 @@ describe('the order items are decided in', () => {
     const registration = face.data!.permit.items.find((i) => i.itemCode === 'CA-PRIVATE-NONENTERPRISE')!;
     expect(registration.permitted).toBe(false);
     expect(registration.notPermittedReasons!.join(' ')).toContain('未予办理');
+  });
+
+  it('sends a blocked item on once the item it waits for is approved in a later round, and the permit learns its outcome', async () => {
+    const business = sampleBusiness(++serial);
+    const { id } = await readyApplication(t.walk, INDUSTRY, business);
+    await t.walk.accept(id);
+    await t.walk.decideAll(id, ['ED-PRIVATE-SCHOOL']);
+    const decided = await t.walk.waitUntilDecided(id);
+    const permit = await t.walk.issuePermit(id);
+    const school = decided.items.find((i) => i.itemCode === 'ED-PRIVATE-SCHOOL')!;
+    const registration = decided.items.find((i) => i.itemCode === 'CA-PRIVATE-NONENTERPRISE')!;
+    // The applicant hands the school licence in again; approved in round 2, it lets the registration go.
+    const again = await as(t.walk.applicant(business.creditCode), 'mutation ($a: ID!) { resubmitItem(applicationId: $a, itemCode: "ED-PRIVATE-SCHOOL", values: {}) { id } }', { a: id });
+    expect(again.errors).toBeUndefined();
+    await t.walk.waitForReview('education', school.reviewId);
+    await t.walk.decide('education', school.reviewId, { approve: true });
+    await eventually('the registration sent on', async () => ((await items(id)).items.find((i) => i.itemCode === 'CA-PRIVATE-NONENTERPRISE')!.status === 'DISPATCHED' ? true : undefined));
+    await t.walk.waitForReview('civil-affairs', registration.reviewId);
+    await t.walk.decide('civil-affairs', registration.reviewId, { approve: true });
+    await eventually('the registration approved', async () => ((await items(id)).items.find((i) => i.itemCode === 'CA-PRIVATE-NONENTERPRISE')!.status === 'APPROVED' ? true : undefined));
+    // The permit service hears of both outcomes: its version is due for re-issue with the items now permitted.
+    const due = await eventually('the permit due for re-issue', async () => {
+      const r = await as<{ permit: { reissueDue: boolean } }>(t.walk.issuer(), 'query ($id: ID!) { permit(id: $id) { reissueDue } }', { id: permit.id });
+      return r.data?.permit.reissueDue ? true : undefined;
+    });
+    expect(due).toBe(true);
   });
 
   it('withdraws before any decision by holding only what was dispatched', async () => {

@@ -509,18 +509,31 @@ export type ElementInput = {
 
 /** 表单字段类型。Type of a form field (information element). */
 export type ElementType =
+  /** 地址。An address. */
   | 'ADDRESS'
+  /** 面积（平方米）；场所区域的面积可按部分单独填报。An area in m²; a part of the premises may be asked apart. */
   | 'AREA'
+  /** 附件。An attachment. */
   | 'ATTACHMENT'
+  /** 是或否。Yes or no. */
   | 'BOOLEAN'
+  /** 统一社会信用代码（校验位核对）。A unified social credit code (check character verified). */
   | 'CREDIT_CODE'
+  /** 日期（YYYY-MM-DD）。A date (YYYY-MM-DD). */
   | 'DATE'
+  /** 单选。One of the options. */
   | 'ENUM'
+  /** 居民身份证号码（校验位核对）。A resident ID number (check character verified). */
   | 'ID_NUMBER'
+  /** 多选。Any of the options. */
   | 'MULTI_ENUM'
+  /** 数值（可有上下限、整数）。A number (bounds, integer). */
   | 'NUMBER'
+  /** 姓名。A person's name. */
   | 'PERSON_NAME'
+  /** 电话号码。A phone number. */
   | 'PHONE'
+  /** 文本。Text. */
   | 'TEXT';
 
 /** 某事项的委托受理、授权审批记录。An item's entrustment record. */
@@ -663,7 +676,7 @@ export type Guide = {
   __typename?: 'Guide';
   /** 所依据的情形回答；为空表示列出全部情形。Answers used; null means every case is listed. */
   answers?: Maybe<Scalars['JSON']['output']>;
-  /** 承诺办结时限合计（工作日，各事项并联办理取最长）。Committed working days: items run in parallel, so the longest. */
+  /** 承诺办结时限合计（工作日）：各事项并联办理，须先决定的事项在前，取关键路径。Committed working days: items run in parallel, those that must be decided first before the items waiting for them (the critical path). */
   committedDays: Scalars['Int']['output'];
   /** 所依据的目录版本。Catalogue edition used. */
   edition: Scalars['String']['output'];

@@ -7,7 +7,7 @@ import type { Catalogue } from '../catalogue';
 import { answerProblems, applicableItems, buildCatalogue, buildForm, departmentOf, mergeMaterials } from '../catalogue';
 import { DRAFT_ID, editionsFor, type EditionDoc } from '../editions';
 import { heldSourceView } from '../held-sources';
-import { favourable, industryScenarios, reduction, reformFigures, scenarioReductions } from '../reform-figures';
+import { criticalPath, favourable, industryScenarios, reduction, reformFigures, scenarioReductions } from '../reform-figures';
 import type { Resolvers } from '../__generated__/resolver-types';
 
 type Ctx = SubgraphContext;
@@ -145,8 +145,8 @@ export function catalogueResolvers(): Resolvers {
           answers: given,
           items: items.map(itemView),
           materials: mergeMaterials(items, industry.mergedForm),
-          // Items are handled in parallel after one acceptance, so the applicant waits for the slowest.
-          committedDays: Math.max(0, ...items.map((i) => i.committedDays)),
+          // Items are handled in parallel after one acceptance, in the order some must be decided in: the critical path.
+          committedDays: criticalPath(items, (i) => i.committedDays),
           sumOfCommittedDays: items.reduce((sum, i) => sum + i.committedDays, 0),
           sumOfStatutoryDays: items.reduce((sum, i) => sum + i.statutoryDays, 0),
           feeYuan: items.reduce((sum, i) => sum + i.feeYuan, 0),
