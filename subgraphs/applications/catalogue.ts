@@ -341,6 +341,11 @@ export function mergeMaterials(items: ItemDefinition[], mergedForm: boolean): Me
   return [...merged.values()];
 }
 
+/** A merged material the applicant may leave out: every item asking it lets it be omitted (mergeMaterials ANDs that), allows commitment, and is committed on. */
+export function omittedByCommitment(m: MergedMaterial, items: ItemDefinition[], commitments: string[]): boolean {
+  return m.commitmentMayOmit && m.itemCodes.every((code) => items.find((i) => i.code === code)!.commitmentAllowed && commitments.includes(code));
+}
+
 export interface RequiredMaterial extends MergedMaterial {
   /** Every item needing it is under commitment and lets it be omitted. */
   omittedByCommitment: boolean;
@@ -356,8 +361,7 @@ export function requiredMaterials(items: ItemDefinition[], commitments: string[]
     .filter((m) => m.code !== MERGED_FORM_MATERIAL.code)
     .map((m) => ({
       ...m,
-      // Every item asking it lets it be omitted (mergeMaterials ANDs that), allows commitment, and is committed on.
-      omittedByCommitment: m.commitmentMayOmit && m.itemCodes.every((code) => items.find((i) => i.code === code)!.commitmentAllowed && commitments.includes(code)),
+      omittedByCommitment: omittedByCommitment(m, items, commitments),
     }));
 }
 
@@ -408,10 +412,10 @@ export function asUsedIn(industry: IndustryDefinition, item: ItemDefinition): It
   };
 }
 
-/** The value one item's element was given on the industry's form, under the key the form asked it by. */
-export function itemValue(industry: IndustryDefinition, values: Record<string, unknown>, item: ItemDefinition, key: string): unknown {
-  const index = item.elements.findIndex((e) => e.key === key);
-  return submittedValue(values, item.code, index < 0 ? key : asUsedIn(industry, item).elements[index].key);
+/** The values one item's elements were given on the industry's form, under the item's own keys (those not given left out). */
+export function itemValues(industry: IndustryDefinition, values: Record<string, unknown>, item: ItemDefinition): Record<string, unknown> {
+  const asked = asUsedIn(industry, item).elements;
+  return Object.fromEntries(item.elements.map((e, i) => [e.key, submittedValue(values, item.code, asked[i].key)]).filter(([, v]) => v !== undefined));
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Connection } from 'mongoose';
 import { EventRefused, newEvent, outbox, type EventHandler, type PlatformEvent } from '../../shared/events';
 import { department } from '../../shared/registry';
 import type { Logger } from '../../shared/logger';
-import { itemValue, submittedValue, type Catalogue } from './catalogue';
+import { itemValues, submittedValue, type Catalogue } from './catalogue';
 import { editionsFor } from './editions';
 import { notify } from './notifications';
 import { ApplicationStore } from './store';
@@ -89,7 +89,7 @@ export function dispatchEvent(app: Application, catalogue: Catalogue, itemCode: 
   const industry = catalogue.industry(app.doc.industryCode)!;
   const item = catalogue.item(itemCode);
   const entry = app.doc.items.find((i) => i.itemCode === itemCode)!;
-  const values = Object.fromEntries(item.elements.map((e) => [e.key, itemValue(industry, app.values, item, e.key)]).filter(([, v]) => v !== undefined));
+  const values = itemValues(industry, app.values, item);
   return newEvent(
     'ItemDispatched',
     'applications',

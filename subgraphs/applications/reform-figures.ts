@@ -1,5 +1,5 @@
 import type { Answers, IndustryDefinition, ItemDefinition } from '../../shared/catalogue';
-import { applicableItems, buildForm, mergeMaterials, type Catalogue } from './catalogue';
+import { applicableItems, buildForm, mergeMaterials, omittedByCommitment, type Catalogue } from './catalogue';
 
 /**
  * The reform's effect for one industry, computed from the catalogue (never
@@ -120,8 +120,9 @@ export function scenarioFigures(catalogue: Catalogue, industry: IndustryDefiniti
   const items = applicableItems(catalogue, industry, answers);
   const mergedList = mergeMaterials(items, industry.mergedForm);
   const toProvide = mergedList.filter((m) => !m.heldBy);
-  // Omitted under commitment: every item asking it allows commitment and lets it be omitted (mergeMaterials ANDs the latter).
-  const omitted = toProvide.filter((m) => m.commitmentMayOmit && m.itemCodes.every((code) => items.find((i) => i.code === code)!.commitmentAllowed)).length;
+  // Omitted under commitment, the applicant committing on every item that allows it.
+  const allowing = items.filter((i) => i.commitmentAllowed).map((i) => i.code);
+  const omitted = toProvide.filter((m) => omittedByCommitment(m, items, allowing)).length;
   const figures = {
     answers,
     itemCodes: items.map((i) => i.code),

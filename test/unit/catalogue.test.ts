@@ -8,7 +8,7 @@ import {
   loadCatalogue,
   mergeElements,
   mergeMaterials,
-  itemValue,
+  itemValues,
   type CatalogueData,
 } from '../../subgraphs/applications/catalogue';
 import { industryScenarios, reformFigures } from '../../subgraphs/applications/reform-figures';
@@ -276,10 +276,10 @@ describe('an item covering part of the premises', () => {
 
   it('hands each item the area it covers under its own key', () => {
     const values = { floorArea: 200, cafeCornerFloorArea: 30 };
-    expect(itemValue(bookstore, values, catalogue.item('MR-FOOD-BUSINESS'), 'floorArea')).toBe(30);
-    expect(itemValue(bookstore, values, catalogue.item('CT-PUBLICATION-RETAIL'), 'floorArea')).toBe(200);
+    expect(itemValues(bookstore, values, catalogue.item('MR-FOOD-BUSINESS')).floorArea).toBe(30);
+    expect(itemValues(bookstore, values, catalogue.item('CT-PUBLICATION-RETAIL')).floorArea).toBe(200);
     // In a restaurant the food licence covers the whole premises: one area, shared.
-    expect(itemValue(catalogue.industry('restaurant')!, values, catalogue.item('MR-FOOD-BUSINESS'), 'floorArea')).toBe(200);
+    expect(itemValues(catalogue.industry('restaurant')!, values, catalogue.item('MR-FOOD-BUSINESS')).floorArea).toBe(200);
   });
 
   it('refuses a part with a bad key, or on an item asking no area of the premises', () => {

@@ -7,7 +7,7 @@ import { requireRole, type Identity } from '../../../shared/identity';
 import { department } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import { validateFormValues } from '../../../shared/validation';
-import { itemValue, type Catalogue } from '../catalogue';
+import { itemValues, type Catalogue } from '../catalogue';
 import { checkSubmission, insertSubmission, submissionDoc } from '../submission';
 import { editionsFor } from '../editions';
 import { deliveryOf, notificationsOf, type NotificationDoc } from '../notifications';
@@ -195,7 +195,8 @@ export function applicationResolvers(): Resolvers {
         if (!values) throw invalidInput([{ path: 'values', code: 'INVALID_TYPE', messageZh: '填报值须为对象', messageEn: 'Values must be an object' }]);
         // The item's own elements, as on its form; what is not given keeps the earlier value.
         const industry = catalogue.industry(app.doc.industryCode)!;
-        const merged = Object.fromEntries(item.elements.map((e) => [e.key, values[e.key] ?? itemValue(industry, app.values, item, e.key)]));
+        const earlier = itemValues(industry, app.values, item);
+        const merged = Object.fromEntries(item.elements.map((e) => [e.key, values[e.key] ?? earlier[e.key]]));
         const problems = validateFormValues(item.elements, Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)), 'values');
         const unknown = Object.keys(values).filter((k) => !item.elements.some((e) => e.key === k));
         for (const key of unknown) problems.push({ path: `values.${key}`, code: 'UNKNOWN_FIELD', messageZh: `事项「${item.nameZh}」没有字段「${key}」`, messageEn: `Item "${item.nameEn}" has no field "${key}"` });
