@@ -18,6 +18,7 @@ const LABELS = {
     edition: '目录版本',
     scenario: '适用情形',
     allCases: '全部情形（未按情形筛选）',
+    singleItem: '按所选情形只涉及一项审批事项，不属于“一业一证”多项集成办理的情形：可直接申办该事项，无需综合许可凭证。',
     summary: '办理概要',
     items: '涉及审批事项',
     committed: '统一承诺办结时限',
@@ -56,6 +57,7 @@ const LABELS = {
     edition: 'Catalogue edition',
     scenario: 'Case',
     allCases: 'Every case (not filtered by answers)',
+    singleItem: 'These answers select one approval item only, not a one-industry-one-permit case (which bundles several): apply for that item directly; no comprehensive permit is needed.',
     summary: 'Summary',
     items: 'Approval items',
     committed: 'Unified committed time limit',
@@ -150,6 +152,7 @@ ${item.illustrative.length ? `<p class="note">${L.illustrative}: ${escapeHtml(it
   return printablePage(lang, `${name(industry)} — ${L.title}`, `<h1>${name(industry)}<br>${L.title}</h1>
 <p>${L.edition}: ${escapeHtml(guide.edition)}</p>
 <h2>${L.scenario}</h2><ul>${answers}</ul>
+${guide.bundle ? '' : `<p class="notice single-item">${L.singleItem}</p>`}
 <h2>${L.summary}</h2>
 <table class="summary">
 <tr><th>${L.items}</th><td>${guide.items.length}</td></tr>

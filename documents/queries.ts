@@ -173,6 +173,7 @@ export const GUIDE_QUERY = /* GraphQL */ `
     guide(industryCode: $industryCode, answers: $answers) {
       edition
       answers
+      bundle
       committedDays
       sumOfStatutoryDays
       feeYuan

@@ -29,8 +29,14 @@ describe('npm run report:reduction', () => {
         expect(run.stdout).toMatch(new RegExp(`${which} favourable scenario per industry: +form fields −${pct(t.formFields)}, materials −${pct(t.materials)}, time −${pct(t.time)}`));
       }
       expect(run.stdout).toContain('* rests on illustrative catalogue data');
+      // Answer sets selecting one item are counted and marked, not hidden.
+      const singles = catalogue.industries.flatMap((industry) => industryScenarios(catalogue, industry).filter((s) => s.itemCodes.length === 1).map(() => industry.code));
+      expect(run.stdout).toContain(`answer sets selecting one item only (no 一业一证 case; applied for directly, left out of least and most): ${singles.length} scenarios in ${new Set(singles).size} industries`);
+      expect(lines.filter((line) => line.includes('(1 item)'))).toHaveLength(singles.length);
       // The convenience store beside Shanghai's case: its published figures, and ours from the catalogue.
-      const store = industryScenarios(catalogue, catalogue.industry('convenience-store')!).sort((a, b) => b.itemCodes.length - a.itemCodes.length)[0];
+      // Ours: the five licences a store under 300 m² holds (no fire check), the tobacco licence among them.
+      const store = industryScenarios(catalogue, catalogue.industry('convenience-store')!).find((s) => s.itemCodes.length === 5 && !s.itemCodes.includes('FR-FIRE-CHECK'))!;
+      expect(store.itemCodes).toContain('TB-TOBACCO-RETAIL');
       expect(run.stdout).toContain('Shanghai: 5 licences; form fields 313 → 98');
       expect(run.stdout).toContain(`here:     ${store.itemCodes.length} items (${store.itemCodes.join(', ')}); form fields ${store.formFieldsSeparate} → ${store.formFieldsMerged}`);
     } finally {

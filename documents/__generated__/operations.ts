@@ -101,6 +101,14 @@ export type VerificationResult =
   /** 签名密钥未知。Signed by an unknown key. */
   | 'UNKNOWN_KEY';
 
+export type PrintableGuideQueryVariables = Exact<{
+  industryCode: string | number;
+  answers: unknown;
+}>;
+
+
+export type PrintableGuideQuery = { guide: { edition: string, answers: unknown, bundle: boolean, committedDays: number, sumOfStatutoryDays: number, feeYuan: number, industry: { code: string, nameZh: string, nameEn: string, descriptionZh: string | null, descriptionEn: string | null, rolloutState: RolloutState, mergedForm: boolean, questions: Array<{ key: string, textZh: string, textEn: string }> }, items: Array<{ code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, statutoryDays: number, committedDays: number, feeYuan: number, commitmentAllowed: boolean, illustrative: Array<string>, decidedAfter: Array<string>, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }>, processSteps: Array<{ zh: string, en: string }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, heldBy: { nameZh: string, nameEn: string, connected: boolean } | null }>, remedy: { reconsiderationZh: string, reconsiderationEn: string, courtZh: string, courtEn: string, deadlineNoteZh: string | null } }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, itemCodes: Array<string> | null, heldBy: { nameZh: string, nameEn: string, connected: boolean } | null, annotations: Array<{ itemCode: string, zh: string, en: string }> | null }> } };
+
 export type IndustryCaseQueryVariables = Exact<{
   industryCode: string | number;
 }>;
@@ -114,6 +122,9 @@ export type ScanQueryVariables = Exact<{
 
 
 export type ScanQuery = { scanPermit: { code: string, version: number, status: PermitStatus, industryNameZh: string, industryNameEn: string, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, voidedAt: string | null, voidReason: string | null, scanUrl: string, items: Array<{ itemCode: string, itemNameZh: string, itemNameEn: string, departmentCode: string, departmentNameZh: string, departmentNameEn: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
+        | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+        | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+        | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
@@ -181,6 +192,9 @@ export type ScannedPermitFragment = { code: string, version: number, status: Per
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
       | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+      | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+      | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+      | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
      | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null, lastInspection: { closedOn: string, result: InspectionResult } | null };
 
 export type DashboardProcessingQueryVariables = Exact<{ [key: string]: never; }>;
@@ -194,14 +208,6 @@ export type QrImagesQueryVariables = Exact<{
 
 
 export type QrImagesQuery = { scanPermit: { qrSvg: string, qrPngBase64: string } | null };
-
-export type PrintableGuideQueryVariables = Exact<{
-  industryCode: string | number;
-  answers: unknown;
-}>;
-
-
-export type PrintableGuideQuery = { guide: { edition: string, answers: unknown, committedDays: number, sumOfStatutoryDays: number, feeYuan: number, industry: { code: string, nameZh: string, nameEn: string, descriptionZh: string | null, descriptionEn: string | null, rolloutState: RolloutState, mergedForm: boolean, questions: Array<{ key: string, textZh: string, textEn: string }> }, items: Array<{ code: string, nameZh: string, nameEn: string, departmentNameZh: string, departmentNameEn: string, licenceNameZh: string, licenceNameEn: string, statutoryDays: number, committedDays: number, feeYuan: number, commitmentAllowed: boolean, illustrative: Array<string>, decidedAfter: Array<string>, legalBasis: Array<{ zh: string, en: string }>, conditions: Array<{ zh: string, en: string }>, processSteps: Array<{ zh: string, en: string }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, heldBy: { nameZh: string, nameEn: string, connected: boolean } | null }>, remedy: { reconsiderationZh: string, reconsiderationEn: string, courtZh: string, courtEn: string, deadlineNoteZh: string | null } }>, materials: Array<{ code: string, nameZh: string, nameEn: string, commitmentMayOmit: boolean, itemCodes: Array<string> | null, heldBy: { nameZh: string, nameEn: string, connected: boolean } | null, annotations: Array<{ itemCode: string, zh: string, en: string }> | null }> } };
 
 export type DashboardRolloutQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -275,6 +281,9 @@ export type VerifyQuery = { verifyPermit: { result: VerificationResult, signatur
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
           | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
+          | { id: string, licenceNumber: string | null, status: LicenceStatus | null, validUntil: string | null, endedReason: string | null }
          | null }>, currentVersion: { code: string, version: number, scanUrl: string } | null, lastInspection: { closedOn: string, result: InspectionResult } | null } | null } };
 
 export type CertificateQueryVariables = Exact<{
@@ -283,6 +292,9 @@ export type CertificateQueryVariables = Exact<{
 
 
 export type CertificateQuery = { permitCertificate: { code: string, version: number, status: PermitStatus, licenceIdentifier: string, industryNameZh: string, industryNameEn: string, voidedByLicenceId: string | null, holderName: string, holderCreditCode: string, legalRepresentative: string | null, businessAddress: string | null, issuedAt: string, scanUrl: string, qrSvg: string, qrPngBase64: string, items: Array<{ itemNameZh: string, itemNameEn: string, departmentNameZh: string, permitted: boolean, notPermittedReasons: Array<string> | null, remedy: { reconsiderationZh: string, courtZh: string }, licence:
+        | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
+        | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
+        | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }
         | { id: string, licenceNumber: string | null, status: LicenceStatus | null }

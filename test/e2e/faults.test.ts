@@ -163,7 +163,7 @@ describe('faults', () => {
   });
 
   it('refuses to issue a permit when one of its licences ended before the issue', async () => {
-    const decided = await t.walk.approvedApplication('convenience-store', { areaOver300: false }, sampleBusiness(302));
+    const decided = await t.walk.approvedApplication('convenience-store', { sellsTobacco: false, sellsAlcohol: false, sellsMedicalDevices: false, sellsPublications: false, areaOver300: false }, sampleBusiness(302));
     const app = decided;
     const food = decided.items.find((i) => i.departmentCode === 'market-regulation')!;
     await t.walk.endLicence('market-regulation', food.licenceId!, 'CANCELLED', '申请人主动注销');

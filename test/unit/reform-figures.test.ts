@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../shared/registry';
 import { loadCatalogue } from '../../subgraphs/applications/catalogue';
-import { industryScenarios, scenarioReductions } from '../../subgraphs/applications/reform-figures';
+import { favourable, industryScenarios, scenarioReductions } from '../../subgraphs/applications/reform-figures';
 
 /**
  * The reform's figures recomputed a second way, from the raw catalogue files
@@ -56,6 +56,7 @@ function recompute(industry: RawIndustry, answers: Record<string, unknown>) {
   });
   return {
     itemCodes: chosen.map((i) => i.code),
+    bundle: chosen.length > 1,
     formFieldsSeparate: total((i) => i.elements.length),
     formFieldsMerged: industry.mergedForm ? keys.size : total((i) => i.elements.length),
     materialsSeparate: total((i) => i.materials.length),
@@ -91,6 +92,23 @@ describe('the reform figures, recomputed from the raw catalogue files', () => {
       }
     }
     expect(compared).toBeGreaterThan(industries.length);
+  });
+
+  it('take the least and most favourable case among the bundles: an answer set selecting one item is no 一业一证 case', () => {
+    let industriesWithASingleItemCase = 0;
+    for (const industry of industries) {
+      const recomputed = everyAnswerSet(industry.questions).map((answers) => recompute(industry, answers));
+      const bundles = recomputed.filter((f) => f.itemCodes.length > 1);
+      if (bundles.length < recomputed.length) industriesWithASingleItemCase++;
+      // Least favourable time among the bundles, recomputed: the smallest (statutory − with commitment) / statutory.
+      const timeOf = (f: (typeof recomputed)[number]) => (f.statutoryDaysSequential - f.daysWithCommitment) / f.statutoryDaysSequential;
+      const leastTime = Math.min(...bundles.map(timeOf));
+      const picked = favourable(industryScenarios(catalogue, catalogue.industry(industry.code)!));
+      for (const which of ['least', 'most'] as const) for (const measure of ['formFields', 'materials', 'time'] as const) expect(picked[which][measure].itemCodes.length).toBeGreaterThan(1);
+      expect(scenarioReductions(picked.least.time).time).toBeCloseTo(leastTime, 2);
+    }
+    // The catalogue still has such cases (a travel agency without a sign): the figures leave them out rather than hide them.
+    expect(industriesWithASingleItemCase).toBeGreaterThan(0);
   });
 
   it('split each reduction into the mechanisms\' parts, which add up to it', () => {

@@ -676,6 +676,8 @@ export type Guide = {
   __typename?: 'Guide';
   /** 所依据的情形回答；为空表示列出全部情形。Answers used; null means every case is listed. */
   answers?: Maybe<Scalars['JSON']['output']>;
+  /** 是否涉及两项及以上审批事项（“一业一证”办理情形）；为否时只涉及一项，可直接申办该事项，无需综合许可。Two or more items, a 一业一证 case; false when the answers select one item, which the applicant may apply for directly, without a comprehensive permit. */
+  bundle: Scalars['Boolean']['output'];
   /** 承诺办结时限合计（工作日）：各事项并联办理，须先决定的事项在前，取关键路径。Committed working days: items run in parallel, those that must be decided first before the items waiting for them (the critical path). */
   committedDays: Scalars['Int']['output'];
   /** 所依据的目录版本。Catalogue edition used. */
@@ -1446,7 +1448,7 @@ export type ReformFigures = {
   industryNameZh: Scalars['String']['output'];
   /** 事项数。Items. */
   itemCount: Scalars['Int']['output'];
-  /** 各指标在最不利情形下的压减比例（各指标分别取最不利的情形）。Each measure's reduction in its least favourable scenario. */
+  /** 各指标在最不利情形下的压减比例（各指标分别取最不利的情形，只在涉及两项及以上事项的情形中取）。Each measure's reduction in its least favourable scenario (among the scenarios bundling two or more items). */
   leastFavourable: ReformReductions;
   /** 材料压减比例。Material reduction. */
   materialReduction: Scalars['Float']['output'];
@@ -1456,7 +1458,7 @@ export type ReformFigures = {
   materialsSeparate: Scalars['Int']['output'];
   /** 是否一表申请。Merged form supported. */
   mergedForm: Scalars['Boolean']['output'];
-  /** 各指标在最有利情形下的压减比例。Each measure's reduction in its most favourable scenario. */
+  /** 各指标在最有利情形下的压减比例（同上）。Each measure's reduction in its most favourable scenario (among the same). */
   mostFavourable: ReformReductions;
   /** 每一种情形回答的成效（选出相同事项的回答合为一种）。The figures for every answer set (answers selecting the same items are one scenario). */
   scenarios: Array<ReformScenario>;
@@ -1504,6 +1506,8 @@ export type ReformScenario = {
   __typename?: 'ReformScenario';
   /** 情形回答。The answers. */
   answers: Scalars['JSON']['output'];
+  /** 是否涉及两项及以上事项（“一业一证”的办理情形）；只涉及一项的直接申办该事项，不计入行业的最不利、最有利情形。Two or more items, a 一业一证 case; an answer set selecting one item is applied for directly and left out of the industry's least and most favourable cases. */
+  bundle: Scalars['Boolean']['output'];
   /** 承诺时限并联（关键路径）。Committed working days in parallel where the order allows (the critical path). */
   committedDaysParallel: Scalars['Int']['output'];
   /** 承诺时限依次相加。Committed working days, one item after another. */
@@ -2293,6 +2297,7 @@ export type FormSectionResolvers<ContextType = SubgraphContext, ParentType exten
 
 export type GuideResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['Guide'] = ResolversParentTypes['Guide']> = {
   answers?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  bundle?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   committedDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   edition?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   feeYuan?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -2556,6 +2561,7 @@ export type ReformReductionsResolvers<ContextType = SubgraphContext, ParentType 
 
 export type ReformScenarioResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['ReformScenario'] = ResolversParentTypes['ReformScenario']> = {
   answers?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  bundle?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   committedDaysParallel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   committedDaysSequential?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   contributions?: Resolver<Array<ResolversTypes['ReductionContribution']>, ParentType, ContextType>;

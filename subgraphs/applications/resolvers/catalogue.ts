@@ -144,6 +144,7 @@ export function catalogueResolvers(): Resolvers {
           industry: industryView(industry, catalogue),
           answers: given,
           items: items.map(itemView),
+          bundle: items.length >= 2,
           materials: mergeMaterials(items, industry.mergedForm),
           // Items are handled in parallel after one acceptance, in the order some must be decided in: the critical path.
           committedDays: criticalPath(items, (i) => i.committedDays),

@@ -63,15 +63,6 @@ export type ClinicFilingCertificate = SingleLicence & {
   status?: Maybe<LicenceStatus>;
 };
 
-/** CommercialPerformanceApproval（字段由审批部门提供）。Fields come from the deciding department. */
-export type CommercialPerformanceApproval = SingleLicence & {
-  __typename?: 'CommercialPerformanceApproval';
-  /** 许可证标识。Licence id. */
-  id: Scalars['ID']['output'];
-  /** 状态（实时，来自审批部门）。State, live from the department. */
-  status?: Maybe<LicenceStatus>;
-};
-
 /** DrainagePermit（字段由审批部门提供）。Fields come from the deciding department. */
 export type DrainagePermit = SingleLicence & {
   __typename?: 'DrainagePermit';
@@ -90,6 +81,15 @@ export type DrugRetailLicence = SingleLicence & {
   status?: Maybe<LicenceStatus>;
 };
 
+/** EiaRegistrationReceipt（字段由审批部门提供）。Fields come from the deciding department. */
+export type EiaRegistrationReceipt = SingleLicence & {
+  __typename?: 'EiaRegistrationReceipt';
+  /** 许可证标识。Licence id. */
+  id: Scalars['ID']['output'];
+  /** 状态（实时，来自审批部门）。State, live from the department. */
+  status?: Maybe<LicenceStatus>;
+};
+
 /** EiaReportFormApproval（字段由审批部门提供）。Fields come from the deciding department. */
 export type EiaReportFormApproval = SingleLicence & {
   __typename?: 'EiaReportFormApproval';
@@ -102,6 +102,15 @@ export type EiaReportFormApproval = SingleLicence & {
 /** EntertainmentBusinessLicence（字段由审批部门提供）。Fields come from the deciding department. */
 export type EntertainmentBusinessLicence = SingleLicence & {
   __typename?: 'EntertainmentBusinessLicence';
+  /** 许可证标识。Licence id. */
+  id: Scalars['ID']['output'];
+  /** 状态（实时，来自审批部门）。State, live from the department. */
+  status?: Maybe<LicenceStatus>;
+};
+
+/** FireAcceptanceOpinion（字段由审批部门提供）。Fields come from the deciding department. */
+export type FireAcceptanceOpinion = SingleLicence & {
+  __typename?: 'FireAcceptanceOpinion';
   /** 许可证标识。Licence id. */
   id: Scalars['ID']['output'];
   /** 状态（实时，来自审批部门）。State, live from the department. */
@@ -556,6 +565,15 @@ export type RadiationDiagnosisLicence = SingleLicence & {
   status?: Maybe<LicenceStatus>;
 };
 
+/** RadiationSafetyLicence（字段由审批部门提供）。Fields come from the deciding department. */
+export type RadiationSafetyLicence = SingleLicence & {
+  __typename?: 'RadiationSafetyLicence';
+  /** 许可证标识。Licence id. */
+  id: Scalars['ID']['output'];
+  /** 状态（实时，来自审批部门）。State, live from the department. */
+  status?: Maybe<LicenceStatus>;
+};
+
 /** SealEngravingSpecialTradeLicence（字段由审批部门提供）。Fields come from the deciding department. */
 export type SealEngravingSpecialTradeLicence = SingleLicence & {
   __typename?: 'SealEngravingSpecialTradeLicence';
@@ -587,6 +605,15 @@ export type SingleLicence = {
 /** SpecialEquipmentUseRegistration（字段由审批部门提供）。Fields come from the deciding department. */
 export type SpecialEquipmentUseRegistration = SingleLicence & {
   __typename?: 'SpecialEquipmentUseRegistration';
+  /** 许可证标识。Licence id. */
+  id: Scalars['ID']['output'];
+  /** 状态（实时，来自审批部门）。State, live from the department. */
+  status?: Maybe<LicenceStatus>;
+};
+
+/** TobaccoRetailLicence（字段由审批部门提供）。Fields come from the deciding department. */
+export type TobaccoRetailLicence = SingleLicence & {
+  __typename?: 'TobaccoRetailLicence';
   /** 许可证标识。Licence id. */
   id: Scalars['ID']['output'];
   /** 状态（实时，来自审批部门）。State, live from the department. */
@@ -743,11 +770,12 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( CareHomeFilingReceipt )
     | ( ChildcareFilingReceipt )
     | ( ClinicFilingCertificate )
-    | ( CommercialPerformanceApproval )
     | ( DrainagePermit )
     | ( DrugRetailLicence )
+    | ( EiaRegistrationReceipt )
     | ( EiaReportFormApproval )
     | ( EntertainmentBusinessLicence )
+    | ( FireAcceptanceOpinion )
     | ( FoodBusinessLicence )
     | ( FoodProductionLicence )
     | ( HighRiskSportsLicence )
@@ -766,9 +794,11 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( PublicVenueFireSafetyPermit )
     | ( PublicationRetailLicence )
     | ( RadiationDiagnosisLicence )
+    | ( RadiationSafetyLicence )
     | ( SealEngravingSpecialTradeLicence )
     | ( ShopSignPermit )
     | ( SpecialEquipmentUseRegistration )
+    | ( TobaccoRetailLicence )
     | ( TravelAgencyBusinessLicence )
     | ( VehicleRepairFilingReceipt )
   ;
@@ -782,11 +812,12 @@ export type ResolversTypes = {
   CareHomeFilingReceipt: ResolverTypeWrapper<CareHomeFilingReceipt>;
   ChildcareFilingReceipt: ResolverTypeWrapper<ChildcareFilingReceipt>;
   ClinicFilingCertificate: ResolverTypeWrapper<ClinicFilingCertificate>;
-  CommercialPerformanceApproval: ResolverTypeWrapper<CommercialPerformanceApproval>;
   DrainagePermit: ResolverTypeWrapper<DrainagePermit>;
   DrugRetailLicence: ResolverTypeWrapper<DrugRetailLicence>;
+  EiaRegistrationReceipt: ResolverTypeWrapper<EiaRegistrationReceipt>;
   EiaReportFormApproval: ResolverTypeWrapper<EiaReportFormApproval>;
   EntertainmentBusinessLicence: ResolverTypeWrapper<EntertainmentBusinessLicence>;
+  FireAcceptanceOpinion: ResolverTypeWrapper<FireAcceptanceOpinion>;
   FoodBusinessLicence: ResolverTypeWrapper<FoodBusinessLicence>;
   FoodProductionLicence: ResolverTypeWrapper<FoodProductionLicence>;
   HighRiskSportsLicence: ResolverTypeWrapper<HighRiskSportsLicence>;
@@ -820,10 +851,12 @@ export type ResolversTypes = {
   PublicationRetailLicence: ResolverTypeWrapper<PublicationRetailLicence>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RadiationDiagnosisLicence: ResolverTypeWrapper<RadiationDiagnosisLicence>;
+  RadiationSafetyLicence: ResolverTypeWrapper<RadiationSafetyLicence>;
   SealEngravingSpecialTradeLicence: ResolverTypeWrapper<SealEngravingSpecialTradeLicence>;
   ShopSignPermit: ResolverTypeWrapper<ShopSignPermit>;
   SingleLicence: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['SingleLicence']>;
   SpecialEquipmentUseRegistration: ResolverTypeWrapper<SpecialEquipmentUseRegistration>;
+  TobaccoRetailLicence: ResolverTypeWrapper<TobaccoRetailLicence>;
   TravelAgencyBusinessLicence: ResolverTypeWrapper<TravelAgencyBusinessLicence>;
   VehicleRepairFilingReceipt: ResolverTypeWrapper<VehicleRepairFilingReceipt>;
   VerificationResult: VerificationResult;
@@ -838,11 +871,12 @@ export type ResolversParentTypes = {
   CareHomeFilingReceipt: CareHomeFilingReceipt;
   ChildcareFilingReceipt: ChildcareFilingReceipt;
   ClinicFilingCertificate: ClinicFilingCertificate;
-  CommercialPerformanceApproval: CommercialPerformanceApproval;
   DrainagePermit: DrainagePermit;
   DrugRetailLicence: DrugRetailLicence;
+  EiaRegistrationReceipt: EiaRegistrationReceipt;
   EiaReportFormApproval: EiaReportFormApproval;
   EntertainmentBusinessLicence: EntertainmentBusinessLicence;
+  FireAcceptanceOpinion: FireAcceptanceOpinion;
   FoodBusinessLicence: FoodBusinessLicence;
   FoodProductionLicence: FoodProductionLicence;
   HighRiskSportsLicence: HighRiskSportsLicence;
@@ -873,10 +907,12 @@ export type ResolversParentTypes = {
   PublicationRetailLicence: PublicationRetailLicence;
   Query: Record<PropertyKey, never>;
   RadiationDiagnosisLicence: RadiationDiagnosisLicence;
+  RadiationSafetyLicence: RadiationSafetyLicence;
   SealEngravingSpecialTradeLicence: SealEngravingSpecialTradeLicence;
   ShopSignPermit: ShopSignPermit;
   SingleLicence: ResolversInterfaceTypes<ResolversParentTypes>['SingleLicence'];
   SpecialEquipmentUseRegistration: SpecialEquipmentUseRegistration;
+  TobaccoRetailLicence: TobaccoRetailLicence;
   TravelAgencyBusinessLicence: TravelAgencyBusinessLicence;
   VehicleRepairFilingReceipt: VehicleRepairFilingReceipt;
   WeeklyPermits: WeeklyPermits;
@@ -908,11 +944,6 @@ export type ClinicFilingCertificateResolvers<ContextType = SubgraphContext, Pare
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type CommercialPerformanceApprovalResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['CommercialPerformanceApproval'] = ResolversParentTypes['CommercialPerformanceApproval']> = {
-  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
-};
-
 export type DrainagePermitResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['DrainagePermit'] = ResolversParentTypes['DrainagePermit']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -923,12 +954,22 @@ export type DrugRetailLicenceResolvers<ContextType = SubgraphContext, ParentType
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type EiaRegistrationReceiptResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['EiaRegistrationReceipt'] = ResolversParentTypes['EiaRegistrationReceipt']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type EiaReportFormApprovalResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['EiaReportFormApproval'] = ResolversParentTypes['EiaReportFormApproval']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type EntertainmentBusinessLicenceResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['EntertainmentBusinessLicence'] = ResolversParentTypes['EntertainmentBusinessLicence']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FireAcceptanceOpinionResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['FireAcceptanceOpinion'] = ResolversParentTypes['FireAcceptanceOpinion']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -1128,6 +1169,11 @@ export type RadiationDiagnosisLicenceResolvers<ContextType = SubgraphContext, Pa
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type RadiationSafetyLicenceResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['RadiationSafetyLicence'] = ResolversParentTypes['RadiationSafetyLicence']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type SealEngravingSpecialTradeLicenceResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SealEngravingSpecialTradeLicence'] = ResolversParentTypes['SealEngravingSpecialTradeLicence']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1139,10 +1185,15 @@ export type ShopSignPermitResolvers<ContextType = SubgraphContext, ParentType ex
 };
 
 export type SingleLicenceResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SingleLicence'] = ResolversParentTypes['SingleLicence']> = {
-  __resolveType: TypeResolveFn<'AlcoholRetailLicence' | 'CareHomeFilingReceipt' | 'ChildcareFilingReceipt' | 'ClinicFilingCertificate' | 'CommercialPerformanceApproval' | 'DrainagePermit' | 'DrugRetailLicence' | 'EiaReportFormApproval' | 'EntertainmentBusinessLicence' | 'FoodBusinessLicence' | 'FoodProductionLicence' | 'HighRiskSportsLicence' | 'HotelSpecialTradeLicence' | 'InternetCafeBusinessLicence' | 'MedicalDeviceBusinessLicence' | 'MedicalDeviceFilingCertificate' | 'MedicalInstitutionPracticeLicence' | 'OutdoorAdvertisingPermit' | 'PawnSpecialTradeLicence' | 'PerformanceVenueFilingCertificate' | 'PrepaidCardFilingCertificate' | 'PrivateNonEnterpriseRegistration' | 'PrivateSchoolLicence' | 'PublicPlaceHygieneLicence' | 'PublicVenueFireSafetyPermit' | 'PublicationRetailLicence' | 'RadiationDiagnosisLicence' | 'SealEngravingSpecialTradeLicence' | 'ShopSignPermit' | 'SpecialEquipmentUseRegistration' | 'TravelAgencyBusinessLicence' | 'VehicleRepairFilingReceipt', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AlcoholRetailLicence' | 'CareHomeFilingReceipt' | 'ChildcareFilingReceipt' | 'ClinicFilingCertificate' | 'DrainagePermit' | 'DrugRetailLicence' | 'EiaRegistrationReceipt' | 'EiaReportFormApproval' | 'EntertainmentBusinessLicence' | 'FireAcceptanceOpinion' | 'FoodBusinessLicence' | 'FoodProductionLicence' | 'HighRiskSportsLicence' | 'HotelSpecialTradeLicence' | 'InternetCafeBusinessLicence' | 'MedicalDeviceBusinessLicence' | 'MedicalDeviceFilingCertificate' | 'MedicalInstitutionPracticeLicence' | 'OutdoorAdvertisingPermit' | 'PawnSpecialTradeLicence' | 'PerformanceVenueFilingCertificate' | 'PrepaidCardFilingCertificate' | 'PrivateNonEnterpriseRegistration' | 'PrivateSchoolLicence' | 'PublicPlaceHygieneLicence' | 'PublicVenueFireSafetyPermit' | 'PublicationRetailLicence' | 'RadiationDiagnosisLicence' | 'RadiationSafetyLicence' | 'SealEngravingSpecialTradeLicence' | 'ShopSignPermit' | 'SpecialEquipmentUseRegistration' | 'TobaccoRetailLicence' | 'TravelAgencyBusinessLicence' | 'VehicleRepairFilingReceipt', ParentType, ContextType>;
 };
 
 export type SpecialEquipmentUseRegistrationResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['SpecialEquipmentUseRegistration'] = ResolversParentTypes['SpecialEquipmentUseRegistration']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type TobaccoRetailLicenceResolvers<ContextType = SubgraphContext, ParentType extends ResolversParentTypes['TobaccoRetailLicence'] = ResolversParentTypes['TobaccoRetailLicence']> = {
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -1169,11 +1220,12 @@ export type Resolvers<ContextType = SubgraphContext> = {
   CareHomeFilingReceipt?: CareHomeFilingReceiptResolvers<ContextType>;
   ChildcareFilingReceipt?: ChildcareFilingReceiptResolvers<ContextType>;
   ClinicFilingCertificate?: ClinicFilingCertificateResolvers<ContextType>;
-  CommercialPerformanceApproval?: CommercialPerformanceApprovalResolvers<ContextType>;
   DrainagePermit?: DrainagePermitResolvers<ContextType>;
   DrugRetailLicence?: DrugRetailLicenceResolvers<ContextType>;
+  EiaRegistrationReceipt?: EiaRegistrationReceiptResolvers<ContextType>;
   EiaReportFormApproval?: EiaReportFormApprovalResolvers<ContextType>;
   EntertainmentBusinessLicence?: EntertainmentBusinessLicenceResolvers<ContextType>;
+  FireAcceptanceOpinion?: FireAcceptanceOpinionResolvers<ContextType>;
   FoodBusinessLicence?: FoodBusinessLicenceResolvers<ContextType>;
   FoodProductionLicence?: FoodProductionLicenceResolvers<ContextType>;
   HighRiskSportsLicence?: HighRiskSportsLicenceResolvers<ContextType>;
@@ -1201,10 +1253,12 @@ export type Resolvers<ContextType = SubgraphContext> = {
   PublicationRetailLicence?: PublicationRetailLicenceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RadiationDiagnosisLicence?: RadiationDiagnosisLicenceResolvers<ContextType>;
+  RadiationSafetyLicence?: RadiationSafetyLicenceResolvers<ContextType>;
   SealEngravingSpecialTradeLicence?: SealEngravingSpecialTradeLicenceResolvers<ContextType>;
   ShopSignPermit?: ShopSignPermitResolvers<ContextType>;
   SingleLicence?: SingleLicenceResolvers<ContextType>;
   SpecialEquipmentUseRegistration?: SpecialEquipmentUseRegistrationResolvers<ContextType>;
+  TobaccoRetailLicence?: TobaccoRetailLicenceResolvers<ContextType>;
   TravelAgencyBusinessLicence?: TravelAgencyBusinessLicenceResolvers<ContextType>;
   VehicleRepairFilingReceipt?: VehicleRepairFilingReceiptResolvers<ContextType>;
   WeeklyPermits?: WeeklyPermitsResolvers<ContextType>;
