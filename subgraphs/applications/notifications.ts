@@ -41,6 +41,8 @@ export interface NotificationText {
 
 /** Records a notification once per `key` for the application, with its send when a sender is configured. */
 export async function notify(store: ApplicationStore, app: { _id: string; creditCode: string }, text: NotificationText, key: string): Promise<void> {
+  // An application the city platform handed over: the city is told too (city-intake.ts). Read once, not on each retry of the insert.
+  const doc = applicationsConfig().CITY_CALLBACK_URL ? await byId(store.applications, app._id) : null;
   await appendStep(
     async () => {
       const log = await readLog(store.notifications, (n) => stepId(app._id, n), 6);
@@ -53,8 +55,6 @@ export async function notify(store: ApplicationStore, app: { _id: string; credit
       const send: PlatformEvent[] = applicationsConfig().NOTIFIER_URL
         ? [externalEvent('NotificationSend', 'applications', NOTIFIER, { notificationId: id, creditCode: app.creditCode, ...text }, `NotificationSend:${app._id}:${key}`)]
         : [];
-      // An application the city platform handed over: the city is told too (city-intake.ts).
-      const doc = applicationsConfig().CITY_CALLBACK_URL ? await byId(store.applications, app._id) : null;
       const callback = doc && cityCallback(doc, { key, seq, at, ...text });
       return insertPending(store.db, store.notifications, {
         _id: id,
