@@ -129,6 +129,21 @@ describe('races', () => {
     expect(won).toBeLessThan(outcomes.length);
   }, TRIALS_TIMEOUT);
 
+  it('records every one of 20 complaints sent at the same moment against one permit, each once, none lost', async () => {
+    const { permit } = await issuedPermit(t.walk, ONE_ITEM.code);
+    const texts = Array.from({ length: 20 }, (_, i) => `第 ${i + 1} 条同时举报：门口排水口有污水外溢`);
+    const SUBMIT = 'mutation ($input: ComplaintInput!) { submitComplaint(input: $input) { id } }';
+    // All at once, from the public (no token): each is the next entry of the business's history, claimed by a unique id.
+    const receipts = await Promise.all(texts.map((text) => as<{ submitComplaint: { id: string } }>(null, SUBMIT, { input: { permitCode: permit.code, text } })));
+    expect(receipts.map((r) => r.errors)).toEqual(texts.map(() => undefined));
+    const ids = receipts.map((r) => r.data!.submitComplaint.id);
+    expect(new Set(ids).size).toBe(texts.length);
+    const listed = await as<{ complaints: { id: string; permitCode: string; text: string }[] }>(t.walk.reviewer('market-regulation'), '{ complaints(departmentCode: "market-regulation") { id permitCode text } }');
+    const mine = listed.data!.complaints.filter((c) => c.permitCode === permit.code);
+    expect(mine.map((c) => c.text).sort()).toEqual([...texts].sort());
+    expect(mine.map((c) => c.id).sort()).toEqual([...ids].sort());
+  }, TRIALS_TIMEOUT);
+
   describe('the inbox', () => {
     const deliver = async (token: string) => {
       const r = await request(`${t.platform.serviceUrls.applications}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
