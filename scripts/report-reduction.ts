@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../shared/registry';
 import { loadCatalogue } from '../subgraphs/applications/catalogue';
-import { favourable, industryScenarios, reformFigures, scenarioFigures, scenarioReductions, scenarioTotals, totals, type Mechanism, type Measure, type ScenarioFigures } from '../subgraphs/applications/reform-figures';
+import { catalogueFavourable, industryScenarios, reformFigures, scenarioFigures, scenarioReductions, scenarioTotals, totals, type Mechanism, type Measure, type ScenarioFigures } from '../subgraphs/applications/reform-figures';
 
 /**
  * `npm run report:reduction [-- --csv FILE]`: the reform's figures per
@@ -93,9 +93,9 @@ function main() {
   console.log('\n* rests on illustrative catalogue data (not official): the answers column marks illustrative questions or item bundles.');
 
   const every = totals(catalogue.industries.map((industry) => reformFigures(catalogue, industry)));
-  const least = scenarioTotals(catalogue, 'least');
-  const most = scenarioTotals(catalogue, 'most');
-  const ranges = catalogue.industries.map((industry) => favourable(industryScenarios(catalogue, industry)));
+  const ranges = catalogueFavourable(catalogue);
+  const least = scenarioTotals(ranges, 'least');
+  const most = scenarioTotals(ranges, 'most');
   const singles = catalogue.industries.flatMap((industry) => industryScenarios(catalogue, industry).filter((s) => !s.bundle).map(() => ({ industry: industry.code })));
   const committedIllustrative = catalogue.items.filter((i) => i.illustrative?.includes('committedDays')).length;
   console.log(

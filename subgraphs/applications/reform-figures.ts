@@ -226,12 +226,17 @@ export function totals(rows: ReformFigures[]) {
   };
 }
 
+/** Each industry's least and most favourable scenarios, in catalogue order. */
+export function catalogueFavourable(catalogue: Catalogue) {
+  return catalogue.industries.map((industry) => favourable(industryScenarios(catalogue, industry)));
+}
+
 /**
  * Whole-catalogue reductions when every industry is at its least (or most)
  * favourable scenario for that measure: the befores and afters summed, then compared.
  */
-export function scenarioTotals(catalogue: Catalogue, which: 'least' | 'most') {
-  const picked = catalogue.industries.map((industry) => favourable(industryScenarios(catalogue, industry))[which]);
+export function scenarioTotals(ranges: ReturnType<typeof catalogueFavourable>, which: 'least' | 'most') {
+  const picked = ranges.map((range) => range[which]);
   const total = (rows: ScenarioFigures[], before: keyof ScenarioFigures, after: keyof ScenarioFigures) =>
     reduction(rows.reduce((s, r) => s + (r[before] as number), 0), rows.reduce((s, r) => s + (r[after] as number), 0));
   return {
