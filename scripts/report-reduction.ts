@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../shared/registry';
 import { loadCatalogue } from '../subgraphs/applications/catalogue';
-import { catalogueFavourable, industryScenarios, reformFigures, scenarioFigures, scenarioReductions, scenarioTotals, totals, type Mechanism, type Measure, type ScenarioFigures } from '../subgraphs/applications/reform-figures';
+import { favourable, industryScenarios, reformFigures, scenarioFigures, scenarioReductions, scenarioTotals, totals, type Mechanism, type Measure, type ScenarioFigures } from '../subgraphs/applications/reform-figures';
 
 /**
  * `npm run report:reduction [-- --csv FILE]`: the reform's figures per
@@ -52,8 +52,10 @@ function main() {
     'statutory days (sum)', 'statutory (parallel)', 'committed (parallel)', 'with commitment', 'time −', 'of it: parallel', 'committed limits', 'commitment',
   ];
   const table: string[][] = [];
-  for (const industry of catalogue.industries) {
-    for (const s of industryScenarios(catalogue, industry)) {
+  // Each industry's scenarios, worked out once for the table, the favourable cases and the count of one-item cases.
+  const byIndustry = catalogue.industries.map((industry) => ({ industry, scenarios: industryScenarios(catalogue, industry) }));
+  for (const { industry, scenarios } of byIndustry) {
+    for (const s of scenarios) {
       const r = scenarioReductions(s);
       const mark = (value: string, ...bases: string[]) => (bases.some((b) => s.illustrative.includes(b as never)) ? `${value}*` : value);
       const scenarioMark = s.illustrative.includes('SCENARIOS') ? '*' : '';
@@ -93,10 +95,10 @@ function main() {
   console.log('\n* rests on illustrative catalogue data (not official): the answers column marks illustrative questions or item bundles.');
 
   const every = totals(catalogue.industries.map((industry) => reformFigures(catalogue, industry)));
-  const ranges = catalogueFavourable(catalogue);
+  const ranges = byIndustry.map(({ scenarios }) => favourable(scenarios));
   const least = scenarioTotals(ranges, 'least');
   const most = scenarioTotals(ranges, 'most');
-  const singles = catalogue.industries.flatMap((industry) => industryScenarios(catalogue, industry).filter((s) => !s.bundle).map(() => ({ industry: industry.code })));
+  const singles = byIndustry.flatMap(({ industry, scenarios }) => scenarios.filter((s) => !s.bundle).map(() => ({ industry: industry.code })));
   const committedIllustrative = catalogue.items.filter((i) => i.illustrative?.includes('committedDays')).length;
   console.log(
     `\nwhole catalogue (${catalogue.industries.length} industries, ${catalogue.items.length} items): form fields −${pct(every.formFields)}, materials −${pct(every.materials)}, time −${pct(every.time)}` +

@@ -192,6 +192,14 @@ export function loadCatalogue(file = INDUSTRIES_FILE): Catalogue {
   return buildCatalogue(data, 'repository');
 }
 
+/**
+ * Two or more items: a 一业一证 case (the district plan bundles "多项行政审批事项").
+ * Answers selecting one item are applied for directly, not bundled.
+ */
+export function isBundle(items: ItemDefinition[]): boolean {
+  return items.length >= 2;
+}
+
 /** Checks scenario answers against the industry's questions. */
 export function answerProblems(industry: IndustryDefinition, answers: Answers, requireAll: boolean): FieldProblem[] {
   const problems: FieldProblem[] = [];

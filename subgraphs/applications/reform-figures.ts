@@ -1,5 +1,5 @@
 import type { Answers, IndustryDefinition, ItemDefinition } from '../../shared/catalogue';
-import { applicableItems, buildForm, mergeMaterials, omittedByCommitment, type Catalogue } from './catalogue';
+import { applicableItems, buildForm, isBundle, mergeMaterials, omittedByCommitment, type Catalogue } from './catalogue';
 
 /**
  * The reform's effect for one industry, computed from the catalogue (never
@@ -20,11 +20,7 @@ import { applicableItems, buildForm, mergeMaterials, omittedByCommitment, type C
 export interface ScenarioFigures {
   answers: Answers;
   itemCodes: string[];
-  /**
-   * Two or more items: a 一业一证 case (the district plan bundles "多项行政审批事项").
-   * An answer set selecting one item is applied for directly, not bundled, and
-   * is left out of the industry's least and most favourable cases.
-   */
+  /** A 一业一证 case (`isBundle`); a one-item answer set is left out of the industry's least and most favourable cases. */
   bundle: boolean;
   formFieldsSeparate: number;
   formFieldsMerged: number;
@@ -132,7 +128,7 @@ export function scenarioFigures(catalogue: Catalogue, industry: IndustryDefiniti
   const figures = {
     answers: answers ?? {},
     itemCodes: items.map((i) => i.code),
-    bundle: items.length >= 2,
+    bundle: isBundle(items),
     formFieldsSeparate: sum(items, (i) => i.elements.length),
     formFieldsMerged: buildForm(industry, items).reduce((s, section) => s + section.fields.length, 0),
     materialsSeparate: sum(items, (i) => i.materials.length),
@@ -226,16 +222,11 @@ export function totals(rows: ReformFigures[]) {
   };
 }
 
-/** Each industry's least and most favourable scenarios, in catalogue order. */
-export function catalogueFavourable(catalogue: Catalogue) {
-  return catalogue.industries.map((industry) => favourable(industryScenarios(catalogue, industry)));
-}
-
 /**
  * Whole-catalogue reductions when every industry is at its least (or most)
  * favourable scenario for that measure: the befores and afters summed, then compared.
  */
-export function scenarioTotals(ranges: ReturnType<typeof catalogueFavourable>, which: 'least' | 'most') {
+export function scenarioTotals(ranges: ReturnType<typeof favourable>[], which: 'least' | 'most') {
   const picked = ranges.map((range) => range[which]);
   const total = (rows: ScenarioFigures[], before: keyof ScenarioFigures, after: keyof ScenarioFigures) =>
     reduction(rows.reduce((s, r) => s + (r[before] as number), 0), rows.reduce((s, r) => s + (r[after] as number), 0));

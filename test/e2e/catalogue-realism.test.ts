@@ -1,7 +1,7 @@
 import type { Identity } from '../../shared/identity';
 import { eventually, graphql } from '../support/client';
 import { startTestPlatform, type TestPlatform } from '../support/platform';
-import { sampleBusiness } from '../support/sample-values';
+import { sampleBusiness, sampleValues } from '../support/sample-values';
 
 /**
  * The catalogue as a district would recognise it (issue 14, part 6), on real
@@ -82,7 +82,6 @@ describe('a catalogue a district would recognise', () => {
     const answers = { nonProfit: false, providesMeals: false, hasInHouseClinic: false, buildingWorks: true };
     const form = await t.walk.form('care-home', answers);
     expect(form.itemCodes).toEqual(expect.arrayContaining(['HO-FIRE-ACCEPTANCE', 'EE-EIA-REGISTRATION', 'FR-FIRE-CHECK']));
-    const { sampleValues } = await import('../support/sample-values');
     const submitted = await t.walk.submit(t.walk.clerk(), 'care-home', answers, sampleValues(form.sections.flatMap((s) => s.fields), sampleBusiness(++serial)));
     await t.walk.attachMissingMaterials(submitted.id);
     await t.walk.accept(submitted.id);

@@ -4,7 +4,7 @@ import { requireRole, type Identity } from '../../../shared/identity';
 import { departments } from '../../../shared/registry';
 import type { SubgraphContext } from '../../../shared/subgraph-server';
 import type { Catalogue } from '../catalogue';
-import { answerProblems, applicableItems, buildCatalogue, buildForm, departmentOf, mergeMaterials } from '../catalogue';
+import { answerProblems, applicableItems, buildCatalogue, buildForm, departmentOf, isBundle, mergeMaterials } from '../catalogue';
 import { DRAFT_ID, editionsFor, type EditionDoc } from '../editions';
 import { heldSourceView } from '../held-sources';
 import { criticalPath, favourable, industryScenarios, reduction, reformFigures, scenarioReductions } from '../reform-figures';
@@ -144,7 +144,7 @@ export function catalogueResolvers(): Resolvers {
           industry: industryView(industry, catalogue),
           answers: given,
           items: items.map(itemView),
-          bundle: items.length >= 2,
+          bundle: isBundle(items),
           materials: mergeMaterials(items, industry.mergedForm),
           // Items are handled in parallel after one acceptance, in the order some must be decided in: the critical path.
           committedDays: criticalPath(items, (i) => i.committedDays),
